@@ -1,0 +1,112 @@
+// Command tierkit is the CDK app: it reads the selected environment from the
+// context ("-c env=NAME", environments in cdk.json), builds its stacks and
+// synthesizes them. Run it through scripts/synth or scripts/cdk; nothing
+// reusable lives here (see constructs/).
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tierkit/tierkit/internal/config"
+)
+
+// summaryEnv, when set, asks for a summary of the synthesized stacks on
+// standard output, with template paths under the directory it names.
+const summaryEnv = "TIERKIT_SUMMARY_DIR"
+
+func main() {
+	os.Exit(run(os.Stdout, os.Stderr))
+}
+
+// run synthesizes the app and returns the exit status. A configuration error
+// or a construct refusing its props is printed as one message, never as a Go
+// panic or a jsii stack trace, and nothing is synthesized.
+func run(stdout, stderr io.Writer) (status int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "tierkit: %s\n", errorMessage(r))
+			status = 1
+		}
+	}()
+	app := awscdk.NewApp(nil)
+	env, err := config.Select(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
+	if err != nil {
+		fmt.Fprintf(stderr, "tierkit: %v\n", err)
+		return 1
+	}
+	build(app, env)
+	asm := app.Synth(nil)
+	if dir := os.Getenv(summaryEnv); dir != "" {
+		if err := summarize(stdout, env, asm, dir); err != nil {
+			fmt.Fprintf(stderr, "tierkit: %v\n", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+// build adds the stacks of env to app, one per tier, and returns them.
+func build(app awscdk.App, env config.Environment) []awscdk.Stack {
+	var stacks []awscdk.Stack
+	for _, tier := range env.TierNames() {
+		// The stack id is its CloudFormation name: renaming it creates a new stack.
+		stack := awscdk.NewStack(app, jsii.String(env.Name+"-"+tier), &awscdk.StackProps{
+			Env:         stackEnv(env),
+			Description: jsii.String(fmt.Sprintf("tierkit %s tier, environment %s", tier, env.Name)),
+			// Stack tags: CloudFormation copies them to every resource that takes tags.
+			Tags: &map[string]*string{"tierkit:environment": jsii.String(env.Name)},
+		})
+		// Placeholder until the tier's construct lands: an empty stack cannot be deployed.
+		awscdk.NewCfnWaitConditionHandle(stack, jsii.String("Placeholder"), nil)
+		stacks = append(stacks, stack)
+	}
+	return stacks
+}
+
+func stackEnv(env config.Environment) *awscdk.Environment {
+	e := &awscdk.Environment{}
+	if env.Account != "" {
+		e.Account = jsii.String(env.Account)
+	}
+	if env.Region != "" {
+		e.Region = jsii.String(env.Region)
+	}
+	return e
+}
+
+// summarize prints each stack with its resource count and template path.
+func summarize(w io.Writer, env config.Environment, asm cxapi.CloudAssembly, dir string) error {
+	fmt.Fprintf(w, "environment %s:\n", env.Name)
+	for _, stack := range *asm.Stacks() {
+		file := *stack.TemplateFile()
+		b, err := os.ReadFile(filepath.Join(*asm.Directory(), file))
+		if err != nil {
+			return err
+		}
+		var tpl struct{ Resources map[string]json.RawMessage }
+		if err := json.Unmarshal(b, &tpl); err != nil {
+			return fmt.Errorf("%s: %v", file, err)
+		}
+		fmt.Fprintf(w, "  %-28s %4d resources  %s\n", *stack.StackName(), len(tpl.Resources), filepath.Join(dir, file))
+	}
+	return nil
+}
+
+// errorMessage returns the message of a panic raised through jsii, without
+// the JavaScript stack that follows it.
+func errorMessage(r any) string {
+	msg := fmt.Sprint(r)
+	if i := strings.Index(msg, "\n    at "); i >= 0 {
+		msg = msg[:i]
+	}
+	return strings.TrimSpace(msg)
+}

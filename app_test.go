@@ -1,0 +1,270 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tierkit/tierkit/internal/cdktest"
+	"github.com/tierkit/tierkit/internal/config"
+)
+
+// runMainEnv makes the test binary run the app's main instead of the tests,
+// so that tests can check what a real synth process prints and returns.
+const runMainEnv = "TIERKIT_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) != "" {
+		os.Exit(run(os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// twoTiers is an environment that deploys both tiers to a pinned account.
+const twoTiers = `{"prod": {
+  "account": "123456789012", "region": "eu-west-1", "availabilityZones": ["eu-west-1a", "eu-west-1b"],
+  "domainName": "example.org", "hostedZone": {"id": "Z0123456789ABCDEFGHIJ", "name": "example.org"},
+  "ami": {"eu-west-1": "ami-0123456789abcdef0"},
+  "tiers": {"laravel": {}, "nextcloud": {}}}}`
+
+// selectEnv returns the environment that app's context selects.
+func selectEnv(t *testing.T, app awscdk.App) config.Environment {
+	t.Helper()
+	env, err := config.Select(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func withEnvironments(t *testing.T, environments string) cdktest.Option {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(environments), &v); err != nil {
+		t.Fatal(err)
+	}
+	return cdktest.WithContext(map[string]any{config.EnvironmentsKey: v})
+}
+
+func TestDefaultAppHasNoCloudFormationValidationFindings(t *testing.T) {
+	app := cdktest.Validated(cdktest.NewApp(t))
+	build(app, selectEnv(t, app))
+	cdktest.Check(t, func() { app.Synth(nil) })
+	if findings := cdktest.Findings(t, *app.Outdir()); len(findings) > 0 {
+		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
+	}
+}
+
+// TestValidationFindingsAreReported proves that the check above can fail: a
+// security group open to the world on port 22 is a finding.
+func TestValidationFindingsAreReported(t *testing.T) {
+	app := cdktest.Validated(cdktest.NewApp(t))
+	stack := awscdk.NewStack(app, jsii.String("Canary"), nil)
+	awsec2.NewCfnSecurityGroup(stack, jsii.String("OpenSSH"), &awsec2.CfnSecurityGroupProps{
+		GroupDescription: jsii.String("ssh from anywhere"),
+		SecurityGroupIngress: &[]any{&awsec2.CfnSecurityGroup_IngressProperty{
+			IpProtocol: jsii.String("tcp"), FromPort: jsii.Number(22), ToPort: jsii.Number(22), CidrIp: jsii.String("0.0.0.0/0"),
+		}},
+	})
+	cdktest.Check(t, func() { app.Synth(nil) })
+	findings := strings.Join(cdktest.Findings(t, *app.Outdir()), "\n")
+	if !strings.Contains(findings, "W2508 at Canary/OpenSSH") {
+		t.Errorf("findings do not name rule W2508 on Canary/OpenSSH:\n%s", findings)
+	}
+}
+
+func TestOneStackPerTierNamedAfterTheEnvironment(t *testing.T) {
+	app := cdktest.NewApp(t, withEnvironments(t, twoTiers))
+	var names []string
+	for _, s := range build(app, selectEnv(t, app)) {
+		names = append(names, *s.StackName())
+	}
+	if got := strings.Join(names, " "); got != "prod-laravel prod-nextcloud" {
+		t.Errorf("stacks: got %q, want %q", got, "prod-laravel prod-nextcloud")
+	}
+}
+
+func TestStacksDeployToTheEnvironmentsAccountAndRegion(t *testing.T) {
+	app := cdktest.NewApp(t, withEnvironments(t, twoTiers))
+	for _, s := range build(app, selectEnv(t, app)) {
+		if *s.Account() != "123456789012" || *s.Region() != "eu-west-1" {
+			t.Errorf("%s: got %s/%s, want 123456789012/eu-west-1", *s.StackName(), *s.Account(), *s.Region())
+		}
+	}
+}
+
+func TestStacksAreTaggedWithTheEnvironment(t *testing.T) {
+	app := cdktest.NewApp(t)
+	build(app, selectEnv(t, app))
+	stack := app.Synth(nil).GetStackByName(jsii.String("example-laravel"))
+	// Stack tags, which CloudFormation copies to every resource that takes tags.
+	if got := (*stack.Tags())["tierkit:environment"]; got == nil || *got != "example" {
+		t.Errorf("stack tag tierkit:environment: got %v, want example", got)
+	}
+}
+
+// synthProcess runs the app's main in a child process, as the CDK CLI does:
+// context in CDK_CONTEXT_JSON, output directory in CDK_OUTDIR.
+func synthProcess(t *testing.T, context map[string]any) (stdout, stderr string, exitCode int, outdir string) {
+	t.Helper()
+	merged := map[string]any{}
+	for k, v := range cdktest.Context(t) {
+		merged[k] = v
+	}
+	for k, v := range context {
+		merged[k] = v
+	}
+	ctx, _ := json.Marshal(merged)
+	outdir = t.TempDir()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), runMainEnv+"=1", "CDK_CONTEXT_JSON="+string(ctx), "CDK_OUTDIR="+outdir, summaryEnv+"=cdk.out")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		exitCode = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String(), exitCode, outdir
+}
+
+func TestSynthPrintsOnlyTheSummaryAndExitsZero(t *testing.T) {
+	stdout, stderr, code, _ := synthProcess(t, nil)
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q; want exit 0 and nothing on stderr", code, stderr)
+	}
+	want := regexp.MustCompile(`(?m)^  example-laravel +1 resources  cdk.out/example-laravel.template.json$`)
+	if !want.MatchString(stdout) {
+		t.Errorf("summary does not match %s:\n%s", want, stdout)
+	}
+}
+
+func TestBrokenConfigurationExitsNonZeroWithOnlyItsMessage(t *testing.T) {
+	broken := map[string]any{config.EnvironmentsKey: map[string]any{"prod": map[string]any{"domainName": "example..org"}}}
+	stdout, stderr, code, outdir := synthProcess(t, broken)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	for _, want := range []string{"tierkit: invalid configuration (", `environments.prod.domainName: "example..org" is not a domain name`, "environments.prod.ami: required"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not contain %q:\n%s", want, stderr)
+		}
+	}
+	for _, noise := range []string{"panic", "goroutine", "    at ", "jsii"} {
+		if strings.Contains(stderr, noise) {
+			t.Errorf("stderr contains %q:\n%s", noise, stderr)
+		}
+	}
+	if entries, _ := os.ReadDir(outdir); stdout != "" || len(entries) > 0 {
+		t.Errorf("a failed synth wrote %d files and printed %q; want nothing", len(entries), stdout)
+	}
+}
+
+func TestConstructErrorIsOneLineWithoutTheJavaScriptStack(t *testing.T) {
+	defer func() {
+		msg := errorMessage(recover())
+		if !strings.Contains(msg, "Stack name must match") || strings.Contains(msg, "\n    at ") {
+			t.Errorf("got %q; want the message without its stack", msg)
+		}
+	}()
+	awscdk.NewStack(cdktest.NewApp(t), jsii.String("Bad"), &awscdk.StackProps{StackName: jsii.String("no spaces allowed")})
+}
+
+func TestScriptsSynthRejectsAnUnknownEnvironment(t *testing.T) {
+	cmd := exec.Command("scripts/synth", "-c", "env=nope")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() == 0 {
+		t.Fatalf("scripts/synth -c env=nope: %v; want a non-zero exit\n%s", err, out.String())
+	}
+	if want := `tierkit: invalid configuration: env: unknown environment "nope"; configured: example`; !strings.Contains(out.String(), want) {
+		t.Errorf("output does not contain %q:\n%s", want, out.String())
+	}
+	if leftovers, _ := filepath.Glob(".build/cdk.out.*"); len(leftovers) > 0 {
+		t.Errorf("a failed synth left %v behind", leftovers)
+	}
+}
+
+// TestCDKJSONHasEveryRecommendedFeatureFlag compares cdk.json with the flags
+// aws-cdk-lib recommends for new projects, read from the library's own
+// package, so that a version bump that adds a flag fails here.
+func TestCDKJSONHasEveryRecommendedFeatureFlag(t *testing.T) {
+	recommended := recommendedFlags(t)
+	ctx := cdktest.Context(t)
+	for flag, want := range recommended {
+		got, ok := ctx[flag]
+		if gotJSON, wantJSON := jsonOf(got), jsonOf(want); !ok || gotJSON != wantJSON {
+			t.Errorf("cdk.json context %q: got %s, want %s", flag, gotJSON, wantJSON)
+		}
+	}
+	if ctx["@aws-cdk/core:validateAgainstDefaultRules"] != true {
+		t.Errorf("cdk.json must set @aws-cdk/core:validateAgainstDefaultRules: true")
+	}
+	if len(recommended) < 80 {
+		t.Errorf("read only %d recommended flags; the package layout changed?", len(recommended))
+	}
+}
+
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func recommendedFlags(t *testing.T) map[string]any {
+	t.Helper()
+	info, _ := debug.ReadBuildInfo()
+	var version string
+	for _, dep := range info.Deps {
+		if dep.Path == "github.com/aws/aws-cdk-go/awscdk/v2" {
+			version = dep.Version
+		}
+	}
+	modcache, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil || version == "" {
+		t.Fatalf("locating aws-cdk-go (version %q): %v", version, err)
+	}
+	dir := filepath.Join(strings.TrimSpace(string(modcache)), "github.com/aws/aws-cdk-go/awscdk/v2@"+version, "jsii")
+	tarballs, _ := filepath.Glob(filepath.Join(dir, "aws-cdk-lib-*.tgz"))
+	if len(tarballs) != 1 {
+		t.Fatalf("want one aws-cdk-lib tarball in %s, found %v", dir, tarballs)
+	}
+	f, err := os.Open(tarballs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("recommended-feature-flags.json not found in %s: %v", tarballs[0], err)
+		}
+		if h.Name == "package/recommended-feature-flags.json" {
+			b, _ := io.ReadAll(tr)
+			var flags map[string]any
+			if err := json.Unmarshal(b, &flags); err != nil {
+				t.Fatal(err)
+			}
+			return flags
+		}
+	}
+}

@@ -1,0 +1,211 @@
+// Package cdktest is the test harness of tierkit: apps that synthesize with
+// cdk.json's context, templates shared across the assertions that read them,
+// and assertion mismatches reported as test failures instead of panics.
+//
+// scripts/test runs the tests with CDK_VALIDATION=false, which switches
+// aws-cdk-lib's built-in CloudFormation validation off (about 3 s and 450 MB
+// per test process), and with the project's Node.js. Both must be in the
+// environment before the test binary starts: jsii builds its node command
+// while Go packages initialize. The test that synthesizes the whole app turns
+// validation back on for its own app with Validated.
+package cdktest
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Root returns the project's top directory: the nearest parent of the working
+// directory that holds cdk.json.
+func Root() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "cdk.json")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("cdk.json not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+var cdkJSON = sync.OnceValues(func() (map[string]any, error) {
+	root, err := Root()
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(root, "cdk.json"))
+	if err != nil {
+		return nil, err
+	}
+	var f struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("cdk.json: %w", err)
+	}
+	return f.Context, nil
+})
+
+// Context returns cdk.json's context (its feature flags and settings), so that
+// tests synthesize with the same flags as `cdk synth`.
+func Context(tb testing.TB) map[string]any {
+	tb.Helper()
+	ctx, err := cdkJSON()
+	if err != nil {
+		tb.Fatalf("reading cdk.json: %v", err)
+	}
+	return ctx
+}
+
+// Option changes an app made by NewApp.
+type Option func(*awscdk.AppProps)
+
+// WithContext adds context values on top of cdk.json's, as `-c key=value` does.
+func WithContext(ctx map[string]any) Option {
+	return func(p *awscdk.AppProps) {
+		merged := map[string]any{}
+		for k, v := range *p.Context {
+			merged[k] = v
+		}
+		for k, v := range ctx {
+			merged[k] = v
+		}
+		p.Context = &merged
+	}
+}
+
+// NewApp returns an app with cdk.json's context that synthesizes into a
+// directory removed after the test.
+func NewApp(tb testing.TB, opts ...Option) awscdk.App {
+	tb.Helper()
+	ctx := Context(tb)
+	props := &awscdk.AppProps{Context: &ctx, Outdir: jsii.String(tb.TempDir())}
+	for _, o := range opts {
+		o(props)
+	}
+	return awscdk.NewApp(props)
+}
+
+// Validated registers aws-cdk-lib's CloudFormation validation on app, which
+// importing this package otherwise switches off. With cdk.json's
+// "@aws-cdk/core:validateAgainstDefaultRules" its errors fail app.Synth; its
+// warnings land in the assembly's validation-report.json (see Findings).
+func Validated(app awscdk.App) awscdk.App {
+	awscdk.Validations_Of(app).AddPlugins(awscdk.NewCloudFormationValidatePlugin(nil))
+	return app
+}
+
+// Findings returns the CloudFormation validation findings (rule and message)
+// of an app synthesized into outdir, from its validation-report.json;
+// acknowledged findings are not among them.
+func Findings(tb testing.TB, outdir string) []string {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(outdir, "validation-report.json"))
+	if err != nil {
+		tb.Fatalf("reading the validation report: %v", err)
+	}
+	var report struct {
+		PluginReports []struct {
+			PluginName string
+			Violations []struct {
+				RuleName, Description string
+				ViolatingConstructs   []struct{ ConstructPath string }
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &report); err != nil {
+		tb.Fatalf("reading the validation report: %v", err)
+	}
+	var found []string
+	for _, r := range report.PluginReports {
+		for _, v := range r.Violations {
+			for _, c := range v.ViolatingConstructs {
+				found = append(found, fmt.Sprintf("%s %s at %s: %s", r.PluginName, v.RuleName, c.ConstructPath, v.Description))
+			}
+		}
+	}
+	return found
+}
+
+// Check runs one assertion and turns its panic, which is how aws-cdk
+// assertions report a mismatch, into a test error.
+func Check(tb testing.TB, assertion func()) {
+	tb.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			tb.Errorf("%v", r)
+		}
+	}()
+	assertion()
+}
+
+// Template is a synthesized template whose checks fail the test instead of
+// panicking.
+type Template struct {
+	assertions.Template
+}
+
+// HasResourceProperties checks that a resource of type typ has props.
+func (t *Template) HasResourceProperties(tb testing.TB, typ string, props any) {
+	tb.Helper()
+	Check(tb, func() { t.Template.HasResourceProperties(jsii.String(typ), props) })
+}
+
+// HasResource checks that a resource of type typ matches props, which can
+// reach beyond Properties (DeletionPolicy, UpdatePolicy, ...).
+func (t *Template) HasResource(tb testing.TB, typ string, props any) {
+	tb.Helper()
+	Check(tb, func() { t.Template.HasResource(jsii.String(typ), props) })
+}
+
+// ResourceCountIs checks that the template has n resources of type typ.
+func (t *Template) ResourceCountIs(tb testing.TB, typ string, n int) {
+	tb.Helper()
+	Check(tb, func() { t.Template.ResourceCountIs(jsii.String(typ), jsii.Number(n)) })
+}
+
+// Resources returns the template's resources of type typ by logical id.
+func (t *Template) Resources(typ string) map[string]*map[string]any {
+	found := t.FindResources(jsii.String(typ), nil)
+	if found == nil {
+		return nil
+	}
+	return *found
+}
+
+// Shared returns a function that synthesizes a stack once, on first use, and
+// hands the same template to every test that reads it; each extra synthesis
+// in a test process costs 30 to 80 ms. A panic while building (a construct
+// refusing its props) fails every test that asks for the template.
+func Shared(build func(tb testing.TB) awscdk.Stack) func(testing.TB) *Template {
+	var (
+		once sync.Once
+		tpl  *Template
+		fail any
+	)
+	return func(tb testing.TB) *Template {
+		tb.Helper()
+		once.Do(func() {
+			defer func() { fail = recover() }()
+			tpl = &Template{assertions.Template_FromStack(build(tb), nil)}
+		})
+		if fail != nil {
+			tb.Fatalf("synthesizing the shared template: %v", fail)
+		}
+		return tpl
+	}
+}

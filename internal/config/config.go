@@ -1,0 +1,338 @@
+// Package config reads the deployment environments a team describes in the
+// context of cdk.json ("environments") and selects one with "-c env=NAME".
+//
+// Decoding is strict: unknown keys, wrong types, missing required values and
+// malformed ids are all reported at once, each naming the field and what is
+// allowed. With no "environments" in the context, an embedded default
+// environment ("example", for example.com) is used, so a fresh clone
+// synthesizes real templates without any configuration.
+package config
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// Context keys read by Select.
+const (
+	// EnvironmentsKey holds the map of environment name to Environment.
+	EnvironmentsKey = "environments"
+	// EnvKey names the selected environment: "-c env=prod".
+	EnvKey = "env"
+)
+
+// Tier names accepted in Environment.Tiers.
+const (
+	TierLaravel   = "laravel"
+	TierNextcloud = "nextcloud"
+)
+
+// Fleet modes accepted in Fleet.Mode.
+const (
+	FleetAutoScaling = "autoscaling"
+	FleetFixed       = "fixed"
+)
+
+// Database engines accepted in Database.Engine.
+const (
+	EngineMySQL    = "mysql"
+	EngineMariaDB  = "mariadb"
+	EnginePostgres = "postgres"
+)
+
+//go:embed default.json
+var defaultEnvironments []byte
+
+// Environment is one deployment target (dev, staging, prod, ...).
+// After Select, every optional field holds its default.
+type Environment struct {
+	// Name is the key of the environment in "environments"; not part of the JSON.
+	Name string `json:"-"`
+
+	// Account is the 12-digit AWS account id. Optional: without it the stacks are
+	// account-agnostic and deploy to the account of the credentials in use.
+	Account string `json:"account"`
+	// Region is the AWS region, e.g. "eu-west-1". Optional like Account.
+	Region string `json:"region"`
+	// AvailabilityZones are the 2 or 3 zones to spread over, e.g. ["eu-west-1a", "eu-west-1b"].
+	// Required when both Account and Region are set, since tierkit never looks zones up;
+	// otherwise optional (default: the first two zones of the region at deploy time).
+	AvailabilityZones []string `json:"availabilityZones"`
+
+	// DomainName is the environment's base domain, e.g. "example.com". Required.
+	DomainName string `json:"domainName"`
+	// HostedZone is the Route53 public hosted zone that holds DomainName. Required.
+	HostedZone HostedZone `json:"hostedZone"`
+	// AMI maps a region to the id of the golden server's image there. Required; it
+	// must hold Region when Region is set.
+	AMI map[string]string `json:"ami"`
+	// VPCCIDR is the IPv4 range of the new VPC, /16 to /24. Default: "10.0.0.0/16".
+	VPCCIDR string `json:"vpcCidr"`
+
+	// Fleet is how many servers run the AMI, and of which type.
+	Fleet Fleet `json:"fleet"`
+	// Database is the RDS database of the tiers.
+	Database Database `json:"database"`
+	// Tiers selects the tiers to deploy by name ("laravel", "nextcloud"). Required, at least one.
+	Tiers map[string]Tier `json:"tiers"`
+}
+
+// HostedZone identifies a Route53 hosted zone without a lookup.
+type HostedZone struct {
+	// ID is the zone id, e.g. "Z0123456789ABCDEFGHIJ". Required.
+	ID string `json:"id"`
+	// Name is the zone's domain name, e.g. "example.com". Required.
+	Name string `json:"name"`
+}
+
+// Fleet is the mode and size of the servers built from the AMI.
+type Fleet struct {
+	// Mode is "autoscaling" (an Auto Scaling group) or "fixed" (instances spread
+	// round-robin over the zones). Default: "autoscaling".
+	Mode string `json:"mode"`
+	// Instances is the number of fixed instances, 1 to 20. Only with mode "fixed". Default: 2.
+	Instances *int `json:"instances"`
+	// MinCapacity is the Auto Scaling group's minimum, 1 to 100. Only with mode "autoscaling". Default: 2.
+	MinCapacity *int `json:"minCapacity"`
+	// MaxCapacity is the Auto Scaling group's maximum, MinCapacity to 100. Only with mode "autoscaling". Default: 4.
+	MaxCapacity *int `json:"maxCapacity"`
+	// InstanceType is the EC2 instance type. Default: "t3.small".
+	InstanceType string `json:"instanceType"`
+}
+
+// Database is the engine and size of the RDS instance.
+type Database struct {
+	// Engine is "mysql", "mariadb" or "postgres". Default: "mysql".
+	Engine string `json:"engine"`
+	// InstanceType is the RDS instance class without the "db." prefix. Default: "t3.medium".
+	InstanceType string `json:"instanceType"`
+	// AllocatedStorageGiB is the initial storage, 20 to 65536 GiB. Default: 20.
+	AllocatedStorageGiB *int `json:"allocatedStorageGiB"`
+}
+
+// Tier holds the settings of one deployed tier.
+type Tier struct {
+	// DomainName is the name the tier serves, inside the hosted zone.
+	// Default: "api.<domainName>" for laravel, "cloud.<domainName>" for nextcloud.
+	DomainName string `json:"domainName"`
+}
+
+// TierNames returns the names of the tiers to deploy, sorted.
+func (e Environment) TierNames() []string { return sortedKeys(e.Tiers) }
+
+// Select decodes the environments in the app's context and returns the one
+// named by the "env" context key. lookup is the context reader, e.g.
+// app.Node().TryGetContext; it returns nil for an absent key.
+//
+// Every environment is validated, not only the selected one, so a broken
+// environment fails every synth (and CI) rather than only its own deploy.
+func Select(lookup func(key string) any) (Environment, error) {
+	var p problems
+	raw := defaultEnvironments
+	if v := lookup(EnvironmentsKey); v != nil {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return Environment{}, fmt.Errorf("%s: not readable as JSON: %v", EnvironmentsKey, err)
+		}
+		raw = b
+	}
+	var envs map[string]Environment
+	decodeStrict(EnvironmentsKey, raw, reflect.ValueOf(&envs).Elem(), &p)
+	if p.empty() && len(envs) == 0 {
+		p.add(EnvironmentsKey, "must name at least one environment")
+	}
+	for _, name := range sortedKeys(envs) {
+		env := envs[name]
+		env.Name = name
+		env.validate(join(EnvironmentsKey, name), &p)
+		envs[name] = env
+	}
+
+	selected, ok := "", false
+	switch v := lookup(EnvKey).(type) {
+	case nil:
+		if len(envs) == 1 {
+			selected, ok = sortedKeys(envs)[0], true
+		} else if len(envs) > 1 {
+			p.add(EnvKey, "choose an environment with -c env=NAME; configured: %s", strings.Join(sortedKeys(envs), ", "))
+		}
+	case string:
+		if _, ok = envs[v]; !ok && len(envs) > 0 {
+			p.add(EnvKey, "unknown environment %q; configured: %s", v, strings.Join(sortedKeys(envs), ", "))
+		}
+		selected = v
+	default:
+		p.add(EnvKey, "must be an environment name, got %v", v)
+	}
+	if err := p.err(); err != nil {
+		return Environment{}, err
+	}
+	return envs[selected], nil
+}
+
+// validate checks e, reporting each problem under path, and fills in defaults.
+func (e *Environment) validate(path string, p *problems) {
+	at := func(key string) string { return join(path, key) }
+
+	if !envName.MatchString(e.Name) {
+		p.add(path, "environment names are 1 to 20 lower-case letters, digits and hyphens, starting with a letter")
+	}
+	if e.Account != "" && !account.MatchString(e.Account) {
+		p.add(at("account"), "%q is not an AWS account id; expected 12 digits", e.Account)
+	}
+	if e.Region != "" && !region.MatchString(e.Region) {
+		p.add(at("region"), "%q is not an AWS region; expected a name such as eu-west-1", e.Region)
+	}
+	e.validateZones(at("availabilityZones"), p)
+
+	checkDomain(at("domainName"), e.DomainName, p)
+	checkRequired(at("hostedZone.id"), e.HostedZone.ID, "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ", p)
+	if e.HostedZone.ID != "" && !zoneID.MatchString(e.HostedZone.ID) {
+		p.add(at("hostedZone.id"), "%q is not a hosted zone id; expected Z followed by up to 31 upper-case letters and digits", e.HostedZone.ID)
+	}
+	checkDomain(at("hostedZone.name"), e.HostedZone.Name, p)
+	if e.DomainName != "" && e.HostedZone.Name != "" && !inZone(e.DomainName, e.HostedZone.Name) {
+		p.add(at("domainName"), "%q is not inside the hosted zone %q", e.DomainName, e.HostedZone.Name)
+	}
+
+	if len(e.AMI) == 0 {
+		p.add(at("ami"), "required: a map of region to AMI id, e.g. {\"eu-west-1\": \"ami-0123456789abcdef0\"}")
+	}
+	for _, r := range sortedKeys(e.AMI) {
+		if !region.MatchString(r) {
+			p.add(at("ami."+r), "%q is not an AWS region; keys of ami are regions such as eu-west-1", r)
+		}
+		if !amiID.MatchString(e.AMI[r]) {
+			p.add(at("ami."+r), "%q is not an AMI id; expected ami- followed by 8 or 17 hexadecimal digits", e.AMI[r])
+		}
+	}
+	if _, ok := e.AMI[e.Region]; e.Region != "" && len(e.AMI) > 0 && !ok {
+		p.add(at("ami"), "has no AMI id for the environment's region %s", e.Region)
+	}
+
+	if e.VPCCIDR == "" {
+		e.VPCCIDR = "10.0.0.0/16"
+	}
+	checkCIDR(at("vpcCidr"), e.VPCCIDR, p)
+
+	e.Fleet.validate(at("fleet"), p)
+	e.Database.validate(at("database"), p)
+	e.validateTiers(at("tiers"), p)
+}
+
+func (e *Environment) validateZones(path string, p *problems) {
+	if len(e.AvailabilityZones) == 0 {
+		if e.Account != "" && e.Region != "" {
+			p.add(path, "required when account and region are both set (tierkit never looks zones up): list 2 or 3 zones of %s, e.g. %sa, %sb", e.Region, e.Region, e.Region)
+		}
+		return
+	}
+	if n := len(e.AvailabilityZones); n < 2 || n > 3 {
+		p.add(path, "must list 2 or 3 zones, got %d", n)
+	}
+	seen := map[string]bool{}
+	for i, az := range e.AvailabilityZones {
+		switch {
+		case !zoneName.MatchString(az):
+			p.add(fmt.Sprintf("%s[%d]", path, i), "%q is not an availability zone name; expected a region and a letter, e.g. eu-west-1a", az)
+		case e.Region != "" && az[:len(az)-1] != e.Region:
+			p.add(fmt.Sprintf("%s[%d]", path, i), "%q is not in the environment's region %s", az, e.Region)
+		case seen[az]:
+			p.add(fmt.Sprintf("%s[%d]", path, i), "%q is listed twice", az)
+		}
+		seen[az] = true
+	}
+}
+
+func (f *Fleet) validate(path string, p *problems) {
+	at := func(key string) string { return join(path, key) }
+	if f.Mode == "" {
+		f.Mode = FleetAutoScaling
+	}
+	switch f.Mode {
+	case FleetFixed:
+		for key, v := range map[string]*int{"minCapacity": f.MinCapacity, "maxCapacity": f.MaxCapacity} {
+			if v != nil {
+				p.add(at(key), "only applies to mode %q; fixed fleets are sized by instances", FleetAutoScaling)
+			}
+		}
+		f.Instances = orDefault(f.Instances, 2)
+		checkRange(at("instances"), *f.Instances, 1, 20, p)
+	case FleetAutoScaling:
+		if f.Instances != nil {
+			p.add(at("instances"), "only applies to mode %q; Auto Scaling fleets are sized by minCapacity and maxCapacity", FleetFixed)
+		}
+		f.MinCapacity = orDefault(f.MinCapacity, 2)
+		f.MaxCapacity = orDefault(f.MaxCapacity, max(4, *f.MinCapacity))
+		checkRange(at("minCapacity"), *f.MinCapacity, 1, 100, p)
+		checkRange(at("maxCapacity"), *f.MaxCapacity, max(1, *f.MinCapacity), 100, p)
+	default:
+		p.add(at("mode"), "%q is not a fleet mode; allowed: %s, %s", f.Mode, FleetAutoScaling, FleetFixed)
+	}
+	if f.InstanceType == "" {
+		f.InstanceType = "t3.small"
+	}
+	checkInstanceType(at("instanceType"), f.InstanceType, p)
+}
+
+func (d *Database) validate(path string, p *problems) {
+	at := func(key string) string { return join(path, key) }
+	if d.Engine == "" {
+		d.Engine = EngineMySQL
+	}
+	if engines := []string{EngineMySQL, EngineMariaDB, EnginePostgres}; !slices.Contains(engines, d.Engine) {
+		p.add(at("engine"), "%q is not a database engine; allowed: %s", d.Engine, strings.Join(engines, ", "))
+	}
+	if d.InstanceType == "" {
+		d.InstanceType = "t3.medium"
+	}
+	if strings.HasPrefix(d.InstanceType, "db.") {
+		p.add(at("instanceType"), "%q: leave out the db. prefix, e.g. t3.medium", d.InstanceType)
+	} else {
+		checkInstanceType(at("instanceType"), d.InstanceType, p)
+	}
+	d.AllocatedStorageGiB = orDefault(d.AllocatedStorageGiB, 20)
+	checkRange(at("allocatedStorageGiB"), *d.AllocatedStorageGiB, 20, 65536, p)
+}
+
+func (e *Environment) validateTiers(path string, p *problems) {
+	defaults := map[string]string{TierLaravel: "api", TierNextcloud: "cloud"}
+	if len(e.Tiers) == 0 {
+		p.add(path, "required: at least one of %s, %s, e.g. {\"%s\": {}}", TierLaravel, TierNextcloud, TierLaravel)
+	}
+	served := map[string]string{}
+	for _, name := range sortedKeys(e.Tiers) {
+		tier := e.Tiers[name]
+		sub, known := defaults[name]
+		if !known {
+			p.add(join(path, name), "unknown tier; allowed: %s, %s", TierLaravel, TierNextcloud)
+			continue
+		}
+		at := join(join(path, name), "domainName")
+		if tier.DomainName == "" && e.DomainName != "" {
+			tier.DomainName = sub + "." + e.DomainName
+		}
+		if tier.DomainName != "" {
+			checkDomain(at, tier.DomainName, p)
+			if e.HostedZone.Name != "" && !inZone(tier.DomainName, e.HostedZone.Name) {
+				p.add(at, "%q is not inside the hosted zone %q", tier.DomainName, e.HostedZone.Name)
+			}
+			if other, dup := served[tier.DomainName]; dup {
+				p.add(at, "%q is already served by tier %s; each tier needs its own name", tier.DomainName, other)
+			}
+			served[tier.DomainName] = name
+		}
+		e.Tiers[name] = tier
+	}
+}
+
+func orDefault(v *int, def int) *int {
+	if v == nil {
+		return &def
+	}
+	return v
+}

@@ -1,0 +1,37 @@
+# shellcheck shell=bash
+# Sourced by every script: moves to the project's top directory, puts the project's own toolchain first on PATH
+# (Node.js 24 and the CDK CLI, pinned in scripts/package-lock.json), and
+# installs it first when it is missing or the lockfile changed.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+toolchain=$root/scripts/node_modules
+
+command -v go >/dev/null || { echo "tierkit: Go 1.26 or newer is needed on PATH" >&2; exit 1; }
+if ! cmp -s "$root/scripts/package-lock.json" "$toolchain/.tierkit-lock"; then
+  command -v npm >/dev/null || { echo "tierkit: npm is needed once, to install the pinned toolchain" >&2; exit 1; }
+  echo "tierkit: installing the pinned toolchain from scripts/package-lock.json (once)" >&2
+  # --loglevel=error: the machine's npm may warn about its own configuration.
+  (cd "$root/scripts" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$root/scripts/package-lock.json" "$toolchain/.tierkit-lock"
+fi
+
+# jsii starts the node on PATH unless JSII_NODE names one; the CLI uses PATH.
+export PATH="$toolchain/.bin:$PATH"
+export JSII_NODE="$toolchain/.bin/node"
+# npm's "latest" aws-cdk is a stale 3.0.0; never advertise it.
+export CDK_DISABLE_VERSION_CHECK=1
+
+cd "$root"
+
+# with_tmpdir runs a command with a temporary directory of its own, removed
+# afterwards. jsii extracts its runtime (2 MB) into a new temporary directory
+# in every process and removes it only in jsii.Close, which races with its own
+# wait goroutine ("waitid: no child processes"); the app never calls it.
+with_tmpdir() {
+  local tmp status=0
+  tmp=$(mktemp -d)
+  TMPDIR=$tmp "$@" || status=$?
+  rm -rf "$tmp"
+  return "$status"
+}
