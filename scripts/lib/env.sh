@@ -11,8 +11,8 @@ command -v go >/dev/null || { echo "tierkit: Go 1.26 or newer is needed on PATH"
 if ! cmp -s "$root/scripts/package-lock.json" "$toolchain/.tierkit-lock"; then
   command -v npm >/dev/null || { echo "tierkit: npm is needed once, to install the pinned toolchain" >&2; exit 1; }
   echo "tierkit: installing the pinned toolchain from scripts/package-lock.json (once)" >&2
-  # --loglevel=error: the machine's npm may warn about its own configuration.
-  (cd "$root/scripts" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  # Quiet: the machine's npm may warn about its own configuration or advertise itself.
+  (cd "$root/scripts" && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error >/dev/null)
   cp "$root/scripts/package-lock.json" "$toolchain/.tierkit-lock"
 fi
 
