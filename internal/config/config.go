@@ -152,17 +152,18 @@ func Select(lookup func(key string) any) (Environment, error) {
 		envs[name] = env
 	}
 
-	selected, ok := "", false
+	names := sortedKeys(envs)
+	var selected string
 	switch v := lookup(EnvKey).(type) {
 	case nil:
-		if len(envs) == 1 {
-			selected, ok = sortedKeys(envs)[0], true
-		} else if len(envs) > 1 {
-			p.add(EnvKey, "choose an environment with -c env=NAME; configured: %s", strings.Join(sortedKeys(envs), ", "))
+		if len(names) == 1 {
+			selected = names[0]
+		} else if len(names) > 1 {
+			p.add(EnvKey, "choose an environment with -c env=NAME; configured: %s", strings.Join(names, ", "))
 		}
 	case string:
-		if _, ok = envs[v]; !ok && len(envs) > 0 {
-			p.add(EnvKey, "unknown environment %q; configured: %s", v, strings.Join(sortedKeys(envs), ", "))
+		if _, ok := envs[v]; !ok && len(names) > 0 {
+			p.add(EnvKey, "unknown environment %q; configured: %s", v, strings.Join(names, ", "))
 		}
 		selected = v
 	default:
@@ -255,10 +256,12 @@ func (f *Fleet) validate(path string, p *problems) {
 	}
 	switch f.Mode {
 	case FleetFixed:
-		for key, v := range map[string]*int{"minCapacity": f.MinCapacity, "maxCapacity": f.MaxCapacity} {
-			if v != nil {
-				p.add(at(key), "only applies to mode %q; fixed fleets are sized by instances", FleetAutoScaling)
-			}
+		const onlyAutoScaling = "only applies to mode %q; fixed fleets are sized by instances"
+		if f.MinCapacity != nil {
+			p.add(at("minCapacity"), onlyAutoScaling, FleetAutoScaling)
+		}
+		if f.MaxCapacity != nil {
+			p.add(at("maxCapacity"), onlyAutoScaling, FleetAutoScaling)
 		}
 		f.Instances = orDefault(f.Instances, 2)
 		checkRange(at("instances"), *f.Instances, 1, 20, p)

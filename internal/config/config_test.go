@@ -230,3 +230,16 @@ func TestBrokenConfigurations(t *testing.T) {
 		})
 	}
 }
+
+func TestAValueOfTheWrongTypeIsReportedOnce(t *testing.T) {
+	envs := `{"prod": ` + patch(t, `{"domainName": 42, "fleet": {"mode": "fixed", "instances": "two"}}`) + `}`
+	_, err := Select(context(t, map[string]string{EnvironmentsKey: envs}))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, followUp := range []string{"domainName: required", "instances: 0 is out of range"} {
+		if strings.Contains(err.Error(), followUp) {
+			t.Errorf("the type error is followed by %q:\n%v", followUp, err)
+		}
+	}
+}
