@@ -38,7 +38,7 @@ func run(stdout, stderr io.Writer) (status int) {
 		}
 	}()
 	app := awscdk.NewApp(nil)
-	env, err := config.Select(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
+	env, err := selectEnvironment(app)
 	if err != nil {
 		fmt.Fprintf(stderr, "tierkit: %v\n", err)
 		return 1
@@ -52,6 +52,11 @@ func run(stdout, stderr io.Writer) (status int) {
 		}
 	}
 	return 0
+}
+
+// selectEnvironment returns the environment that app's context selects.
+func selectEnvironment(app awscdk.App) (config.Environment, error) {
+	return config.Select(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
 }
 
 // build adds the stacks of env to app, one per tier, and returns them.

@@ -23,9 +23,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// Root returns the project's top directory: the nearest parent of the working
+// root returns the project's top directory: the nearest parent of the working
 // directory that holds cdk.json.
-func Root() (string, error) {
+func root() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
@@ -43,11 +43,11 @@ func Root() (string, error) {
 }
 
 var cdkJSON = sync.OnceValues(func() (map[string]any, error) {
-	root, err := Root()
+	dir, err := root()
 	if err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(filepath.Join(root, "cdk.json"))
+	b, err := os.ReadFile(filepath.Join(dir, "cdk.json"))
 	if err != nil {
 		return nil, err
 	}
@@ -176,15 +176,6 @@ func (t *Template) HasResource(tb testing.TB, typ string, props any) {
 func (t *Template) ResourceCountIs(tb testing.TB, typ string, n int) {
 	tb.Helper()
 	Check(tb, func() { t.Template.ResourceCountIs(jsii.String(typ), jsii.Number(n)) })
-}
-
-// Resources returns the template's resources of type typ by logical id.
-func (t *Template) Resources(typ string) map[string]*map[string]any {
-	found := t.FindResources(jsii.String(typ), nil)
-	if found == nil {
-		return nil
-	}
-	return *found
 }
 
 // Shared returns a function that synthesizes a stack once, on first use, and
