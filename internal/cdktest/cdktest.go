@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // root returns the project's top directory: the nearest parent of the working
@@ -88,6 +89,12 @@ func WithContext(ctx map[string]any) Option {
 	}
 }
 
+// Strict makes CloudFormation validation warnings fail synthesis too: the
+// construct-library strict mode the blocks' own tests run in.
+func Strict() Option {
+	return WithContext(map[string]any{"@aws-cdk/core:strictCfnValidateErrors": true})
+}
+
 // NewApp returns an app with cdk.json's context that synthesizes into a
 // directory removed after the test.
 func NewApp(tb testing.TB, opts ...Option) awscdk.App {
@@ -141,6 +148,20 @@ func Findings(tb testing.TB, outdir string) []string {
 	return found
 }
 
+// Nagged applies cdk-nag's AwsSolutions checks to app. With cdk.json's
+// "@aws-cdk/core:annotationsInValidationReport", an unsuppressed nag error
+// fails app.Synth and nag warnings are listed in validation-report.json.
+func Nagged(app awscdk.App) awscdk.App {
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	return app
+}
+
+// NewStack returns a stack in us-east-1 with no account: the region is
+// concrete (ALB access logs need one) and nothing triggers a context lookup.
+func NewStack(app awscdk.App, id string) awscdk.Stack {
+	return awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}})
+}
+
 // Check runs one assertion and turns its panic, which is how aws-cdk
 // assertions report a mismatch, into a test error.
 func Check(tb testing.TB, assertion func()) {
@@ -157,6 +178,8 @@ func Check(tb testing.TB, assertion func()) {
 // panicking.
 type Template struct {
 	assertions.Template
+	// Outdir is where the template's app was synthesized (see Findings).
+	Outdir string
 }
 
 // HasResourceProperties checks that a resource of type typ has props.
@@ -192,7 +215,8 @@ func Shared(build func(tb testing.TB) awscdk.Stack) func(testing.TB) *Template {
 		tb.Helper()
 		once.Do(func() {
 			defer func() { fail = recover() }()
-			tpl = &Template{assertions.Template_FromStack(build(tb), nil)}
+			stack := build(tb)
+			tpl = &Template{assertions.Template_FromStack(stack, nil), *awscdk.Stage_Of(stack).Outdir()}
 		})
 		if fail != nil {
 			tb.Fatalf("synthesizing the shared template: %v", fail)
