@@ -98,7 +98,9 @@ type Fleet struct {
 	Instances *int `json:"instances"`
 	// MinCapacity is the Auto Scaling group's minimum, 1 to 100. Only with mode "autoscaling". Default: 2.
 	MinCapacity *int `json:"minCapacity"`
-	// MaxCapacity is the Auto Scaling group's maximum, MinCapacity to 100. Only with mode "autoscaling". Default: 4.
+	// MaxCapacity is the Auto Scaling group's maximum, above MinCapacity (an instance
+	// refresh adds a server before it removes one) and at most 100. Only with mode
+	// "autoscaling". Default: 4, or MinCapacity+1 when that is more.
 	MaxCapacity *int `json:"maxCapacity"`
 	// InstanceType is the EC2 instance type. Default: "t3.small".
 	InstanceType string `json:"instanceType"`
@@ -270,9 +272,9 @@ func (f *Fleet) validate(path string, p *problems) {
 			p.add(at("instances"), "only applies to mode %q; Auto Scaling fleets are sized by minCapacity and maxCapacity", FleetFixed)
 		}
 		f.MinCapacity = orDefault(f.MinCapacity, 2)
-		f.MaxCapacity = orDefault(f.MaxCapacity, max(4, *f.MinCapacity))
-		checkRange(at("minCapacity"), *f.MinCapacity, 1, 100, p)
-		checkRange(at("maxCapacity"), *f.MaxCapacity, max(1, *f.MinCapacity), 100, p)
+		f.MaxCapacity = orDefault(f.MaxCapacity, max(4, *f.MinCapacity+1))
+		checkRange(at("minCapacity"), *f.MinCapacity, 1, 99, p)
+		checkRange(at("maxCapacity"), *f.MaxCapacity, max(2, *f.MinCapacity+1), 100, p)
 	default:
 		p.add(at("mode"), "%q is not a fleet mode; allowed: %s, %s", f.Mode, FleetAutoScaling, FleetFixed)
 	}
