@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -59,11 +60,47 @@ func withEnvironments(t *testing.T, environments string) cdktest.Option {
 	return cdktest.WithContext(map[string]any{config.EnvironmentsKey: v})
 }
 
+var (
+	defaultOnce    sync.Once
+	defaultFound   []string
+	defaultFailure any
+)
+
+// defaultFindings synthesizes the default app once, as `cdk synth` does, with
+// CloudFormation validation and cdk-nag's AwsSolutions checks, and returns the
+// findings of one plugin ("CloudFormation Validate", or "Construct
+// Annotations" for cdk-nag and construct warnings).
+func defaultFindings(t *testing.T, plugin string) []string {
+	t.Helper()
+	defaultOnce.Do(func() {
+		defer func() { defaultFailure = recover() }()
+		app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(t)))
+		build(app, selectEnv(t, app))
+		app.Synth(nil)
+		defaultFound = cdktest.Findings(t, *app.Outdir())
+	})
+	if defaultFailure != nil {
+		t.Fatalf("synthesizing the default app: %v", defaultFailure)
+	}
+	var found []string
+	for _, f := range defaultFound {
+		if strings.HasPrefix(f, plugin+" ") {
+			found = append(found, f)
+		}
+	}
+	return found
+}
+
 func TestDefaultAppHasNoCloudFormationValidationFindings(t *testing.T) {
-	app := cdktest.Validated(cdktest.NewApp(t))
-	build(app, selectEnv(t, app))
-	cdktest.Check(t, func() { app.Synth(nil) })
-	if findings := cdktest.Findings(t, *app.Outdir()); len(findings) > 0 {
+	if findings := defaultFindings(t, "CloudFormation Validate"); len(findings) > 0 {
+		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
+	}
+}
+
+// TestDefaultAppHasNoNagFindingsOrConstructWarnings reads the annotations:
+// unsuppressed cdk-nag findings, and the warnings constructs attach.
+func TestDefaultAppHasNoNagFindingsOrConstructWarnings(t *testing.T) {
+	if findings := defaultFindings(t, "Construct Annotations"); len(findings) > 0 {
 		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
 	}
 }
