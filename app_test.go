@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/internal/cdktest"
@@ -121,6 +123,22 @@ func TestValidationFindingsAreReported(t *testing.T) {
 	if !strings.Contains(findings, "W2508 at Canary/OpenSSH") {
 		t.Errorf("findings do not name rule W2508 on Canary/OpenSSH:\n%s", findings)
 	}
+}
+
+// TestNagErrorsFailTheSynth proves the nag check can fail: a bucket without
+// server access logs is an AwsSolutions-S1 error.
+func TestNagErrorsFailTheSynth(t *testing.T) {
+	app := cdktest.Nagged(cdktest.NewApp(t))
+	awss3.NewBucket(awscdk.NewStack(app, jsii.String("Canary"), nil), jsii.String("Unlogged"), &awss3.BucketProps{EnforceSSL: jsii.Bool(true)})
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "Validation failed") {
+			t.Errorf("synth: got %v, want a validation failure", r)
+		}
+		if findings := strings.Join(cdktest.Findings(t, *app.Outdir()), "\n"); !strings.Contains(findings, "AwsSolutions-S1") {
+			t.Errorf("findings do not name AwsSolutions-S1:\n%s", findings)
+		}
+	}()
+	app.Synth(nil)
 }
 
 func TestOneStackPerTierNamedAfterTheEnvironment(t *testing.T) {
