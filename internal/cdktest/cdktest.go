@@ -204,7 +204,9 @@ func (t *Template) ResourceCountIs(tb testing.TB, typ string, n int) {
 // Shared returns a function that synthesizes a stack once, on first use, and
 // hands the same template to every test that reads it; each extra synthesis
 // in a test process costs 30 to 80 ms. A panic while building (a construct
-// refusing its props) fails every test that asks for the template.
+// refusing its props) fails every test that asks for the template. The build
+// function's TempDir outlives the first test, so that Outdir stays readable
+// (scripts/test empties the temporary directory afterwards).
 func Shared(build func(tb testing.TB) awscdk.Stack) func(testing.TB) *Template {
 	var (
 		once sync.Once
@@ -215,7 +217,7 @@ func Shared(build func(tb testing.TB) awscdk.Stack) func(testing.TB) *Template {
 		tb.Helper()
 		once.Do(func() {
 			defer func() { fail = recover() }()
-			stack := build(tb)
+			stack := build(lastingTempDir{tb})
 			tpl = &Template{assertions.Template_FromStack(stack, nil), *awscdk.Stage_Of(stack).Outdir()}
 		})
 		if fail != nil {
@@ -223,4 +225,16 @@ func Shared(build func(tb testing.TB) awscdk.Stack) func(testing.TB) *Template {
 		}
 		return tpl
 	}
+}
+
+// lastingTempDir is a testing.TB whose TempDir is not removed when the test
+// that asked for it ends.
+type lastingTempDir struct{ testing.TB }
+
+func (l lastingTempDir) TempDir() string {
+	dir, err := os.MkdirTemp("", "cdktest-shared-")
+	if err != nil {
+		l.Fatalf("creating a temporary directory: %v", err)
+	}
+	return dir
 }
