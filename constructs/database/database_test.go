@@ -1,0 +1,536 @@
+package database_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tierkit/tierkit/constructs/database"
+	"github.com/tierkit/tierkit/internal/cdktest"
+)
+
+// Logical IDs of the default template: part of the contract, since renaming
+// a construct replaces the database.
+const (
+	instanceID = "DatabaseInstanceAA8A5FDE"
+	secretID   = "TestDatabaseSecret167BD8A53fdaad7efa858a3daf9490cf0a702aeb"
+	attachID   = "DatabaseSecretAttachmentE5D1B020"
+	dbSGID     = "DatabaseSecurityGroup5C91FDCB"
+	subnetsID  = "DatabaseInstanceSubnetGroupDE121BB6"
+	optionsID  = "DatabaseOptions6814A47B"
+	paramsID   = "DatabaseParametersB8AC9B07"
+	fleetSGID  = "Fleet30813DF3"
+)
+
+// The databases of the templates, for their accessors.
+var (
+	created          *database.Database
+	existing         *database.Database
+	existingInstance awsrds.IDatabaseInstance
+	existingSecretV  awssecretsmanager.ISecret
+)
+
+// The existing database of the existing template.
+const (
+	existingSG     = "sg-0123456789abcdef0"
+	existingSecret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:tierkit/db-AbCdEf"
+)
+
+// variants builds the three stacks below in one app, synthesized once in
+// strict mode (validation warnings fail) with cdk-nag: a validated synthesis
+// costs seconds, a second stack of the same app milliseconds.
+var variants = sync.OnceValue(func() map[string]awscdk.Stack {
+	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(variantsTB, cdktest.Strict())))
+	return map[string]awscdk.Stack{"mysql": mysqlStack(app), "others": othersStack(app), "existing": existingStack(app)}
+})
+
+// variantsTB is the test that first asks for a template; the app's output
+// directory is its temporary directory.
+var variantsTB testing.TB
+
+func variant(name string) func(testing.TB) *cdktest.Template {
+	return cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+		if variantsTB == nil {
+			variantsTB = tb
+		}
+		return variants()[name]
+	})
+}
+
+var (
+	// template is the default database (MySQL) opened to a fleet security
+	// group and read by an instance role.
+	template = variant("mysql")
+	// others is PostgreSQL with every size and retention prop set and
+	// deletion protection off (a throw-away environment), next to MariaDB
+	// with defaults.
+	others = variant("others")
+	// existingTemplate wraps a database the caller already has.
+	existingTemplate = variant("existing")
+)
+
+func mysqlStack(app awscdk.App) awscdk.Stack {
+	stack := cdktest.NewStack(app, "Test")
+	vpc := importedVpc(stack)
+	created = database.New(stack, "Database", &database.Props{Vpc: vpc})
+	fleet, role := fleetAndRole(stack, vpc)
+	created.AllowFrom(fleet)
+	created.GrantSecretRead(role)
+	return stack
+}
+
+func othersStack(app awscdk.App) awscdk.Stack {
+	stack := cdktest.NewStack(app, "Others")
+	vpc := importedVpc(stack)
+	fleet, role := fleetAndRole(stack, vpc)
+	pg := database.New(stack, "Postgres", &database.Props{
+		Vpc:                       vpc,
+		Engine:                    database.Postgres,
+		InstanceType:              "m7g.large",
+		AllocatedStorageGiB:       50,
+		MaxAllocatedStorageGiB:    200,
+		BackupRetentionDays:       14,
+		LogRetention:              awslogs.RetentionDays_SIX_MONTHS,
+		DisableDeletionProtection: true,
+	})
+	maria := database.New(stack, "MariaDB", &database.Props{Vpc: vpc, Engine: database.MariaDB})
+	for _, db := range []*database.Database{pg, maria} {
+		db.AllowFrom(fleet)
+		db.GrantSecretRead(role)
+	}
+	return stack
+}
+
+func existingStack(app awscdk.App) awscdk.Stack {
+	stack := cdktest.NewStack(app, "Existing")
+	vpc := importedVpc(stack)
+	existingInstance = awsrds.DatabaseInstance_FromDatabaseInstanceAttributes(stack, jsii.String("AppDB"), &awsrds.DatabaseInstanceAttributes{
+		InstanceIdentifier:      jsii.String("app-db"),
+		InstanceEndpointAddress: jsii.String("app-db.abcdefghijkl.us-east-1.rds.amazonaws.com"),
+		Port:                    jsii.Number(3307),
+		SecurityGroups:          &[]awsec2.ISecurityGroup{awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("AppDBSG"), jsii.String(existingSG), nil)},
+	})
+	existingSecretV = awssecretsmanager.Secret_FromSecretCompleteArn(stack, jsii.String("AppDBSecret"), jsii.String(existingSecret))
+	existing = database.New(stack, "Database", &database.Props{
+		Existing: &database.Existing{Instance: existingInstance, Secret: existingSecretV, Engine: database.MariaDB},
+	})
+	fleet, role := fleetAndRole(stack, vpc)
+	existing.AllowFrom(fleet)
+	existing.GrantSecretRead(role)
+	return stack
+}
+
+func TestNoValidationOrNagFindings(t *testing.T) {
+	// The three templates share one app, and so one validation report.
+	template(t)
+	others(t)
+	if findings := cdktest.Findings(t, existingTemplate(t).Outdir); len(findings) > 0 {
+		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
+	}
+}
+
+func TestDatabaseKeepsItsLogicalIDsAndIsSnapshotted(t *testing.T) {
+	tpl := template(t)
+	for id, want := range map[string][2]string{
+		instanceID: {dbInstance, "Snapshot"},
+		secretID:   {secret, "Retain"},
+	} {
+		found := *tpl.FindResources(jsii.String(want[0]), nil)
+		r, ok := found[id]
+		if !ok {
+			t.Errorf("no %s with logical ID %s: renaming a construct (or, for the secret, changing the excluded characters) replaces it", want[0], id)
+			continue
+		}
+		if (*r)["DeletionPolicy"] != want[1] || (*r)["UpdateReplacePolicy"] != want[1] {
+			t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want %s", id, (*r)["DeletionPolicy"], (*r)["UpdateReplacePolicy"], want[1])
+		}
+	}
+}
+
+func TestDatabaseIsMultiAZ(t *testing.T) {
+	template(t).HasResourceProperties(t, dbInstance, map[string]any{"MultiAZ": true})
+}
+
+func TestStorageIsEncryptedGP3WithAutoscaling(t *testing.T) {
+	template(t).HasResourceProperties(t, dbInstance, map[string]any{
+		"StorageEncrypted": true, "StorageType": "gp3", "AllocatedStorage": "20", "MaxAllocatedStorage": 100,
+	})
+}
+
+func TestDatabaseIsNotPublicAndInIsolatedSubnets(t *testing.T) {
+	tpl := template(t)
+	tpl.HasResourceProperties(t, dbInstance, map[string]any{
+		"PubliclyAccessible": false,
+		"DBSubnetGroupName":  map[string]any{"Ref": subnetsID},
+	})
+	tpl.HasResourceProperties(t, "AWS::RDS::DBSubnetGroup", map[string]any{"SubnetIds": isolatedSubnets})
+}
+
+func TestDeletionProtectionIsOn(t *testing.T) {
+	template(t).HasResourceProperties(t, dbInstance, map[string]any{"DeletionProtection": true})
+}
+
+func TestBackupsAreKeptAWeek(t *testing.T) {
+	template(t).HasResourceProperties(t, dbInstance, map[string]any{"BackupRetentionPeriod": 7, "CopyTagsToSnapshot": true})
+}
+
+func TestMinorVersionsAreUpgradedAutomatically(t *testing.T) {
+	template(t).HasResourceProperties(t, dbInstance, map[string]any{"AutoMinorVersionUpgrade": true})
+}
+
+func TestMySQLExportsErrorGeneralSlowQueryAndAuditLogsForAYear(t *testing.T) {
+	tpl := template(t)
+	logs := []string{"error", "general", "slowquery", "audit"}
+	tpl.HasResourceProperties(t, dbInstance, map[string]any{
+		"EnableCloudwatchLogsExports": logs,
+		"OptionGroupName":             map[string]any{"Ref": optionsID},
+	})
+	tpl.HasResourceProperties(t, "AWS::RDS::OptionGroup", map[string]any{
+		"EngineName": "mysql", "MajorEngineVersion": "8.4",
+		"OptionConfigurations": []any{map[string]any{
+			"OptionName":     "MARIADB_AUDIT_PLUGIN",
+			"OptionSettings": []any{map[string]any{"Name": "SERVER_AUDIT_EVENTS", "Value": "CONNECT,QUERY_DDL,QUERY_DCL"}},
+		}},
+	})
+	for _, log := range logs {
+		tpl.HasResourceProperties(t, "Custom::LogRetention", map[string]any{
+			"LogGroupName":    map[string]any{"Fn::Join": []any{"", []any{"/aws/rds/instance/", map[string]any{"Ref": instanceID}, "/" + log}}},
+			"RetentionInDays": 365,
+		})
+	}
+}
+
+func TestMasterUserIsNotADefault(t *testing.T) {
+	template(t).HasResourceProperties(t, dbInstance, map[string]any{"MasterUsername": "tierkit_admin", "DBName": "app"})
+}
+
+func TestPortIsALiteralNonDefaultPort(t *testing.T) {
+	for _, r := range *template(t).FindResources(jsii.String(dbInstance), nil) {
+		if port := props(r)["Port"]; port != "3307" {
+			t.Errorf("Port %s; want the literal \"3307\"", jsonOf(port))
+		}
+	}
+}
+
+func TestEngineVersionIsAFullVersion(t *testing.T) {
+	template(t).HasResourceProperties(t, dbInstance, map[string]any{
+		"Engine": "mysql", "EngineVersion": assertions.Match_StringLikeRegexp(jsii.String(`^8\.4\.[0-9]+$`)),
+	})
+}
+
+func TestMySQLRequiresTLS(t *testing.T) {
+	tpl := template(t)
+	tpl.HasResourceProperties(t, dbInstance, map[string]any{
+		"DBParameterGroupName":    map[string]any{"Ref": paramsID},
+		"CACertificateIdentifier": "rds-ca-rsa2048-g1",
+	})
+	tpl.HasResourceProperties(t, "AWS::RDS::DBParameterGroup", map[string]any{
+		"Family":     "mysql8.4",
+		"Parameters": map[string]any{"require_secure_transport": "1", "slow_query_log": "1", "long_query_time": "2", "log_output": "FILE"},
+	})
+}
+
+func TestOnlyTheFleetSecurityGroupReachesTheDatabasePort(t *testing.T) {
+	tpl := template(t)
+	groups := *tpl.FindResources(jsii.String("AWS::EC2::SecurityGroup"), nil)
+	if _, inline := props(groups[dbSGID])["SecurityGroupIngress"]; inline {
+		t.Errorf("database security group has inline ingress: %s", jsonOf(props(groups[dbSGID])))
+	}
+	var rules int
+	for _, r := range *tpl.FindResources(jsii.String(ingress), nil) {
+		p := props(r)
+		if !strings.Contains(jsonOf(p["GroupId"]), dbSGID) {
+			continue
+		}
+		rules++
+		want := map[string]any{"IpProtocol": "tcp", "FromPort": float64(3307), "ToPort": float64(3307)}
+		for k, v := range want {
+			if p[k] != v {
+				t.Errorf("ingress %s = %v; want %v", k, p[k], v)
+			}
+		}
+		if src := jsonOf(p["SourceSecurityGroupId"]); !strings.Contains(src, fleetSGID) || p["CidrIp"] != nil || p["CidrIpv6"] != nil {
+			t.Errorf("ingress from %s (CIDR %v %v); want the fleet security group only", src, p["CidrIp"], p["CidrIpv6"])
+		}
+	}
+	if rules != 1 {
+		t.Errorf("%d ingress rules on the database security group; want 1, from the fleet", rules)
+	}
+}
+
+func TestSecretReadIsGrantedOnThisSecretOnly(t *testing.T) {
+	checkSecretGrant(t, template(t), map[string]any{"Ref": attachID})
+}
+
+// checkSecretGrant checks that every policy statement of the template reads
+// the given secret, with the read actions only.
+func checkSecretGrant(t *testing.T, tpl *cdktest.Template, secretRef any) {
+	t.Helper()
+	var statements int
+	for id, p := range *tpl.FindResources(jsii.String(policy), nil) {
+		if strings.HasPrefix(id, "LogRetention") {
+			continue
+		}
+		for _, s := range props(p)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			st := s.(map[string]any)
+			statements++
+			for _, a := range asList(st["Action"]) {
+				if a != "secretsmanager:GetSecretValue" && a != "secretsmanager:DescribeSecret" {
+					t.Errorf("action %v; want secretsmanager:GetSecretValue and DescribeSecret only", a)
+				}
+			}
+			for _, r := range asList(st["Resource"]) {
+				if jsonOf(r) != jsonOf(secretRef) {
+					t.Errorf("statement reaches %s; want %s only", jsonOf(r), jsonOf(secretRef))
+				}
+			}
+		}
+	}
+	if statements == 0 {
+		t.Error("no policy statement grants the secret")
+	}
+}
+
+func TestPasswordExcludesCharactersThatBreakPHPConfigAndURLs(t *testing.T) {
+	for _, r := range *template(t).FindResources(jsii.String(secret), nil) {
+		gen := props(r)["GenerateSecretString"].(map[string]any)
+		excluded, _ := gen["ExcludeCharacters"].(string)
+		for _, c := range []string{`"`, `'`, `\`, "@", "/", "#", "$", "`", " ", "%", ":", "?", "&"} {
+			if !strings.Contains(excluded, c) {
+				t.Errorf("ExcludeCharacters %q lacks %q", excluded, c)
+			}
+		}
+		if gen["SecretStringTemplate"] != `{"username":"tierkit_admin","dbname":"app"}` || gen["GenerateStringKey"] != "password" {
+			t.Errorf("generated secret %s; want the username, the database name and a generated password", jsonOf(gen))
+		}
+	}
+}
+
+func TestSecretRotationIsAReviewedException(t *testing.T) {
+	template(t).HasResource(t, secret, map[string]any{
+		"Metadata": map[string]any{"cdk_nag": map[string]any{"rules_to_suppress": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{"id": "AwsSolutions-SMG4", "reason": assertions.Match_StringLikeRegexp(jsii.String("read the password once at boot"))}),
+		})}},
+	})
+}
+
+func TestAccessorsReturnWhatWasCreated(t *testing.T) {
+	template(t)
+	if created.Engine() != database.MySQL || created.Port() != 3307 {
+		t.Errorf("Engine %q Port %d; want mysql 3307", created.Engine(), created.Port())
+	}
+	if created.SecurityGroup() == nil || created.Instance() == nil || created.Secret() == nil {
+		t.Error("SecurityGroup, Instance and Secret must be set for a created database")
+	}
+	if !strings.Contains(created.Endpoint(), "${Token[") {
+		t.Errorf("Endpoint %q; want the instance's address token", created.Endpoint())
+	}
+	var _ awsec2.IConnectable = created
+}
+
+func TestPostgreSQLExportsItsLogsWithoutAnOptionGroup(t *testing.T) {
+	others(t).HasResourceProperties(t, dbInstance, map[string]any{
+		"Engine":                      "postgres",
+		"EngineVersion":               assertions.Match_StringLikeRegexp(jsii.String(`^17\.[0-9]+$`)),
+		"Port":                        "5433",
+		"EnableCloudwatchLogsExports": []string{"postgresql", "upgrade"},
+		"OptionGroupName":             assertions.Match_Absent(),
+	})
+}
+
+func TestPostgreSQLForcesTLS(t *testing.T) {
+	others(t).HasResourceProperties(t, "AWS::RDS::DBParameterGroup", map[string]any{
+		"Family":     "postgres17",
+		"Parameters": map[string]any{"rds.force_ssl": "1", "log_min_duration_statement": "2000"},
+	})
+}
+
+func TestSizeAndRetentionPropsAreApplied(t *testing.T) {
+	tpl := others(t)
+	tpl.HasResourceProperties(t, dbInstance, map[string]any{
+		"Engine": "postgres", "DBInstanceClass": "db.m7g.large", "AllocatedStorage": "50", "MaxAllocatedStorage": 200,
+		"BackupRetentionPeriod": 14, "MultiAZ": true, "StorageEncrypted": true,
+	})
+	tpl.HasResourceProperties(t, "Custom::LogRetention", map[string]any{
+		"LogGroupName":    map[string]any{"Fn::Join": []any{"", []any{"/aws/rds/instance/", map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^PostgresInstance"))}, "/postgresql"}}},
+		"RetentionInDays": 180,
+	})
+}
+
+func TestDisabledDeletionProtectionStillSnapshotsAndIsAcknowledged(t *testing.T) {
+	others(t).HasResource(t, dbInstance, map[string]any{
+		"Properties":          assertions.Match_ObjectLike(&map[string]any{"Engine": "postgres", "DeletionProtection": false}),
+		"DeletionPolicy":      "Snapshot",
+		"UpdateReplacePolicy": "Snapshot",
+		"Metadata": map[string]any{"cdk_nag": map[string]any{"rules_to_suppress": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{"id": "AwsSolutions-RDS10"}),
+		})}},
+	})
+}
+
+func TestMariaDBDefaults(t *testing.T) {
+	tpl := others(t)
+	tpl.HasResourceProperties(t, dbInstance, map[string]any{
+		"Engine":                      "mariadb",
+		"EngineVersion":               assertions.Match_StringLikeRegexp(jsii.String(`^11\.8\.[0-9]+$`)),
+		"Port":                        "3307",
+		"DeletionProtection":          true,
+		"EnableCloudwatchLogsExports": []string{"error", "general", "slowquery", "audit"},
+	})
+	tpl.HasResourceProperties(t, "AWS::RDS::OptionGroup", map[string]any{
+		"EngineName": "mariadb", "MajorEngineVersion": "11.8",
+		"OptionConfigurations": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"OptionName": "MARIADB_AUDIT_PLUGIN"})}),
+	})
+	tpl.HasResourceProperties(t, "AWS::RDS::DBParameterGroup", map[string]any{
+		"Family":     "mariadb11.8",
+		"Parameters": assertions.Match_ObjectLike(&map[string]any{"require_secure_transport": "1"}),
+	})
+}
+
+func TestEachDatabaseAcceptsTheFleetOnItsOwnPort(t *testing.T) {
+	tpl := others(t)
+	for _, port := range []int{5433, 3307} {
+		tpl.HasResourceProperties(t, ingress, map[string]any{
+			"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+			"SourceSecurityGroupId": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^Fleet")), "GroupId"}},
+		})
+	}
+}
+
+func TestExistingDatabaseCreatesNothing(t *testing.T) {
+	tpl := existingTemplate(t)
+	for _, typ := range []string{dbInstance, secret, "AWS::RDS::DBParameterGroup", "AWS::RDS::OptionGroup", "AWS::RDS::DBSubnetGroup", "Custom::LogRetention"} {
+		tpl.ResourceCountIs(t, typ, 0)
+	}
+	tpl.ResourceCountIs(t, "AWS::EC2::SecurityGroup", 1) // the fleet's
+}
+
+func TestExistingDatabaseAcceptsTheFleetOnItsPort(t *testing.T) {
+	tpl := existingTemplate(t)
+	tpl.ResourceCountIs(t, ingress, 1)
+	tpl.HasResourceProperties(t, ingress, map[string]any{
+		"GroupId": existingSG, "IpProtocol": "tcp", "FromPort": 3307, "ToPort": 3307,
+		"SourceSecurityGroupId": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^Fleet")), "GroupId"}},
+	})
+}
+
+func TestExistingSecretReadIsGrantedOnThatSecretOnly(t *testing.T) {
+	checkSecretGrant(t, existingTemplate(t), existingSecret)
+}
+
+func TestExistingAccessorsReturnTheGivenValues(t *testing.T) {
+	existingTemplate(t)
+	if existing.Instance() != existingInstance || existing.Secret() != existingSecretV {
+		t.Error("Instance and Secret must be the given ones")
+	}
+	if existing.Engine() != database.MariaDB || existing.Port() != 3307 || existing.SecurityGroup() != nil {
+		t.Errorf("Engine %q Port %d SecurityGroup %v; want mariadb 3307 nil", existing.Engine(), existing.Port(), existing.SecurityGroup())
+	}
+	if existing.Endpoint() != "app-db.abcdefghijkl.us-east-1.rds.amazonaws.com" {
+		t.Errorf("Endpoint %q; want the given address", existing.Endpoint())
+	}
+}
+
+func TestAllowFromRefusesAPeerWithoutSecurityGroups(t *testing.T) {
+	stack := scratch(t)
+	inst := awsrds.DatabaseInstance_FromDatabaseInstanceAttributes(stack, jsii.String("DB"), &awsrds.DatabaseInstanceAttributes{
+		InstanceIdentifier: jsii.String("db"), InstanceEndpointAddress: jsii.String("db.example.com"), Port: jsii.Number(3307),
+		SecurityGroups: &[]awsec2.ISecurityGroup{},
+	})
+	db := database.New(stack, "Database", &database.Props{Existing: &database.Existing{
+		Instance: inst, Secret: awssecretsmanager.Secret_FromSecretCompleteArn(stack, jsii.String("S"), jsii.String(existingSecret)),
+	}})
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(r.(string), "database Database: AllowFrom: the peer has no security group") {
+			t.Errorf("got %v, want a panic refusing a CIDR-only peer", r)
+		}
+	}()
+	db.AllowFrom(awsec2.NewConnections(&awsec2.ConnectionsProps{Peer: awsec2.Peer_AnyIpv4()}))
+}
+
+func TestInvalidProps(t *testing.T) {
+	stack := scratch(t)
+	vpc := importedVpc(stack)
+	inst := awsrds.DatabaseInstance_FromDatabaseInstanceAttributes(stack, jsii.String("DB"), &awsrds.DatabaseInstanceAttributes{
+		InstanceIdentifier: jsii.String("db"), InstanceEndpointAddress: jsii.String("db.example.com"), Port: jsii.Number(3307),
+		SecurityGroups: &[]awsec2.ISecurityGroup{},
+	})
+	cases := []struct {
+		name  string
+		props database.Props
+		want  string
+	}{
+		{"no vpc", database.Props{}, "Vpc: missing; required to create a database (or set Existing)"},
+		{"default admin user", database.Props{Vpc: vpc, Username: "admin"}, `Username: "admin" is a default or reserved user name (Security Hub RDS.25)`},
+		{"reserved user in capitals", database.Props{Vpc: vpc, Username: "Postgres"}, `Username: "Postgres" is a default or reserved user name`},
+		{"user name too long", database.Props{Vpc: vpc, Username: "tierkit_administrator"}, `Username: "tierkit_administrator" is not an RDS master user name`},
+		{"too little storage", database.Props{Vpc: vpc, AllocatedStorageGiB: 10}, "AllocatedStorageGiB: 10 is out of range; allowed: 20 to 65536"},
+		{"too much storage", database.Props{Vpc: vpc, AllocatedStorageGiB: 70000}, "AllocatedStorageGiB: 70000 is out of range"},
+		{"max storage below allocated", database.Props{Vpc: vpc, AllocatedStorageGiB: 100, MaxAllocatedStorageGiB: 50}, "MaxAllocatedStorageGiB: 50 is out of range; allowed: 110 (10% above AllocatedStorageGiB 100, as RDS requires) to 65536"},
+		{"max storage equal to allocated", database.Props{Vpc: vpc, AllocatedStorageGiB: 100, MaxAllocatedStorageGiB: 100}, "MaxAllocatedStorageGiB: 100 is out of range; allowed: 110"},
+		{"max storage below the default allocation", database.Props{Vpc: vpc, MaxAllocatedStorageGiB: 21}, "MaxAllocatedStorageGiB: 21 is out of range; allowed: 22 (10% above AllocatedStorageGiB 20"},
+		{"backups kept 3 days", database.Props{Vpc: vpc, BackupRetentionDays: 3}, "BackupRetentionDays: 3 is out of range; allowed: 7 to 35"},
+		{"backups kept 36 days", database.Props{Vpc: vpc, BackupRetentionDays: 36}, "BackupRetentionDays: 36 is out of range"},
+		{"instance class with db. prefix", database.Props{Vpc: vpc, InstanceType: "db.t3.medium"}, `InstanceType: "db.t3.medium" is not an RDS instance class; allowed: family.size without the "db." prefix`},
+		{"instance class without size", database.Props{Vpc: vpc, InstanceType: "t3"}, `InstanceType: "t3" is not an RDS instance class`},
+		{"unknown engine", database.Props{Vpc: vpc, Engine: "oracle"}, `Engine: "oracle" is not supported; allowed: "mysql", "mariadb", "postgres"`},
+		{"major-only MySQL version", database.Props{Vpc: vpc, EngineVersion: "8.4"}, `EngineVersion: "8.4" is not a full mysql version; allowed: major.minor.patch`},
+		{"major-only PostgreSQL version", database.Props{Vpc: vpc, Engine: database.Postgres, EngineVersion: "17"}, `EngineVersion: "17" is not a full PostgreSQL version; allowed: major.minor`},
+		{"MySQL default port", database.Props{Vpc: vpc, Port: 3306}, "Port: 3306 is the mysql default port (cdk-nag RDS11)"},
+		{"PostgreSQL default port", database.Props{Vpc: vpc, Engine: database.Postgres, Port: 5432}, "Port: 5432 is the postgres default port"},
+		{"privileged port", database.Props{Vpc: vpc, Port: 443}, "Port: 443 is out of range; allowed: 1150 to 65535"},
+		{"database name with a hyphen", database.Props{Vpc: vpc, DatabaseName: "my-app"}, `DatabaseName: "my-app" is not a database name`},
+		{"logs kept forever", database.Props{Vpc: vpc, LogRetention: awslogs.RetentionDays_INFINITE}, "LogRetention: INFINITE keeps logs forever"},
+		{"unknown retention", database.Props{Vpc: vpc, LogRetention: "FOREVER"}, `LogRetention: "FOREVER" is not an awslogs.RetentionDays`},
+		{"existing without secret", database.Props{Existing: &database.Existing{Instance: inst}}, "Existing.Secret: missing; required when Existing is set"},
+		{"existing without instance", database.Props{Existing: &database.Existing{}}, "Existing.Instance: missing; required when Existing is set"},
+		{"existing with unknown engine", database.Props{Existing: &database.Existing{Engine: "aurora"}}, `Existing.Engine: "aurora" is not supported`},
+		{"every problem at once", database.Props{Username: "root", BackupRetentionDays: 1}, "Vpc: missing; required to create a database (or set Existing); Username: \"root\" is a default or reserved user name (Security Hub RDS.25); allowed: any other name, e.g. \"tierkit_admin\"; BackupRetentionDays: 1 is out of range"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.props.Validate()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v, want an error containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestValidProps(t *testing.T) {
+	stack := scratch(t)
+	vpc := importedVpc(stack)
+	for name, p := range map[string]database.Props{
+		"defaults":                      {Vpc: vpc},
+		"PostgreSQL on the MySQL port":  {Vpc: vpc, Engine: database.Postgres, Port: 3306, EngineVersion: "17.9"},
+		"largest storage, no autoscale": {Vpc: vpc, AllocatedStorageGiB: 65536},
+		"graviton class":                {Vpc: vpc, InstanceType: "r7g.2xlarge", DatabaseName: "nextcloud", Username: "nc_admin"},
+		"existing without a vpc": {Existing: &database.Existing{
+			Instance: awsrds.DatabaseInstance_FromDatabaseInstanceAttributes(stack, jsii.String("DB"), &awsrds.DatabaseInstanceAttributes{
+				InstanceIdentifier: jsii.String("db"), InstanceEndpointAddress: jsii.String("db.example.com"), Port: jsii.Number(3307), SecurityGroups: &[]awsec2.ISecurityGroup{},
+			}),
+			Secret: awssecretsmanager.Secret_FromSecretCompleteArn(stack, jsii.String("S"), jsii.String(existingSecret)),
+		}},
+	} {
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestNewPanicsWithTheConstructIDOnInvalidProps(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.HasPrefix(r.(string), "database Database: Vpc: missing") {
+			t.Errorf("got %v, want a panic naming the construct and the field", r)
+		}
+	}()
+	database.New(scratch(t), "Database", &database.Props{})
+}
