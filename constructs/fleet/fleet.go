@@ -1,0 +1,487 @@
+// Package fleet is the server block of a web tier: copies of the team's
+// golden PHP server (an AMI), launched from one launch template into private
+// subnets across Availability Zones, either as an Auto Scaling group that
+// replaces failed servers and rolls every AMI change, or as a fixed number of
+// instances (the articles' "server 1 and server 2"). Every server gets its
+// role, network and boot script from the template, never from the AMI.
+package fleet
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2targets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/tierkit/tierkit/constructs/boot"
+)
+
+// Mode is how the fleet's servers are run.
+type Mode string
+
+const (
+	// AutoScaling runs the servers in an Auto Scaling group: failed servers
+	// are replaced, CPU load adds servers, and an AMI or launch template change
+	// rolls the group one server at a time without dropping below capacity.
+	AutoScaling Mode = "autoscaling"
+	// Fixed runs a fixed number of EC2 instances, as the articles did by hand.
+	// Nothing replaces a failed server, and an AMI or launch template change
+	// replaces every instance in one deployment.
+	Fixed Mode = "fixed"
+)
+
+var (
+	instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	deviceNamePattern   = regexp.MustCompile(`^/dev/[a-z][a-z0-9]*$`)
+)
+
+// ssmCorePolicy is the AWS-managed policy Session Manager needs: the servers
+// have no SSH key and no port 22.
+const ssmCorePolicy = "AmazonSSMManagedInstanceCore"
+
+// Props configures a Fleet.
+type Props struct {
+	// Vpc is where the servers run, in its private subnets with egress
+	// (SubnetType PRIVATE_WITH_EGRESS) only: no public subnet, no public IP.
+	// Required.
+	Vpc awsec2.IVpc
+
+	// Image is the team's AMI, e.g. awsec2.MachineImage_GenericLinux with the
+	// AMI id per region. Required.
+	Image awsec2.IMachineImage
+
+	// InstanceType is the EC2 instance type, e.g. "t3.small", "m7g.large"
+	// (an arm64 type needs an arm64 AMI).
+	//
+	// Default: "t3.small".
+	InstanceType string
+
+	// Mode is AutoScaling or Fixed.
+	//
+	// Default: AutoScaling.
+	Mode Mode
+
+	// Instances is the number of servers in Fixed mode, 1 to 20, spread
+	// round-robin over the private subnets' Availability Zones.
+	//
+	// Default: 2; allowed only in Fixed mode.
+	Instances int
+
+	// MinCapacity is the Auto Scaling group's minimum size, 1 to 99; it is
+	// also its size after the first deployment.
+	//
+	// Default: 2; allowed only in AutoScaling mode.
+	MinCapacity int
+
+	// MaxCapacity is the Auto Scaling group's maximum size, greater than
+	// MinCapacity (an instance refresh adds a server before it removes one)
+	// and at most 100.
+	//
+	// Default: 4; allowed only in AutoScaling mode.
+	MaxCapacity int
+
+	// Port is the port the application listens on, which the load balancer
+	// reaches (the fleet's default port for Connections).
+	//
+	// Default: 80.
+	Port int
+
+	// RootDeviceName is the AMI's root device: "/dev/sda1" on Ubuntu (the
+	// articles' OS), "/dev/xvda" on Amazon Linux.
+	//
+	// Default: "/dev/sda1".
+	RootDeviceName string
+
+	// RootVolumeGiB is the size of the encrypted gp3 root volume, 1 to 16384
+	// GiB; it must be at least the size of the AMI's root snapshot, or the
+	// launch fails.
+	//
+	// Default: 20.
+	RootVolumeGiB int
+
+	// HealthCheckGrace is how long a new server may boot before failed load
+	// balancer health checks get it replaced; also the instance refresh
+	// warm-up. Whole seconds, 1 s to 2 h.
+	//
+	// Default: 5 minutes; allowed only in AutoScaling mode.
+	HealthCheckGrace time.Duration
+
+	// TargetCPUPercent is the average CPU utilization the Auto Scaling group
+	// keeps by adding and removing servers, 10 to 90.
+	//
+	// Default: 50; allowed only in AutoScaling mode.
+	TargetCPUPercent int
+
+	// Boot is the servers' boot script (user data). Tiers add their steps to
+	// it, before or after New: it is rendered when the stack is synthesized.
+	//
+	// Default: boot.New(nil), which stops and restarts apache2 around nothing.
+	Boot *boot.Script
+
+	// NotificationTopic receives the Auto Scaling group's launch and terminate
+	// notifications and their errors.
+	//
+	// Default: a new topic, encrypted with the AWS-managed key alias/aws/sns,
+	// TLS only; allowed only in AutoScaling mode.
+	NotificationTopic awssns.ITopic
+}
+
+func (p Props) mode() Mode {
+	if p.Mode == "" {
+		return AutoScaling
+	}
+	return p.Mode
+}
+
+// Validate reports what is wrong with p, naming the field and what is allowed.
+func (p Props) Validate() error {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if p.Vpc == nil {
+		add("Vpc: required; the servers run in its PRIVATE_WITH_EGRESS subnets")
+	}
+	if p.Image == nil {
+		add("Image: required; e.g. awsec2.MachineImage_GenericLinux(map of region to AMI id)")
+	}
+	if p.InstanceType != "" && !instanceTypePattern.MatchString(p.InstanceType) {
+		add("InstanceType: %q is not an instance type; allowed: family.size, e.g. t3.small", p.InstanceType)
+	}
+	switch p.mode() {
+	case AutoScaling:
+		if p.Instances != 0 {
+			add("Instances: set with Mode %s; allowed only with Mode %s (use MinCapacity and MaxCapacity)", AutoScaling, Fixed)
+		}
+		lo, hi := p.MinCapacity, p.MaxCapacity
+		if lo == 0 {
+			lo = 2
+		}
+		if hi == 0 {
+			hi = 4
+		}
+		if p.MinCapacity < 0 || p.MinCapacity > 99 {
+			add("MinCapacity: %d is out of range; allowed: 1 to 99 (0 for the default, 2)", p.MinCapacity)
+		}
+		if p.MaxCapacity < 0 || p.MaxCapacity > 100 {
+			add("MaxCapacity: %d is out of range; allowed: 2 to 100 (0 for the default, 4)", p.MaxCapacity)
+		} else if hi <= lo {
+			add("MaxCapacity: %d is not greater than MinCapacity %d; an instance refresh adds a server before it removes one", hi, lo)
+		}
+		if p.HealthCheckGrace != 0 && (p.HealthCheckGrace < time.Second || p.HealthCheckGrace > 2*time.Hour || p.HealthCheckGrace%time.Second != 0) {
+			add("HealthCheckGrace: %v is out of range; allowed: whole seconds, 1s to 2h (0 for the default, 5m)", p.HealthCheckGrace)
+		}
+		if p.TargetCPUPercent != 0 && (p.TargetCPUPercent < 10 || p.TargetCPUPercent > 90) {
+			add("TargetCPUPercent: %d is out of range; allowed: 10 to 90 (0 for the default, 50)", p.TargetCPUPercent)
+		}
+	case Fixed:
+		if p.Instances < 0 || p.Instances > 20 {
+			add("Instances: %d is out of range; allowed: 1 to 20 (0 for the default, 2)", p.Instances)
+		}
+		for field, set := range map[string]bool{
+			"MinCapacity": p.MinCapacity != 0, "MaxCapacity": p.MaxCapacity != 0, "HealthCheckGrace": p.HealthCheckGrace != 0,
+			"TargetCPUPercent": p.TargetCPUPercent != 0, "NotificationTopic": p.NotificationTopic != nil,
+		} {
+			if set {
+				add("%s: set with Mode %s; allowed only with Mode %s", field, Fixed, AutoScaling)
+			}
+		}
+	default:
+		add("Mode: %q is not a mode; allowed: %q, %q (\"\" for the default, %q)", p.Mode, AutoScaling, Fixed, AutoScaling)
+	}
+	if p.Port < 0 || p.Port > 65535 {
+		add("Port: %d is out of range; allowed: 1 to 65535 (0 for the default, 80)", p.Port)
+	}
+	if p.RootDeviceName != "" && !deviceNamePattern.MatchString(p.RootDeviceName) {
+		add("RootDeviceName: %q is not a device name; allowed: /dev/ and a name, e.g. /dev/sda1 (Ubuntu), /dev/xvda (Amazon Linux)", p.RootDeviceName)
+	}
+	if p.RootVolumeGiB < 0 || p.RootVolumeGiB > 16384 {
+		add("RootVolumeGiB: %d is out of range; allowed: 1 to 16384 (0 for the default, 20)", p.RootVolumeGiB)
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	sortProblems(problems)
+	return fmt.Errorf("%s", strings.Join(problems, "; "))
+}
+
+// fieldOrder is the order of Props' fields, which problems are reported in.
+var fieldOrder = []string{"Vpc", "Image", "InstanceType", "Mode", "Instances", "MinCapacity", "MaxCapacity",
+	"Port", "RootDeviceName", "RootVolumeGiB", "HealthCheckGrace", "TargetCPUPercent", "NotificationTopic"}
+
+// sortProblems orders problems by their field's place in Props, so that the
+// message is the same on every run.
+func sortProblems(problems []string) {
+	rank := func(problem string) int {
+		field, _, _ := strings.Cut(problem, ":")
+		if i := slices.Index(fieldOrder, field); i >= 0 {
+			return i
+		}
+		return len(fieldOrder)
+	}
+	slices.SortStableFunc(problems, func(a, b string) int { return rank(a) - rank(b) })
+}
+
+// Fleet is the servers of a web tier and what they share: the launch
+// template, the instance role and profile, and the security group.
+type Fleet struct {
+	constructs.Construct
+	mode        Mode
+	port        int
+	role        awsiam.Role
+	profile     awsiam.InstanceProfile
+	sg          awsec2.SecurityGroup
+	connections awsec2.Connections
+	template    awsec2.LaunchTemplate
+	group       awsautoscaling.AutoScalingGroup
+	instances   []awsec2.CfnInstance
+	targets     []awselasticloadbalancingv2.IApplicationLoadBalancerTarget
+	script      *boot.Script
+	topic       awssns.ITopic
+}
+
+// Role returns the servers' instance role. It has Session Manager access
+// only; tiers and blocks grant it what their servers need.
+func (f *Fleet) Role() awsiam.IRole { return f.role }
+
+// InstanceProfile returns the instance profile that carries Role.
+func (f *Fleet) InstanceProfile() awsiam.InstanceProfile { return f.profile }
+
+// SecurityGroup returns the servers' security group. It has no ingress rule:
+// the edge block opens Port from the load balancer's group.
+func (f *Fleet) SecurityGroup() awsec2.SecurityGroup { return f.sg }
+
+// Connections returns the servers' connections, with Port as the default
+// port, which makes the Fleet an awsec2.IConnectable: database.AllowFrom(fleet).
+func (f *Fleet) Connections() awsec2.Connections { return f.connections }
+
+// LaunchTemplate returns the launch template every server starts from.
+func (f *Fleet) LaunchTemplate() awsec2.LaunchTemplate { return f.template }
+
+// AutoScalingGroup returns the Auto Scaling group, or nil in Fixed mode.
+func (f *Fleet) AutoScalingGroup() awsautoscaling.AutoScalingGroup { return f.group }
+
+// Instances returns the instances, Server1 to ServerN, or nil in AutoScaling mode.
+func (f *Fleet) Instances() []awsec2.CfnInstance {
+	return append([]awsec2.CfnInstance(nil), f.instances...)
+}
+
+// Targets returns what a target group registers: the Auto Scaling group, or
+// each instance on Port.
+func (f *Fleet) Targets() []awselasticloadbalancingv2.IApplicationLoadBalancerTarget {
+	return append([]awselasticloadbalancingv2.IApplicationLoadBalancerTarget(nil), f.targets...)
+}
+
+// Boot returns the servers' boot script; steps added to it before synthesis
+// are part of the user data.
+func (f *Fleet) Boot() *boot.Script { return f.script }
+
+// Port returns the application port the load balancer reaches (Props.Port
+// with its default applied).
+func (f *Fleet) Port() int { return f.port }
+
+// Mode returns how the servers are run.
+func (f *Fleet) Mode() Mode { return f.mode }
+
+// NotificationTopic returns the topic of the Auto Scaling notifications, or
+// nil in Fixed mode.
+func (f *Fleet) NotificationTopic() awssns.ITopic { return f.topic }
+
+// userData renders the boot script when the stack is synthesized, so steps
+// added after New are part of it.
+type userData struct{ script *boot.Script }
+
+// Produce renders the script; jsii calls it during synthesis.
+func (u *userData) Produce() *string { return jsii.String(u.script.Render()) }
+
+// New creates the fleet. It panics, naming id, when props are invalid.
+func New(scope constructs.Construct, id string, props *Props) *Fleet {
+	p := Props{}
+	if props != nil {
+		p = *props
+	}
+	if err := p.Validate(); err != nil {
+		panic(fmt.Sprintf("fleet %s: %v", id, err))
+	}
+	p.Mode = p.mode()
+	if p.InstanceType == "" {
+		p.InstanceType = "t3.small"
+	}
+	if p.Port == 0 {
+		p.Port = 80
+	}
+	if p.RootDeviceName == "" {
+		p.RootDeviceName = "/dev/sda1"
+	}
+	if p.RootVolumeGiB == 0 {
+		p.RootVolumeGiB = 20
+	}
+	if p.Boot == nil {
+		p.Boot = boot.New(nil)
+	}
+
+	f := &Fleet{mode: p.Mode, port: p.Port, script: p.Boot}
+	constructs.NewConstruct_Override(f, scope, jsii.String(id))
+
+	f.role = awsiam.NewRole(f, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:       awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
+		Description:     jsii.String("tierkit fleet servers: Session Manager, plus the grants of the tier's blocks"),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String(ssmCorePolicy))},
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(f.role, &[]*cdknag.NagPackSuppression{{
+		Id:        jsii.String("AwsSolutions-IAM4"),
+		Reason:    jsii.String("AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Session Manager, which replaces SSH (no key pair, no port 22); it grants no access to application data."),
+		AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/" + ssmCorePolicy},
+	}}, jsii.Bool(false))
+	f.profile = awsiam.NewInstanceProfile(f, jsii.String("InstanceProfile"), &awsiam.InstanceProfileProps{Role: f.role})
+
+	f.sg = awsec2.NewSecurityGroup(f, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:         p.Vpc,
+		Description: jsii.String("tierkit fleet servers: no ingress of their own; the load balancer group is let in on the app port"),
+		// Outbound stays open: Session Manager, CloudWatch, S3, the database
+		// and package mirrors are reached through the NAT gateway and VPC
+		// routes; the data stores' own groups decide who gets in.
+		AllowAllOutbound: jsii.Bool(true),
+	})
+	f.connections = awsec2.NewConnections(&awsec2.ConnectionsProps{
+		SecurityGroups: &[]awsec2.ISecurityGroup{f.sg},
+		DefaultPort:    awsec2.Port_Tcp(jsii.Number(p.Port)),
+	})
+
+	f.template = awsec2.NewLaunchTemplate(f, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
+		MachineImage:    p.Image,
+		InstanceType:    awsec2.NewInstanceType(jsii.String(p.InstanceType)),
+		InstanceProfile: f.profile,
+		SecurityGroup:   f.sg,
+		UserData:        awsec2.UserData_Custom(awscdk.Lazy_String(&userData{p.Boot}, nil)),
+		// IMDSv2 only, and a hop limit of 1 so that a container on the server
+		// cannot reach the instance role's credentials.
+		HttpEndpoint:            jsii.Bool(true),
+		HttpTokens:              awsec2.LaunchTemplateHttpTokens_REQUIRED,
+		HttpPutResponseHopLimit: jsii.Number(1),
+		DetailedMonitoring:      jsii.Bool(true),
+		BlockDevices: &[]*awsec2.BlockDevice{{
+			DeviceName: jsii.String(p.RootDeviceName),
+			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(p.RootVolumeGiB), &awsec2.EbsDeviceOptions{
+				Encrypted:           jsii.Bool(true),
+				VolumeType:          awsec2.EbsDeviceVolumeType_GP3,
+				DeleteOnTermination: jsii.Bool(true),
+			}),
+		}},
+	})
+
+	private := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+	if p.Mode == Fixed {
+		f.newInstances(p)
+	} else {
+		f.newGroup(p, private)
+	}
+	return f
+}
+
+func (f *Fleet) newInstances(p Props) {
+	n := p.Instances
+	if n == 0 {
+		n = 2
+	}
+	subnets := *p.Vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, OnePerAz: jsii.Bool(true)}).Subnets
+	for i := range n {
+		// "ServerN" is part of the logical ID: growing the fleet adds the next
+		// server, shrinking it removes the last one, the others stay.
+		id := fmt.Sprintf("Server%d", i+1)
+		inst := awsec2.NewCfnInstance(f, jsii.String(id), &awsec2.CfnInstanceProps{
+			// The launch template carries the AMI, type, security group, root
+			// volume, metadata options and user data; a new template version
+			// replaces the instance.
+			LaunchTemplate: &awsec2.CfnInstance_LaunchTemplateSpecificationProperty{
+				LaunchTemplateId: f.template.LaunchTemplateId(),
+				Version:          f.template.LatestVersionNumber(),
+			},
+			SubnetId:           subnets[i%len(subnets)].SubnetId(),
+			Monitoring:         jsii.Bool(true),
+			IamInstanceProfile: f.profile.InstanceProfileName(),
+			Tags:               &[]*awscdk.CfnTag{{Key: jsii.String("Name"), Value: jsii.String(*f.Node().Path() + "/" + id)}},
+		})
+		// The role's grants (its default policy) exist before the server
+		// boots: its boot steps may read secrets or the bucket.
+		inst.Node().AddDependency(f.role)
+		cdknag.NagSuppressions_AddResourceSuppressions(inst, &[]*cdknag.NagPackSuppression{{
+			Id:     jsii.String("AwsSolutions-EC29"),
+			Reason: jsii.String("CloudFormation replaces a fixed server whenever the AMI or launch template changes; termination protection would leave the old server running outside the stack. Servers are stateless (sessions, uploads and data live in shared stores)."),
+		}}, jsii.Bool(false))
+		f.instances = append(f.instances, inst)
+		f.targets = append(f.targets, awselasticloadbalancingv2targets.NewInstanceIdTarget(inst.Ref(), jsii.Number(p.Port)))
+	}
+}
+
+func (f *Fleet) newGroup(p Props, private *awsec2.SubnetSelection) {
+	grace := awscdk.Duration_Minutes(jsii.Number(5))
+	if p.HealthCheckGrace != 0 {
+		grace = awscdk.Duration_Seconds(jsii.Number(p.HealthCheckGrace.Seconds()))
+	}
+	minimum, maximum, cpu := p.MinCapacity, p.MaxCapacity, p.TargetCPUPercent
+	if minimum == 0 {
+		minimum = 2
+	}
+	if maximum == 0 {
+		maximum = 4
+	}
+	if cpu == 0 {
+		cpu = 50
+	}
+	f.topic = p.NotificationTopic
+	if f.topic == nil {
+		// "Notifications" is part of the topic's logical ID (and ARN): renaming
+		// it drops the subscriptions.
+		f.topic = awssns.NewTopic(f, jsii.String("Notifications"), &awssns.TopicProps{
+			MasterKey:  awskms.Alias_FromAliasName(f, jsii.String("NotificationsKey"), jsii.String("alias/aws/sns")),
+			EnforceSSL: jsii.Bool(true),
+		})
+	}
+	// No DesiredCapacity: CloudFormation would reset the group to it on every
+	// deployment, undoing the scaling policy's work.
+	f.group = awsautoscaling.NewAutoScalingGroup(f, jsii.String("Group"), &awsautoscaling.AutoScalingGroupProps{
+		Vpc:            p.Vpc,
+		VpcSubnets:     private,
+		LaunchTemplate: f.template,
+		MinCapacity:    jsii.Number(minimum),
+		MaxCapacity:    jsii.Number(maximum),
+		// The load balancer's health check is the one that knows whether PHP
+		// answers; EC2's only knows the machine runs.
+		HealthChecks: awsautoscaling.HealthChecks_WithAdditionalChecks(&awsautoscaling.AdditionalHealthChecksOptions{
+			AdditionalTypes: &[]awsautoscaling.AdditionalHealthCheckType{awsautoscaling.AdditionalHealthCheckType_ELB},
+			GracePeriod:     grace,
+		}),
+		DefaultInstanceWarmup: grace,
+		// Every AMI or launch template change rolls the group: a new server is
+		// added and healthy before an old one goes (100% stays in service).
+		UpdatePolicy: awsautoscaling.UpdatePolicy_InstanceRefresh(&awsautoscaling.InstanceRefreshOptions{
+			Strategy:             awsautoscaling.InstanceRefreshStrategy_ROLLING,
+			MinHealthyPercentage: jsii.Number(100),
+			MaxHealthyPercentage: jsii.Number(200),
+			InstanceWarmup:       grace,
+		}),
+		Notifications: &[]*awsautoscaling.NotificationConfiguration{{
+			Topic: f.topic,
+			ScalingEvents: awsautoscaling.NewScalingEvents(
+				awsautoscaling.ScalingEvent_INSTANCE_LAUNCH, awsautoscaling.ScalingEvent_INSTANCE_LAUNCH_ERROR,
+				awsautoscaling.ScalingEvent_INSTANCE_TERMINATE, awsautoscaling.ScalingEvent_INSTANCE_TERMINATE_ERROR,
+			),
+		}},
+	})
+	f.group.Node().AddDependency(f.role)
+	f.group.ScaleOnCpuUtilization(jsii.String("CpuScaling"), &awsautoscaling.CpuUtilizationScalingProps{
+		TargetUtilizationPercent: jsii.Number(cpu),
+	})
+	f.targets = []awselasticloadbalancingv2.IApplicationLoadBalancerTarget{f.group}
+}

@@ -1,0 +1,559 @@
+package fleet_test
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tierkit/tierkit/constructs/boot"
+	"github.com/tierkit/tierkit/constructs/fleet"
+	"github.com/tierkit/tierkit/internal/cdktest"
+)
+
+// The fleets the templates were built from, for the tests that compare.
+var (
+	groupFleet, fixedFleet   *fleet.Fleet
+	groupScript, fixedScript *boot.Script
+)
+
+// groupTemplate is the default fleet (an Auto Scaling group) with a step added
+// after New, a database group that admits it and a target group for it,
+// synthesized once in strict mode with cdk-nag.
+var groupTemplate = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
+	stack := cdktest.NewStack(app, "Test")
+	vpc := newVpc(stack)
+	groupScript = boot.New(nil)
+	groupFleet = fleet.New(stack, "Fleet", &fleet.Props{Vpc: vpc, Image: image(), Boot: groupScript})
+	groupFleet.Boot().AddStep("late", `echo "added after fleet.New"`)
+
+	db := awsec2.NewSecurityGroup(stack, jsii.String("Database"), &awsec2.SecurityGroupProps{Vpc: vpc, Description: jsii.String("database"), AllowAllOutbound: jsii.Bool(false)})
+	db.Connections().AllowFrom(groupFleet, awsec2.Port_Tcp(jsii.Number(3306)), jsii.String("MySQL from the fleet"))
+	awselasticloadbalancingv2.NewApplicationTargetGroup(stack, jsii.String("Targets"), &awselasticloadbalancingv2.ApplicationTargetGroupProps{
+		Vpc: vpc, Port: jsii.Number(80), Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP, Targets: &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{groupFleet.Targets()[0]},
+	})
+	return stack
+})
+
+// fixedTemplate is a Fixed fleet of three servers on port 8080, tagged, with
+// a target group for them; its boot script rewrites the golden IP and carries
+// an agent configuration with a deploy-time value (a CDK token).
+var fixedTemplate = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
+	stack := cdktest.NewStack(app, "Test")
+	vpc := newVpc(stack)
+	fixedScript = boot.New(&boot.Props{
+		GoldenIP: "10.0.0.1", IPFiles: []string{"/etc/hosts", "/etc/apache2/sites-available/api.example.com.conf"},
+		AgentConfig: `{"agent":{"region":"us-east-1"},"logs":{"logs_collected":{"files":{"collect_list":[{"file_path":"/var/log/apache2/error.log","log_group_name":"web-` + *awscdk.Aws_ACCOUNT_ID() + `"}]}}}}`,
+	})
+	fixedFleet = fleet.New(stack, "Fleet", &fleet.Props{
+		Vpc: vpc, Image: image(), Mode: fleet.Fixed, Instances: 3, Port: 8080, Boot: fixedScript,
+	})
+	awscdk.Tags_Of(fixedFleet).Add(jsii.String("team"), jsii.String("web"), nil)
+	targets := fixedFleet.Targets()
+	awselasticloadbalancingv2.NewApplicationTargetGroup(stack, jsii.String("Targets"), &awselasticloadbalancingv2.ApplicationTargetGroupProps{
+		Vpc: vpc, Port: jsii.Number(8080), Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP, TargetType: awselasticloadbalancingv2.TargetType_INSTANCE, Targets: &targets,
+	})
+	return stack
+})
+
+var templates = map[string]func(testing.TB) *cdktest.Template{"autoscaling": groupTemplate, "fixed": fixedTemplate}
+
+const (
+	launchTemplate = "AWS::EC2::LaunchTemplate"
+	group          = "AWS::AutoScaling::AutoScalingGroup"
+	instance       = "AWS::EC2::Instance"
+)
+
+func TestNoValidationOrNagFindings(t *testing.T) {
+	for name, tpl := range templates {
+		t.Run(name, func(t *testing.T) {
+			if findings := cdktest.Findings(t, tpl(t).Outdir); len(findings) > 0 {
+				t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
+			}
+		})
+	}
+}
+
+func TestLaunchTemplateRequiresIMDSv2WithHopLimit1(t *testing.T) {
+	for name, tpl := range templates {
+		t.Run(name, func(t *testing.T) {
+			tpl(t).HasResourceProperties(t, launchTemplate, map[string]any{"LaunchTemplateData": assertions.Match_ObjectLike(&map[string]any{
+				"MetadataOptions": map[string]any{"HttpEndpoint": "enabled", "HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+			})})
+		})
+	}
+}
+
+func TestRootVolumeIsEncryptedGp3(t *testing.T) {
+	for name, tpl := range templates {
+		t.Run(name, func(t *testing.T) {
+			tpl(t).HasResourceProperties(t, launchTemplate, map[string]any{"LaunchTemplateData": assertions.Match_ObjectLike(&map[string]any{
+				"BlockDeviceMappings": []any{map[string]any{
+					"DeviceName": "/dev/sda1",
+					"Ebs":        map[string]any{"Encrypted": true, "VolumeType": "gp3", "VolumeSize": 20, "DeleteOnTermination": true},
+				}},
+			})})
+		})
+	}
+}
+
+func TestLaunchTemplateCarriesImageTypeAndDetailedMonitoring(t *testing.T) {
+	for name, tpl := range templates {
+		t.Run(name, func(t *testing.T) {
+			tpl(t).HasResourceProperties(t, launchTemplate, map[string]any{"LaunchTemplateData": assertions.Match_ObjectLike(&map[string]any{
+				"ImageId": ami, "InstanceType": "t3.small", "Monitoring": map[string]any{"Enabled": true},
+			})})
+		})
+	}
+}
+
+func TestNoKeyPairAnywhere(t *testing.T) {
+	for name, tpl := range templates {
+		t.Run(name, func(t *testing.T) {
+			if s := jsonOf(tpl(t).ToJSON()); strings.Contains(s, "KeyName") || strings.Contains(s, "AWS::EC2::KeyPair") {
+				t.Errorf("the template names a key pair: servers are reached by Session Manager only")
+			}
+		})
+	}
+}
+
+func fleetSecurityGroup(t *testing.T, tpl *cdktest.Template) (string, map[string]any) {
+	t.Helper()
+	for id, r := range resources(t, tpl, "AWS::EC2::SecurityGroup") {
+		if strings.HasPrefix(id, "FleetSecurityGroup") {
+			return id, r
+		}
+	}
+	t.Fatalf("no fleet security group")
+	return "", nil
+}
+
+func TestSecurityGroupHasNoIngress(t *testing.T) {
+	for name, tpl := range templates {
+		t.Run(name, func(t *testing.T) {
+			tp := tpl(t)
+			id, sg := fleetSecurityGroup(t, tp)
+			if ingress := props(sg)["SecurityGroupIngress"]; ingress != nil {
+				t.Errorf("fleet security group has ingress %s", jsonOf(ingress))
+			}
+			for rid, r := range resources(t, tp, "AWS::EC2::SecurityGroupIngress") {
+				if strings.Contains(jsonOf(props(r)["GroupId"]), id) {
+					t.Errorf("%s opens the fleet group: %s", rid, jsonOf(props(r)))
+				}
+			}
+			for _, port := range []string{`"FromPort":22,`, `"ToPort":22,`} {
+				if strings.Contains(jsonOf(tp.ToJSON()), port) {
+					t.Errorf("port 22 is open somewhere")
+				}
+			}
+			tp.HasResourceProperties(t, launchTemplate, map[string]any{"LaunchTemplateData": assertions.Match_ObjectLike(&map[string]any{
+				"SecurityGroupIds": []any{map[string]any{"Fn::GetAtt": []any{id, "GroupId"}}},
+			})})
+		})
+	}
+}
+
+func TestRoleHasSessionManagerOnly(t *testing.T) {
+	for name, tpl := range templates {
+		t.Run(name, func(t *testing.T) {
+			tp := tpl(t)
+			id, role := fleetRole(t, tp)
+			want := `[{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::aws:policy/AmazonSSMManagedInstanceCore"]]}]`
+			if got := jsonOf(props(role)["ManagedPolicyArns"]); got != want {
+				t.Errorf("managed policies %s, want %s", got, want)
+			}
+			if got := jsonOf(props(role)["AssumeRolePolicyDocument"]); !strings.Contains(got, `"Service":"ec2.amazonaws.com"`) {
+				t.Errorf("assumed by %s, want ec2.amazonaws.com", got)
+			}
+			for pid, p := range resources(t, tp, "AWS::IAM::Policy") {
+				if strings.Contains(jsonOf(props(p)["Roles"]), id) {
+					t.Errorf("policy %s is attached to the fleet role: the fleet grants nothing itself", pid)
+				}
+			}
+		})
+	}
+}
+
+func TestInstanceProfileCarriesTheRole(t *testing.T) {
+	for name, tpl := range templates {
+		t.Run(name, func(t *testing.T) {
+			tp := tpl(t)
+			roleID, _ := fleetRole(t, tp)
+			profileID, profile := only(t, tp, "AWS::IAM::InstanceProfile")
+			if got := jsonOf(props(profile)["Roles"]); got != jsonOf([]any{ref(roleID)}) {
+				t.Errorf("instance profile roles %s", got)
+			}
+			tp.HasResourceProperties(t, launchTemplate, map[string]any{"LaunchTemplateData": assertions.Match_ObjectLike(&map[string]any{
+				"IamInstanceProfile": map[string]any{"Arn": map[string]any{"Fn::GetAtt": []any{profileID, "Arn"}}},
+			})})
+		})
+	}
+}
+
+func TestServersRunInPrivateSubnetsWithoutPublicIPs(t *testing.T) {
+	for name, tpl := range templates {
+		t.Run(name, func(t *testing.T) {
+			tp := tpl(t)
+			private := subnetsOfType(t, tp, "Private")
+			if len(private) != 2 {
+				t.Fatalf("private subnets %v", private)
+			}
+			for _, id := range private {
+				if m := props(resources(t, tp, "AWS::EC2::Subnet")[id])["MapPublicIpOnLaunch"]; m != false {
+					t.Errorf("%s MapPublicIpOnLaunch %v", id, m)
+				}
+			}
+			var used []string
+			for _, r := range resources(t, tp, group) {
+				for _, s := range props(r)["VPCZoneIdentifier"].([]any) {
+					used = append(used, s.(map[string]any)["Ref"].(string))
+				}
+			}
+			for _, r := range resources(t, tp, instance) {
+				used = append(used, props(r)["SubnetId"].(map[string]any)["Ref"].(string))
+			}
+			if len(used) == 0 {
+				t.Fatalf("no server subnets found")
+			}
+			for _, s := range used {
+				if !slices.Contains(private, s) {
+					t.Errorf("servers in %s, not a private subnet", s)
+				}
+			}
+			all := jsonOf(tp.ToJSON())
+			if strings.Contains(all, `"AssociatePublicIpAddress":true`) || strings.Contains(all, "NetworkInterfaces") {
+				t.Errorf("a public IP is requested somewhere")
+			}
+		})
+	}
+}
+
+func TestUserDataIsTheBootScript(t *testing.T) {
+	_, lt := only(t, groupTemplate(t), launchTemplate)
+	// CloudFormation encodes the script: Fn::Base64 holds it as text.
+	userData, ok := props(lt)["LaunchTemplateData"].(map[string]any)["UserData"].(map[string]any)["Fn::Base64"].(string)
+	if !ok {
+		t.Fatalf("user data is not Fn::Base64 of a literal script: %s", jsonOf(props(lt)["LaunchTemplateData"]))
+	}
+	if want := groupScript.Render(); userData != want {
+		t.Errorf("user data is not the rendered boot script:\n%s", userData)
+	}
+	if !strings.Contains(userData, `echo "added after fleet.New"`) {
+		t.Errorf("a step added after fleet.New is missing")
+	}
+}
+
+func TestUserDataCarriesDeployTimeValues(t *testing.T) {
+	_, lt := only(t, fixedTemplate(t), launchTemplate)
+	join, ok := props(lt)["LaunchTemplateData"].(map[string]any)["UserData"].(map[string]any)["Fn::Base64"].(map[string]any)["Fn::Join"].([]any)
+	if !ok || join[0] != "" {
+		t.Fatalf("user data is not Fn::Base64 of Fn::Join: %s", jsonOf(props(lt)["LaunchTemplateData"]))
+	}
+	var b strings.Builder
+	for _, part := range join[1].([]any) {
+		if s, ok := part.(string); ok {
+			b.WriteString(s)
+		} else {
+			b.WriteString("<" + jsonOf(part) + ">")
+		}
+	}
+	want := strings.ReplaceAll(fixedScript.Render(), *awscdk.Aws_ACCOUNT_ID(), `<{"Ref":"AWS::AccountId"}>`)
+	if b.String() != want {
+		t.Errorf("user data is not the rendered boot script with the token resolved:\n%s", b.String())
+	}
+}
+
+func TestFixedServersAreSpreadOverTheAZs(t *testing.T) {
+	tp := fixedTemplate(t)
+	private := subnetsOfType(t, tp, "Private")
+	sort.Strings(private) // VpcPrivateSubnet1..., VpcPrivateSubnet2...: first AZ, second AZ
+	ltID, _ := only(t, tp, launchTemplate)
+	profileID, _ := only(t, tp, "AWS::IAM::InstanceProfile")
+	roleID, _ := fleetRole(t, tp)
+	servers := resources(t, tp, instance)
+	if len(servers) != 3 {
+		t.Fatalf("%d instances, want 3", len(servers))
+	}
+	for i := range 3 {
+		var id string
+		for sid := range servers {
+			if strings.HasPrefix(sid, fmt.Sprintf("FleetServer%d", i+1)) {
+				id = sid
+			}
+		}
+		if id == "" {
+			t.Fatalf("no FleetServer%d", i+1)
+		}
+		p := props(servers[id])
+		checks := map[string]any{
+			"Monitoring":         true,
+			"IamInstanceProfile": ref(profileID),
+			"LaunchTemplate":     map[string]any{"LaunchTemplateId": ref(ltID), "Version": map[string]any{"Fn::GetAtt": []any{ltID, "LatestVersionNumber"}}},
+			"SubnetId":           ref(private[i%2]),
+		}
+		for k, want := range checks {
+			if jsonOf(p[k]) != jsonOf(want) {
+				t.Errorf("%s %s = %s, want %s", id, k, jsonOf(p[k]), jsonOf(want))
+			}
+		}
+		if _, ok := p["ImageId"]; ok {
+			t.Errorf("%s has its own ImageId: the launch template carries the AMI", id)
+		}
+		if !strings.Contains(jsonOf(servers[id]["DependsOn"]), roleID) {
+			t.Errorf("%s does not wait for the role (and its grants): DependsOn %s", id, jsonOf(servers[id]["DependsOn"]))
+		}
+		if !strings.Contains(jsonOf(p["Tags"]), `{"Key":"team","Value":"web"}`) {
+			t.Errorf("%s does not carry the fleet's tags: %s", id, jsonOf(p["Tags"]))
+		}
+	}
+}
+
+func TestFixedTargetsAreTheInstancesOnThePort(t *testing.T) {
+	tp := fixedTemplate(t)
+	var want []any
+	for i := range 3 {
+		for id := range resources(t, tp, instance) {
+			if strings.HasPrefix(id, fmt.Sprintf("FleetServer%d", i+1)) {
+				want = append(want, map[string]any{"Id": ref(id), "Port": 8080})
+			}
+		}
+	}
+	tp.HasResourceProperties(t, "AWS::ElasticLoadBalancingV2::TargetGroup", map[string]any{"Targets": want})
+}
+
+func TestGroupUsesTheLaunchTemplate(t *testing.T) {
+	tp := groupTemplate(t)
+	ltID, _ := only(t, tp, launchTemplate)
+	tp.HasResourceProperties(t, group, map[string]any{
+		"LaunchTemplate": map[string]any{"LaunchTemplateId": ref(ltID), "Version": map[string]any{"Fn::GetAtt": []any{ltID, "LatestVersionNumber"}}},
+	})
+	tp.ResourceCountIs(t, "AWS::AutoScaling::LaunchConfiguration", 0)
+}
+
+func TestGroupReplacesServersFailingTheLoadBalancerHealthCheck(t *testing.T) {
+	groupTemplate(t).HasResourceProperties(t, group, map[string]any{"HealthCheckType": "ELB", "HealthCheckGracePeriod": 300})
+}
+
+func TestGroupSizeHasNoDesiredCapacity(t *testing.T) {
+	groupTemplate(t).HasResourceProperties(t, group, map[string]any{
+		"MinSize": "2", "MaxSize": "4", "DesiredCapacity": assertions.Match_Absent(),
+	})
+}
+
+func TestAMIChangesRollTheGroupAtFullCapacity(t *testing.T) {
+	groupTemplate(t).HasResource(t, group, map[string]any{"UpdatePolicy": map[string]any{
+		"AutoScalingInstanceRefresh": assertions.Match_ObjectLike(&map[string]any{
+			"Strategy": "Rolling",
+			"Preferences": assertions.Match_ObjectLike(&map[string]any{
+				"MinHealthyPercentage": 100, "MaxHealthyPercentage": 200, "InstanceWarmup": 300,
+			}),
+		}),
+	}})
+}
+
+func TestGroupTracksCPU(t *testing.T) {
+	tp := groupTemplate(t)
+	groupID, _ := only(t, tp, group)
+	tp.HasResourceProperties(t, "AWS::AutoScaling::ScalingPolicy", map[string]any{
+		"AutoScalingGroupName": ref(groupID),
+		"PolicyType":           "TargetTrackingScaling",
+		"TargetTrackingConfiguration": map[string]any{
+			"PredefinedMetricSpecification": map[string]any{"PredefinedMetricType": "ASGAverageCPUUtilization"},
+			"TargetValue":                   50,
+		},
+	})
+}
+
+func TestGroupNotifiesLaunchesTerminationsAndErrors(t *testing.T) {
+	tp := groupTemplate(t)
+	topicID, _ := only(t, tp, "AWS::SNS::Topic")
+	tp.HasResourceProperties(t, group, map[string]any{"NotificationConfigurations": []any{map[string]any{
+		"TopicARN":          ref(topicID),
+		"NotificationTypes": []any{"autoscaling:EC2_INSTANCE_LAUNCH", "autoscaling:EC2_INSTANCE_LAUNCH_ERROR", "autoscaling:EC2_INSTANCE_TERMINATE", "autoscaling:EC2_INSTANCE_TERMINATE_ERROR"},
+	}}})
+}
+
+func TestNotificationTopicIsEncryptedAndTLSOnly(t *testing.T) {
+	tp := groupTemplate(t)
+	topicID, topic := only(t, tp, "AWS::SNS::Topic")
+	if key := jsonOf(props(topic)["KmsMasterKeyId"]); !strings.Contains(key, "alias/aws/sns") {
+		t.Errorf("topic key %s, want alias/aws/sns", key)
+	}
+	tp.HasResourceProperties(t, "AWS::SNS::TopicPolicy", map[string]any{
+		"Topics": []any{ref(topicID)},
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+			"Effect": "Deny", "Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+		})})},
+	})
+}
+
+func TestGroupWaitsForTheRole(t *testing.T) {
+	tp := groupTemplate(t)
+	roleID, _ := fleetRole(t, tp)
+	_, g := only(t, tp, group)
+	if !strings.Contains(jsonOf(g["DependsOn"]), roleID) {
+		t.Errorf("the group does not wait for the role (and its grants): DependsOn %s", jsonOf(g["DependsOn"]))
+	}
+}
+
+func TestGroupIsTheTarget(t *testing.T) {
+	tp := groupTemplate(t)
+	tgID, _ := only(t, tp, "AWS::ElasticLoadBalancingV2::TargetGroup")
+	tp.HasResourceProperties(t, group, map[string]any{"TargetGroupARNs": []any{ref(tgID)}})
+}
+
+func TestFleetIsConnectable(t *testing.T) {
+	tp := groupTemplate(t)
+	sgID, _ := fleetSecurityGroup(t, tp)
+	tp.HasResourceProperties(t, "AWS::EC2::SecurityGroupIngress", map[string]any{
+		"IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306,
+		"SourceSecurityGroupId": map[string]any{"Fn::GetAtt": []any{sgID, "GroupId"}},
+	})
+	if got := *groupFleet.Connections().DefaultPort().ToString(); got != "80" {
+		t.Errorf("default port %s, want 80", got)
+	}
+	if got := *fixedFleet.Connections().DefaultPort().ToString(); got != "8080" {
+		t.Errorf("default port %s, want 8080", got)
+	}
+	if groupFleet.Port() != 80 || fixedFleet.Port() != 8080 {
+		t.Errorf("Port() = %d and %d, want 80 and 8080", groupFleet.Port(), fixedFleet.Port())
+	}
+}
+
+func TestLogicalIDsAreStable(t *testing.T) {
+	want := map[string][]string{
+		"autoscaling": {"FleetRole427BC000", "FleetInstanceProfileDA1E99EC", "FleetSecurityGroup97A0FCFD", "FleetLaunchTemplate3FC2FEAE", "FleetGroupASGF037160E", "FleetNotificationsA69BCB12"},
+		"fixed":       {"FleetRole427BC000", "FleetLaunchTemplate3FC2FEAE", "FleetServer122955B43", "FleetServer2E616AF1B", "FleetServer373709589"},
+	}
+	for name, tpl := range templates {
+		t.Run(name, func(t *testing.T) {
+			all := (*tpl(t).ToJSON())["Resources"].(map[string]any)
+			var ids []string
+			for id := range all {
+				ids = append(ids, id)
+			}
+			for _, id := range want[name] {
+				if _, ok := all[id]; !ok {
+					t.Errorf("no resource %s: renaming a construct replaces it; resources: %v", id, ids)
+				}
+			}
+		})
+	}
+}
+
+func TestAccessorsFollowTheMode(t *testing.T) {
+	groupTemplate(t)
+	fixedTemplate(t)
+	if groupFleet.Mode() != fleet.AutoScaling || groupFleet.AutoScalingGroup() == nil || groupFleet.Instances() != nil || groupFleet.NotificationTopic() == nil || len(groupFleet.Targets()) != 1 {
+		t.Errorf("autoscaling fleet accessors are inconsistent")
+	}
+	if fixedFleet.Mode() != fleet.Fixed || fixedFleet.AutoScalingGroup() != nil || len(fixedFleet.Instances()) != 3 || fixedFleet.NotificationTopic() != nil || len(fixedFleet.Targets()) != 3 {
+		t.Errorf("fixed fleet accessors are inconsistent")
+	}
+	if groupFleet.Role() == nil || groupFleet.SecurityGroup() == nil || groupFleet.LaunchTemplate() == nil || groupFleet.InstanceProfile() == nil || groupFleet.Boot() != groupScript {
+		t.Errorf("an accessor returns nil")
+	}
+}
+
+func TestUserDataOverTheLimitFailsSynthesis(t *testing.T) {
+	app := cdktest.NewApp(t)
+	stack := cdktest.NewStack(app, "Big")
+	f := fleet.New(stack, "Fleet", &fleet.Props{Vpc: newVpc(stack), Image: image()})
+	f.Boot().AddStep("big", "echo "+strings.Repeat("x", boot.MaxUserDataBytes))
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "over EC2's user data limit") {
+			t.Errorf("got %v, want synthesis to fail naming the user data limit", r)
+		}
+	}()
+	app.Synth(nil)
+}
+
+func TestInvalidProps(t *testing.T) {
+	vpc := awsec2.Vpc_FromVpcAttributes(awscdk.NewStack(nil, nil, nil), jsii.String("Vpc"), &awsec2.VpcAttributes{
+		VpcId: jsii.String("vpc-1"), AvailabilityZones: jsii.Strings("us-east-1a"), PrivateSubnetIds: jsii.Strings("subnet-1"),
+	})
+	ok := fleet.Props{Vpc: vpc, Image: image()}
+	with := func(change func(*fleet.Props)) fleet.Props {
+		p := ok
+		change(&p)
+		return p
+	}
+	cases := []struct {
+		name  string
+		props fleet.Props
+		want  string
+	}{
+		{"no VPC", with(func(p *fleet.Props) { p.Vpc = nil }), "Vpc: required"},
+		{"no image", with(func(p *fleet.Props) { p.Image = nil }), "Image: required"},
+		{"instance type", with(func(p *fleet.Props) { p.InstanceType = "small" }), `InstanceType: "small" is not an instance type`},
+		{"mode typo", with(func(p *fleet.Props) { p.Mode = "autoscalling" }), `Mode: "autoscalling" is not a mode; allowed: "autoscaling", "fixed"`},
+		{"instances negative", with(func(p *fleet.Props) { p.Mode = fleet.Fixed; p.Instances = -1 }), "Instances: -1 is out of range; allowed: 1 to 20"},
+		{"instances too many", with(func(p *fleet.Props) { p.Mode = fleet.Fixed; p.Instances = 21 }), "Instances: 21 is out of range; allowed: 1 to 20"},
+		{"instances with autoscaling", with(func(p *fleet.Props) { p.Instances = 3 }), "Instances: set with Mode autoscaling; allowed only with Mode fixed"},
+		{"capacity with fixed", with(func(p *fleet.Props) { p.Mode = fleet.Fixed; p.MaxCapacity = 6 }), "MaxCapacity: set with Mode fixed; allowed only with Mode autoscaling"},
+		{"grace with fixed", with(func(p *fleet.Props) { p.Mode = fleet.Fixed; p.HealthCheckGrace = time.Minute }), "HealthCheckGrace: set with Mode fixed"},
+		{"topic with fixed", with(func(p *fleet.Props) {
+			p.Mode = fleet.Fixed
+			p.NotificationTopic = awssns.Topic_FromTopicArn(awscdk.NewStack(nil, nil, nil), jsii.String("T"), jsii.String("arn:aws:sns:us-east-1:111111111111:t"))
+		}), "NotificationTopic: set with Mode fixed"},
+		{"max equal to min", with(func(p *fleet.Props) { p.MinCapacity = 3; p.MaxCapacity = 3 }), "MaxCapacity: 3 is not greater than MinCapacity 3"},
+		{"max below default min", with(func(p *fleet.Props) { p.MaxCapacity = 1 }), "MaxCapacity: 1 is not greater than MinCapacity 2"},
+		{"min above default max", with(func(p *fleet.Props) { p.MinCapacity = 5 }), "MaxCapacity: 4 is not greater than MinCapacity 5"},
+		{"max too large", with(func(p *fleet.Props) { p.MaxCapacity = 101 }), "MaxCapacity: 101 is out of range; allowed: 2 to 100"},
+		{"min negative", with(func(p *fleet.Props) { p.MinCapacity = -1 }), "MinCapacity: -1 is out of range"},
+		{"port negative", with(func(p *fleet.Props) { p.Port = -1 }), "Port: -1 is out of range; allowed: 1 to 65535"},
+		{"port too large", with(func(p *fleet.Props) { p.Port = 70000 }), "Port: 70000 is out of range"},
+		{"device name", with(func(p *fleet.Props) { p.RootDeviceName = "sda1" }), `RootDeviceName: "sda1" is not a device name`},
+		{"volume too large", with(func(p *fleet.Props) { p.RootVolumeGiB = 20000 }), "RootVolumeGiB: 20000 is out of range; allowed: 1 to 16384"},
+		{"grace fraction", with(func(p *fleet.Props) { p.HealthCheckGrace = 1500 * time.Millisecond }), "HealthCheckGrace: 1.5s is out of range; allowed: whole seconds"},
+		{"grace too long", with(func(p *fleet.Props) { p.HealthCheckGrace = 3 * time.Hour }), "HealthCheckGrace: 3h0m0s is out of range"},
+		{"cpu too high", with(func(p *fleet.Props) { p.TargetCPUPercent = 95 }), "TargetCPUPercent: 95 is out of range; allowed: 10 to 90"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.props.Validate()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v, want an error containing %q", err, c.want)
+			}
+		})
+	}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("valid props: %v", err)
+	}
+	if err := with(func(p *fleet.Props) { p.Mode = fleet.Fixed }).Validate(); err != nil {
+		t.Errorf("valid fixed props: %v", err)
+	}
+}
+
+func TestValidateReportsEveryProblemInFieldOrder(t *testing.T) {
+	err := fleet.Props{Mode: fleet.Fixed, Port: -1, MinCapacity: 3, TargetCPUPercent: 50}.Validate()
+	want := []string{"Vpc: ", "; Image: ", "; MinCapacity: ", "; Port: ", "; TargetCPUPercent: "}
+	last := -1
+	for _, w := range want {
+		i := strings.Index(fmt.Sprint(err), w)
+		if i <= last {
+			t.Errorf("got %v, want %q after the previous problems", err, strings.Trim(w, "; "))
+		}
+		last = i
+	}
+}
+
+func TestNewPanicsWithTheConstructIDOnInvalidProps(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "fleet Web: Vpc: required") {
+			t.Errorf("got %v, want a panic naming the construct and the field", r)
+		}
+	}()
+	fleet.New(awscdk.NewStack(nil, nil, nil), "Web", &fleet.Props{Image: image()})
+}
