@@ -13,9 +13,15 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/tierkit/tierkit/constructs/database"
+	"github.com/tierkit/tierkit/constructs/fleet"
+	"github.com/tierkit/tierkit/constructs/network"
+	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/config"
 )
 
@@ -59,8 +65,21 @@ func selectEnvironment(app awscdk.App) (config.Environment, error) {
 	return config.Select(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
 }
 
+// healthPaths are the tiers' health check paths: Laravel's /up route, and
+// Nextcloud's status.php.
+var healthPaths = map[string]string{config.TierLaravel: "/up", config.TierNextcloud: "/status.php"}
+
 // build adds the stacks of env to app, one per tier, and returns them.
 func build(app awscdk.App, env config.Environment) []awscdk.Stack {
+	if env.Account != "" && env.Region != "" && len(env.AvailabilityZones) > 0 {
+		// The VPC reads the region's zones from context; answering from the
+		// configuration means no lookup in the account at synth time.
+		app.Node().SetContext(jsii.String(network.ZoneContextKey(env.Account, env.Region)), jsii.Strings(env.AvailabilityZones...))
+	}
+	ami := map[string]*string{}
+	for region, id := range env.AMI {
+		ami[region] = jsii.String(id)
+	}
 	var stacks []awscdk.Stack
 	for _, tier := range env.TierNames() {
 		// The stack id is its CloudFormation name: renaming it creates a new stack.
@@ -70,11 +89,37 @@ func build(app awscdk.App, env config.Environment) []awscdk.Stack {
 			// Stack tags: CloudFormation copies them to every resource that takes tags.
 			Tags: &map[string]*string{"tierkit:environment": jsii.String(env.Name)},
 		})
-		// Placeholder until the tier's construct lands: an empty stack cannot be deployed.
-		awscdk.NewCfnWaitConditionHandle(stack, jsii.String("Placeholder"), nil)
+		zone := awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
+			HostedZoneId: jsii.String(env.HostedZone.ID),
+			ZoneName:     jsii.String(env.HostedZone.Name),
+		})
+		// "Tier" is part of every logical ID in the stack: renaming it replaces the database and buckets.
+		webtier.New(stack, "Tier", &webtier.Props{
+			DomainName:      env.Tiers[tier].DomainName,
+			Zone:            zone,
+			Image:           awsec2.MachineImage_GenericLinux(&ami, nil),
+			HealthCheckPath: healthPaths[tier],
+			Network:         network.Props{CIDR: env.VPCCIDR, AvailabilityZones: env.AvailabilityZones},
+			Fleet:           fleetProps(env.Fleet),
+			Database: database.Props{
+				Engine:              database.Engine(env.Database.Engine),
+				InstanceType:        env.Database.InstanceType,
+				AllocatedStorageGiB: *env.Database.AllocatedStorageGiB,
+			},
+		})
 		stacks = append(stacks, stack)
 	}
 	return stacks
+}
+
+func fleetProps(f config.Fleet) fleet.Props {
+	p := fleet.Props{Mode: fleet.Mode(f.Mode), InstanceType: f.InstanceType}
+	if f.Mode == config.FleetFixed {
+		p.Instances = *f.Instances
+	} else {
+		p.MinCapacity, p.MaxCapacity = *f.MinCapacity, *f.MaxCapacity
+	}
+	return p
 }
 
 func stackEnv(env config.Environment) *awscdk.Environment {

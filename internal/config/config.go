@@ -56,11 +56,13 @@ type Environment struct {
 	// Account is the 12-digit AWS account id. Optional: without it the stacks are
 	// account-agnostic and deploy to the account of the credentials in use.
 	Account string `json:"account"`
-	// Region is the AWS region, e.g. "eu-west-1". Optional like Account.
+	// Region is the AWS region, e.g. "eu-west-1". Required: the load balancer's
+	// access logs are delivered by the region's ELB service, which the
+	// template has to name.
 	Region string `json:"region"`
 	// AvailabilityZones are the 2 or 3 zones to spread over, e.g. ["eu-west-1a", "eu-west-1b"].
-	// Required when both Account and Region are set, since tierkit never looks zones up;
-	// otherwise optional (default: the first two zones of the region at deploy time).
+	// Required when Account is set, since tierkit never looks zones up; otherwise
+	// optional (default: the first two zones of the region at deploy time).
 	AvailabilityZones []string `json:"availabilityZones"`
 
 	// DomainName is the environment's base domain, e.g. "example.com". Required.
@@ -187,7 +189,9 @@ func (e *Environment) validate(path string, p *problems) {
 	if e.Account != "" && !account.MatchString(e.Account) {
 		p.add(at("account"), "%q is not an AWS account id; expected 12 digits", e.Account)
 	}
-	if e.Region != "" && !region.MatchString(e.Region) {
+	if e.Region == "" {
+		p.add(at("region"), "required: a region name such as eu-west-1 (the load balancer's access logs need a concrete region)")
+	} else if !region.MatchString(e.Region) {
 		p.add(at("region"), "%q is not an AWS region; expected a name such as eu-west-1", e.Region)
 	}
 	e.validateZones(at("availabilityZones"), p)
@@ -230,7 +234,7 @@ func (e *Environment) validate(path string, p *problems) {
 func (e *Environment) validateZones(path string, p *problems) {
 	if len(e.AvailabilityZones) == 0 {
 		if e.Account != "" && e.Region != "" {
-			p.add(path, "required when account and region are both set (tierkit never looks zones up): list 2 or 3 zones of %s, e.g. %sa, %sb", e.Region, e.Region, e.Region)
+			p.add(path, "required when account is set (tierkit never looks zones up): list 2 or 3 zones of %s, e.g. %sa, %sb", e.Region, e.Region, e.Region)
 		}
 		return
 	}
