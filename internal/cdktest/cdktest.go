@@ -112,9 +112,15 @@ func NewApp(tb testing.TB, opts ...Option) awscdk.App {
 // "@aws-cdk/core:validateAgainstDefaultRules" its errors fail app.Synth; its
 // warnings land in the assembly's validation-report.json (see Findings).
 func Validated(app awscdk.App) awscdk.App {
-	awscdk.Validations_Of(app).AddPlugins(awscdk.NewCloudFormationValidatePlugin(nil))
+	awscdk.Validations_Of(app).AddPlugins(validatePlugin())
 	return app
 }
+
+// validatePlugin is one plugin for every app of a test process: creating one
+// loads the rules engine, about 1.7 s of CPU each time.
+var validatePlugin = sync.OnceValue(func() awscdk.IPolicyValidationPlugin {
+	return awscdk.NewCloudFormationValidatePlugin(nil)
+})
 
 // Findings returns the CloudFormation validation findings (rule and message)
 // of an app synthesized into outdir, from its validation-report.json;
