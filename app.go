@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/network"
@@ -99,7 +100,8 @@ func build(app awscdk.App, env config.Environment) []awscdk.Stack {
 			Zone:            zone,
 			Image:           awsec2.MachineImage_GenericLinux(&ami, nil),
 			HealthCheckPath: healthPaths[tier],
-			Network:         network.Props{CIDR: env.VPCCIDR, AvailabilityZones: env.AvailabilityZones},
+			Network:         network.Props{CIDR: env.VPCCIDR, AvailabilityZones: env.AvailabilityZones, NATGateways: env.NATGateways},
+			Boot:            boot.Props{GoldenIP: env.Fleet.GoldenIP, IPFiles: env.Fleet.IPFiles},
 			Fleet:           fleetProps(env.Fleet),
 			Database: database.Props{
 				Engine:              database.Engine(env.Database.Engine),

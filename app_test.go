@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
@@ -157,6 +158,19 @@ func TestStacksDeployToTheEnvironmentsAccountAndRegion(t *testing.T) {
 	for _, s := range build(app, selectEnv(t, app)) {
 		if *s.Account() != "123456789012" || *s.Region() != "eu-west-1" {
 			t.Errorf("%s: got %s/%s, want 123456789012/eu-west-1", *s.StackName(), *s.Account(), *s.Region())
+		}
+	}
+}
+
+func TestGoldenIPFromTheConfigurationReachesTheBootScript(t *testing.T) {
+	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`,
+		`"tiers": {"laravel": {}}, "fleet": {"goldenIp": "172.31.5.10", "ipFiles": ["/etc/hosts", "/etc/apache2/sites-available/api.conf"]}`, 1)
+	app := cdktest.NewApp(t, withEnvironments(t, env))
+	tpl := assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil)
+	userData := jsonOf(tpl.FindResources(jsii.String("AWS::EC2::LaunchTemplate"), nil))
+	for _, want := range []string{"GOLDEN_IP='172.31.5.10'", "'/etc/apache2/sites-available/api.conf'"} {
+		if !strings.Contains(userData, want) {
+			t.Errorf("the boot script does not hold %s", want)
 		}
 	}
 }

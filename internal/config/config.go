@@ -12,6 +12,8 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"net/netip"
+	posix "path"
 	"reflect"
 	"slices"
 	"strings"
@@ -74,6 +76,9 @@ type Environment struct {
 	AMI map[string]string `json:"ami"`
 	// VPCCIDR is the IPv4 range of the new VPC, /16 to /24. Default: "10.0.0.0/16".
 	VPCCIDR string `json:"vpcCidr"`
+	// NATGateways is the number of NAT gateways, 1 to the number of zones; fewer
+	// than one per zone is for throw-away environments. Default: one per zone.
+	NATGateways int `json:"natGateways"`
 
 	// Fleet is how many servers run the AMI, and of which type.
 	Fleet Fleet `json:"fleet"`
@@ -106,6 +111,12 @@ type Fleet struct {
 	MaxCapacity *int `json:"maxCapacity"`
 	// InstanceType is the EC2 instance type. Default: "t3.small".
 	InstanceType string `json:"instanceType"`
+	// GoldenIP is the private IPv4 address of the server the AMI was made from;
+	// at boot it is replaced by each server's own in IPFiles. Default: none.
+	GoldenIP string `json:"goldenIp"`
+	// IPFiles are the absolute paths holding GoldenIP, e.g. the Apache vhost.
+	// Default: ["/etc/hosts"] when GoldenIP is set; only with GoldenIP.
+	IPFiles []string `json:"ipFiles"`
 }
 
 // Database is the engine and size of the RDS instance.
@@ -226,6 +237,10 @@ func (e *Environment) validate(path string, p *problems) {
 	}
 	checkCIDR(at("vpcCidr"), e.VPCCIDR, p)
 
+	zones := max(len(e.AvailabilityZones), 2)
+	if e.NATGateways != 0 {
+		checkRange(at("natGateways"), e.NATGateways, 1, zones, p)
+	}
 	e.Fleet.validate(at("fleet"), p)
 	e.Database.validate(at("database"), p)
 	e.validateTiers(at("tiers"), p)
@@ -286,6 +301,18 @@ func (f *Fleet) validate(path string, p *problems) {
 		f.InstanceType = "t3.small"
 	}
 	checkInstanceType(at("instanceType"), f.InstanceType, p)
+	if f.GoldenIP != "" {
+		if addr, err := netip.ParseAddr(f.GoldenIP); err != nil || !addr.Is4() || !addr.IsPrivate() {
+			p.add(at("goldenIp"), "%q is not a private IPv4 address; expected the golden server's, e.g. 172.31.5.10", f.GoldenIP)
+		}
+	} else if len(f.IPFiles) > 0 {
+		p.add(at("ipFiles"), "only applies with goldenIp: there is nothing to replace")
+	}
+	for i, file := range f.IPFiles {
+		if !posix.IsAbs(file) || posix.Clean(file) != file {
+			p.add(fmt.Sprintf("%s[%d]", at("ipFiles"), i), "%q is not a clean absolute path", file)
+		}
+	}
 }
 
 func (d *Database) validate(path string, p *problems) {
