@@ -167,7 +167,7 @@ func TestGoldenIPFromTheConfigurationReachesTheBootScript(t *testing.T) {
 		`"tiers": {"laravel": {}}, "fleet": {"goldenIp": "172.31.5.10", "ipFiles": ["/etc/hosts", "/etc/apache2/sites-available/api.conf"]}`, 1)
 	app := cdktest.NewApp(t, withEnvironments(t, env))
 	tpl := assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil)
-	userData := jsonOf(tpl.FindResources(jsii.String("AWS::EC2::LaunchTemplate"), nil))
+	userData := cdktest.JSON(tpl.FindResources(jsii.String("AWS::EC2::LaunchTemplate"), nil))
 	for _, want := range []string{"GOLDEN_IP='172.31.5.10'", "'/etc/apache2/sites-available/api.conf'"} {
 		if !strings.Contains(userData, want) {
 			t.Errorf("the boot script does not hold %s", want)
@@ -281,7 +281,7 @@ func TestCDKJSONHasEveryRecommendedFeatureFlag(t *testing.T) {
 	ctx := cdktest.Context(t)
 	for flag, want := range recommended {
 		got, ok := ctx[flag]
-		if gotJSON, wantJSON := jsonOf(got), jsonOf(want); !ok || gotJSON != wantJSON {
+		if gotJSON, wantJSON := cdktest.JSON(got), cdktest.JSON(want); !ok || gotJSON != wantJSON {
 			t.Errorf("cdk.json context %q: got %s, want %s", flag, gotJSON, wantJSON)
 		}
 	}
@@ -291,11 +291,6 @@ func TestCDKJSONHasEveryRecommendedFeatureFlag(t *testing.T) {
 	if len(recommended) < 80 {
 		t.Errorf("read only %d recommended flags; the package layout changed?", len(recommended))
 	}
-}
-
-func jsonOf(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 func recommendedFlags(t *testing.T) map[string]any {

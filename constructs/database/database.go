@@ -8,7 +8,6 @@ package database
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -21,6 +20,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/tierkit/tierkit/internal/check"
 )
 
 // Engine is the database engine of a Database.
@@ -165,18 +166,6 @@ var (
 	defaultPorts   = map[Engine]int{MySQL: 3307, MariaDB: 3307, Postgres: 5433}
 )
 
-// retentions are the finite awslogs.RetentionDays, as the network block accepts them.
-var retentions = []awslogs.RetentionDays{
-	awslogs.RetentionDays_ONE_DAY, awslogs.RetentionDays_THREE_DAYS, awslogs.RetentionDays_FIVE_DAYS,
-	awslogs.RetentionDays_ONE_WEEK, awslogs.RetentionDays_TWO_WEEKS, awslogs.RetentionDays_ONE_MONTH,
-	awslogs.RetentionDays_TWO_MONTHS, awslogs.RetentionDays_THREE_MONTHS, awslogs.RetentionDays_FOUR_MONTHS,
-	awslogs.RetentionDays_FIVE_MONTHS, awslogs.RetentionDays_SIX_MONTHS, awslogs.RetentionDays_ONE_YEAR,
-	awslogs.RetentionDays_THIRTEEN_MONTHS, awslogs.RetentionDays_EIGHTEEN_MONTHS, awslogs.RetentionDays_TWO_YEARS,
-	awslogs.RetentionDays_THREE_YEARS, awslogs.RetentionDays_FIVE_YEARS, awslogs.RetentionDays_SIX_YEARS,
-	awslogs.RetentionDays_SEVEN_YEARS, awslogs.RetentionDays_EIGHT_YEARS, awslogs.RetentionDays_NINE_YEARS,
-	awslogs.RetentionDays_TEN_YEARS,
-}
-
 func validEngine(e Engine) bool { return e == "" || e == MySQL || e == MariaDB || e == Postgres }
 
 func engineOrDefault(e Engine) Engine {
@@ -258,11 +247,8 @@ func (p Props) Validate() error {
 		bad("BackupRetentionDays: %d is out of range; allowed: %d to %d (0 for the default, %d)", d, minBackupDays, maxBackupDays, minBackupDays)
 	}
 
-	switch {
-	case p.LogRetention == awslogs.RetentionDays_INFINITE:
-		bad("LogRetention: INFINITE keeps logs forever; allowed: a finite awslogs.RetentionDays (CloudWatch.16 asks for at least ONE_YEAR)")
-	case p.LogRetention != "" && !slices.Contains(retentions, p.LogRetention):
-		bad("LogRetention: %q is not an awslogs.RetentionDays; allowed: one of its constants, e.g. awslogs.RetentionDays_ONE_YEAR", p.LogRetention)
+	if problem := check.Retention("LogRetention", p.LogRetention); problem != "" {
+		bad("%s", problem)
 	}
 
 	if len(problems) > 0 {

@@ -215,7 +215,7 @@ func TestMasterUserIsNotADefault(t *testing.T) {
 func TestPortIsALiteralNonDefaultPort(t *testing.T) {
 	for _, r := range *template(t).FindResources(jsii.String(dbInstance), nil) {
 		if port := props(r)["Port"]; port != "3307" {
-			t.Errorf("Port %s; want the literal \"3307\"", jsonOf(port))
+			t.Errorf("Port %s; want the literal \"3307\"", cdktest.JSON(port))
 		}
 	}
 }
@@ -242,12 +242,12 @@ func TestOnlyTheFleetSecurityGroupReachesTheDatabasePort(t *testing.T) {
 	tpl := template(t)
 	groups := *tpl.FindResources(jsii.String("AWS::EC2::SecurityGroup"), nil)
 	if _, inline := props(groups[dbSGID])["SecurityGroupIngress"]; inline {
-		t.Errorf("database security group has inline ingress: %s", jsonOf(props(groups[dbSGID])))
+		t.Errorf("database security group has inline ingress: %s", cdktest.JSON(props(groups[dbSGID])))
 	}
 	var rules int
 	for _, r := range *tpl.FindResources(jsii.String(ingress), nil) {
 		p := props(r)
-		if !strings.Contains(jsonOf(p["GroupId"]), dbSGID) {
+		if !strings.Contains(cdktest.JSON(p["GroupId"]), dbSGID) {
 			continue
 		}
 		rules++
@@ -257,7 +257,7 @@ func TestOnlyTheFleetSecurityGroupReachesTheDatabasePort(t *testing.T) {
 				t.Errorf("ingress %s = %v; want %v", k, p[k], v)
 			}
 		}
-		if src := jsonOf(p["SourceSecurityGroupId"]); !strings.Contains(src, fleetSGID) || p["CidrIp"] != nil || p["CidrIpv6"] != nil {
+		if src := cdktest.JSON(p["SourceSecurityGroupId"]); !strings.Contains(src, fleetSGID) || p["CidrIp"] != nil || p["CidrIpv6"] != nil {
 			t.Errorf("ingress from %s (CIDR %v %v); want the fleet security group only", src, p["CidrIp"], p["CidrIpv6"])
 		}
 	}
@@ -282,14 +282,14 @@ func checkSecretGrant(t *testing.T, tpl *cdktest.Template, secretRef any) {
 		for _, s := range props(p)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
 			st := s.(map[string]any)
 			statements++
-			for _, a := range asList(st["Action"]) {
+			for _, a := range cdktest.AsList(st["Action"]) {
 				if a != "secretsmanager:GetSecretValue" && a != "secretsmanager:DescribeSecret" {
 					t.Errorf("action %v; want secretsmanager:GetSecretValue and DescribeSecret only", a)
 				}
 			}
-			for _, r := range asList(st["Resource"]) {
-				if jsonOf(r) != jsonOf(secretRef) {
-					t.Errorf("statement reaches %s; want %s only", jsonOf(r), jsonOf(secretRef))
+			for _, r := range cdktest.AsList(st["Resource"]) {
+				if cdktest.JSON(r) != cdktest.JSON(secretRef) {
+					t.Errorf("statement reaches %s; want %s only", cdktest.JSON(r), cdktest.JSON(secretRef))
 				}
 			}
 		}
@@ -309,7 +309,7 @@ func TestPasswordExcludesCharactersThatBreakPHPConfigAndURLs(t *testing.T) {
 			}
 		}
 		if gen["SecretStringTemplate"] != `{"username":"tierkit_admin","dbname":"app"}` || gen["GenerateStringKey"] != "password" {
-			t.Errorf("generated secret %s; want the username, the database name and a generated password", jsonOf(gen))
+			t.Errorf("generated secret %s; want the username, the database name and a generated password", cdktest.JSON(gen))
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package database_test
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -50,19 +49,6 @@ func fleetAndRole(stack awscdk.Stack, vpc awsec2.IVpc) (awsec2.SecurityGroup, aw
 func scratch(tb testing.TB) awscdk.Stack {
 	tb.Helper()
 	return awscdk.NewStack(awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(tb.TempDir())}), jsii.String("Scratch"), nil)
-}
-
-func jsonOf(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// asList returns v as a list: IAM takes one action or resource as a string.
-func asList(v any) []any {
-	if l, ok := v.([]any); ok {
-		return l
-	}
-	return []any{v}
 }
 
 // props returns the Properties of a resource found with FindResources.

@@ -129,7 +129,7 @@ func TestAccessLogBucketIsRetainedAndSSES3(t *testing.T) {
 		t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want Retain", logsID, b["DeletionPolicy"], b["UpdateReplacePolicy"])
 	}
 	want := `{"ServerSideEncryptionConfiguration":[{"ServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}`
-	if got := jsonOf(props(b)["BucketEncryption"]); got != want {
+	if got := cdktest.JSON(props(b)["BucketEncryption"]); got != want {
 		t.Errorf("%s: BucketEncryption %s, want %s (ALB log delivery needs SSE-S3)", logsID, got, want)
 	}
 }
@@ -144,8 +144,8 @@ func TestHTTPRedirectsToHTTPS(t *testing.T) {
 			}},
 		})
 		for id, l := range resources(t, tpl(t), listener) {
-			if props(l)["Protocol"] == "HTTP" && strings.Contains(jsonOf(props(l)["DefaultActions"]), "forward") {
-				t.Errorf("%s: HTTP listener %s forwards: %s", name, id, jsonOf(props(l)["DefaultActions"]))
+			if props(l)["Protocol"] == "HTTP" && strings.Contains(cdktest.JSON(props(l)["DefaultActions"]), "forward") {
+				t.Errorf("%s: HTTP listener %s forwards: %s", name, id, cdktest.JSON(props(l)["DefaultActions"]))
 			}
 		}
 		tpl(t).ResourceCountIs(t, "AWS::ElasticLoadBalancingV2::ListenerRule", 0)
@@ -216,8 +216,8 @@ func TestAccessLogsGoToTheLogBucket(t *testing.T) {
 	for name, tpl := range variants {
 		c := cases[name]
 		got := attributes(props(resources(t, tpl(t), loadBalancer)[lbID])["LoadBalancerAttributes"])
-		if got["access_logs.s3.enabled"] != "true" || jsonOf(got["access_logs.s3.bucket"]) != jsonOf(map[string]any{"Ref": c.bucket}) || got["access_logs.s3.prefix"] != c.prefix {
-			t.Errorf("%s: access log attributes %v, want enabled to %s under %s", name, jsonOf(got), c.bucket, c.prefix)
+		if got["access_logs.s3.enabled"] != "true" || cdktest.JSON(got["access_logs.s3.bucket"]) != cdktest.JSON(map[string]any{"Ref": c.bucket}) || got["access_logs.s3.prefix"] != c.prefix {
+			t.Errorf("%s: access log attributes %v, want enabled to %s under %s", name, cdktest.JSON(got), c.bucket, c.prefix)
 		}
 		// The region's ELB account may write under the prefix only.
 		tpl(t).HasResourceProperties(t, "AWS::S3::BucketPolicy", map[string]any{
@@ -243,10 +243,10 @@ func TestLoadBalancerIsInternetFacingInPublicSubnetsOfTwoAZs(t *testing.T) {
 		azs := map[string]bool{}
 		for _, ref := range lb["Subnets"].([]any) {
 			s := props(subnets[ref.(map[string]any)["Ref"].(string)])
-			if !strings.Contains(jsonOf(s["Tags"]), `{"Key":"aws-cdk:subnet-type","Value":"Public"}`) {
+			if !strings.Contains(cdktest.JSON(s["Tags"]), `{"Key":"aws-cdk:subnet-type","Value":"Public"}`) {
 				t.Errorf("%s: subnet %v is not public", name, ref)
 			}
-			azs[jsonOf(s["AvailabilityZone"])] = true
+			azs[cdktest.JSON(s["AvailabilityZone"])] = true
 		}
 		if len(azs) < 2 {
 			t.Errorf("%s: load balancer subnets span %d AZs, want >= 2", name, len(azs))
@@ -261,10 +261,10 @@ func ruleOf(r map[string]any) rule {
 	peer := ""
 	for _, k := range []string{"CidrIp", "CidrIpv6", "SourceSecurityGroupId", "DestinationSecurityGroupId", "SourcePrefixListId", "DestinationPrefixListId"} {
 		if v, ok := r[k]; ok {
-			peer = jsonOf(v)
+			peer = cdktest.JSON(v)
 		}
 	}
-	return rule{peer, jsonOf([]any{r["IpProtocol"], r["FromPort"], r["ToPort"]})}
+	return rule{peer, cdktest.JSON([]any{r["IpProtocol"], r["FromPort"], r["ToPort"]})}
 }
 
 // rulesOf returns the ingress or egress rules of security group sgID, inline
@@ -279,16 +279,16 @@ func rulesOf(t *testing.T, tpl *cdktest.Template, sgID, direction string) []rule
 		}
 	}
 	for _, r := range resources(t, tpl, "AWS::EC2::SecurityGroup"+direction) {
-		if jsonOf(props(r)["GroupId"]) == jsonOf(map[string]any{"Fn::GetAtt": []any{sgID, "GroupId"}}) {
+		if cdktest.JSON(props(r)["GroupId"]) == cdktest.JSON(map[string]any{"Fn::GetAtt": []any{sgID, "GroupId"}}) {
 			rules = append(rules, ruleOf(props(r)))
 		}
 	}
 	return rules
 }
 
-func sgRef(id string) string { return jsonOf(map[string]any{"Fn::GetAtt": []any{id, "GroupId"}}) }
+func sgRef(id string) string { return cdktest.JSON(map[string]any{"Fn::GetAtt": []any{id, "GroupId"}}) }
 
-func tcp(port int) string { return jsonOf([]any{"tcp", port, port}) }
+func tcp(port int) string { return cdktest.JSON([]any{"tcp", port, port}) }
 
 func TestLoadBalancerAcceptsOnlyHTTPAndHTTPSFromAnywhere(t *testing.T) {
 	v4, v6 := `"0.0.0.0/0"`, `"::/0"`
@@ -387,20 +387,20 @@ func TestAliasRecordsPointAtTheLoadBalancer(t *testing.T) {
 			got := props(records[id])
 			wantProps := map[string]any{"Name": names[name], "Type": typ, "HostedZoneId": zoneID, "AliasTarget": alias}
 			if !reflect.DeepEqual(got, wantProps) {
-				t.Errorf("%s: record %s = %s, want %s", name, id, jsonOf(got), jsonOf(wantProps))
+				t.Errorf("%s: record %s = %s, want %s", name, id, cdktest.JSON(got), cdktest.JSON(wantProps))
 			}
 		}
 	}
 }
 
 func TestRedirectListenerCertificateRuleIsSuppressedWithAReason(t *testing.T) {
-	meta := jsonOf(resources(t, template(t), listener)[httpID]["Metadata"])
+	meta := cdktest.JSON(resources(t, template(t), listener)[httpID]["Metadata"])
 	for _, id := range []string{"HIPAA.Security-ELBv2ACMCertificateRequired", "NIST.800.53.R5-ELBv2ACMCertificateRequired", "PCI.DSS.321-ELBv2ACMCertificateRequired"} {
 		if !strings.Contains(meta, `"id":"`+id+`","reason":"This HTTP:80 listener only answers with a permanent redirect`) {
 			t.Errorf("redirect listener metadata %s: no suppression of %s with its reason", meta, id)
 		}
 	}
-	if meta := jsonOf(resources(t, template(t), listener)[httpsID]["Metadata"]); strings.Contains(meta, "cdk_nag") {
+	if meta := cdktest.JSON(resources(t, template(t), listener)[httpsID]["Metadata"]); strings.Contains(meta, "cdk_nag") {
 		t.Errorf("HTTPS listener carries nag suppressions: %s", meta)
 	}
 }
@@ -408,7 +408,7 @@ func TestRedirectListenerCertificateRuleIsSuppressedWithAReason(t *testing.T) {
 func TestAccessorsReturnWhatWasCreated(t *testing.T) {
 	template(t) // builds `built`
 	stack := awscdk.Stack_Of(built)
-	ref := func(id string) string { return jsonOf(map[string]any{"Ref": id}) }
+	ref := func(id string) string { return cdktest.JSON(map[string]any{"Ref": id}) }
 	cases := []struct {
 		name string
 		got  *string
@@ -423,12 +423,12 @@ func TestAccessorsReturnWhatWasCreated(t *testing.T) {
 		{"SecurityGroup", built.SecurityGroup().SecurityGroupId(), sgRef(lbSGID)},
 	}
 	for _, c := range cases {
-		if got := jsonOf(stack.Resolve(c.got)); got != c.want {
+		if got := cdktest.JSON(stack.Resolve(c.got)); got != c.want {
 			t.Errorf("%s() resolves to %s, want %s", c.name, got, c.want)
 		}
 	}
 	records := built.AliasRecords()
-	if len(records) != 1 || jsonOf(stack.Resolve(records[0].DomainName())) != ref(aID) {
+	if len(records) != 1 || cdktest.JSON(stack.Resolve(records[0].DomainName())) != ref(aID) {
 		t.Errorf("AliasRecords() = %d records, want the A record %s", len(records), aID)
 	}
 }

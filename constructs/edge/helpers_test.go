@@ -1,7 +1,6 @@
 package edge_test
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -117,9 +116,4 @@ func attributes(list any) map[string]any {
 		m[kv["Key"].(string)] = kv["Value"]
 	}
 	return m
-}
-
-func jsonOf(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }

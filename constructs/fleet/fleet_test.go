@@ -121,7 +121,7 @@ func TestLaunchTemplateCarriesImageTypeAndDetailedMonitoring(t *testing.T) {
 func TestNoKeyPairAnywhere(t *testing.T) {
 	for name, tpl := range templates {
 		t.Run(name, func(t *testing.T) {
-			if s := jsonOf(tpl(t).ToJSON()); strings.Contains(s, "KeyName") || strings.Contains(s, "AWS::EC2::KeyPair") {
+			if s := cdktest.JSON(tpl(t).ToJSON()); strings.Contains(s, "KeyName") || strings.Contains(s, "AWS::EC2::KeyPair") {
 				t.Errorf("the template names a key pair: servers are reached by Session Manager only")
 			}
 		})
@@ -145,15 +145,15 @@ func TestSecurityGroupHasNoIngress(t *testing.T) {
 			tp := tpl(t)
 			id, sg := fleetSecurityGroup(t, tp)
 			if ingress := props(sg)["SecurityGroupIngress"]; ingress != nil {
-				t.Errorf("fleet security group has ingress %s", jsonOf(ingress))
+				t.Errorf("fleet security group has ingress %s", cdktest.JSON(ingress))
 			}
 			for rid, r := range resources(t, tp, "AWS::EC2::SecurityGroupIngress") {
-				if strings.Contains(jsonOf(props(r)["GroupId"]), id) {
-					t.Errorf("%s opens the fleet group: %s", rid, jsonOf(props(r)))
+				if strings.Contains(cdktest.JSON(props(r)["GroupId"]), id) {
+					t.Errorf("%s opens the fleet group: %s", rid, cdktest.JSON(props(r)))
 				}
 			}
 			for _, port := range []string{`"FromPort":22,`, `"ToPort":22,`} {
-				if strings.Contains(jsonOf(tp.ToJSON()), port) {
+				if strings.Contains(cdktest.JSON(tp.ToJSON()), port) {
 					t.Errorf("port 22 is open somewhere")
 				}
 			}
@@ -170,14 +170,14 @@ func TestRoleHasSessionManagerOnly(t *testing.T) {
 			tp := tpl(t)
 			id, role := fleetRole(t, tp)
 			want := `[{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::aws:policy/AmazonSSMManagedInstanceCore"]]}]`
-			if got := jsonOf(props(role)["ManagedPolicyArns"]); got != want {
+			if got := cdktest.JSON(props(role)["ManagedPolicyArns"]); got != want {
 				t.Errorf("managed policies %s, want %s", got, want)
 			}
-			if got := jsonOf(props(role)["AssumeRolePolicyDocument"]); !strings.Contains(got, `"Service":"ec2.amazonaws.com"`) {
+			if got := cdktest.JSON(props(role)["AssumeRolePolicyDocument"]); !strings.Contains(got, `"Service":"ec2.amazonaws.com"`) {
 				t.Errorf("assumed by %s, want ec2.amazonaws.com", got)
 			}
 			for pid, p := range resources(t, tp, "AWS::IAM::Policy") {
-				if strings.Contains(jsonOf(props(p)["Roles"]), id) {
+				if strings.Contains(cdktest.JSON(props(p)["Roles"]), id) {
 					t.Errorf("policy %s is attached to the fleet role: the fleet grants nothing itself", pid)
 				}
 			}
@@ -191,7 +191,7 @@ func TestInstanceProfileCarriesTheRole(t *testing.T) {
 			tp := tpl(t)
 			roleID, _ := fleetRole(t, tp)
 			profileID, profile := only(t, tp, "AWS::IAM::InstanceProfile")
-			if got := jsonOf(props(profile)["Roles"]); got != jsonOf([]any{ref(roleID)}) {
+			if got := cdktest.JSON(props(profile)["Roles"]); got != cdktest.JSON([]any{ref(roleID)}) {
 				t.Errorf("instance profile roles %s", got)
 			}
 			tp.HasResourceProperties(t, launchTemplate, map[string]any{"LaunchTemplateData": assertions.Match_ObjectLike(&map[string]any{
@@ -231,7 +231,7 @@ func TestServersRunInPrivateSubnetsWithoutPublicIPs(t *testing.T) {
 					t.Errorf("servers in %s, not a private subnet", s)
 				}
 			}
-			all := jsonOf(tp.ToJSON())
+			all := cdktest.JSON(tp.ToJSON())
 			if strings.Contains(all, `"AssociatePublicIpAddress":true`) || strings.Contains(all, "NetworkInterfaces") {
 				t.Errorf("a public IP is requested somewhere")
 			}
@@ -244,7 +244,7 @@ func TestUserDataIsTheBootScript(t *testing.T) {
 	// CloudFormation encodes the script: Fn::Base64 holds it as text.
 	userData, ok := props(lt)["LaunchTemplateData"].(map[string]any)["UserData"].(map[string]any)["Fn::Base64"].(string)
 	if !ok {
-		t.Fatalf("user data is not Fn::Base64 of a literal script: %s", jsonOf(props(lt)["LaunchTemplateData"]))
+		t.Fatalf("user data is not Fn::Base64 of a literal script: %s", cdktest.JSON(props(lt)["LaunchTemplateData"]))
 	}
 	if want := groupScript.Render(); userData != want {
 		t.Errorf("user data is not the rendered boot script:\n%s", userData)
@@ -258,14 +258,14 @@ func TestUserDataCarriesDeployTimeValues(t *testing.T) {
 	_, lt := only(t, fixedTemplate(t), launchTemplate)
 	join, ok := props(lt)["LaunchTemplateData"].(map[string]any)["UserData"].(map[string]any)["Fn::Base64"].(map[string]any)["Fn::Join"].([]any)
 	if !ok || join[0] != "" {
-		t.Fatalf("user data is not Fn::Base64 of Fn::Join: %s", jsonOf(props(lt)["LaunchTemplateData"]))
+		t.Fatalf("user data is not Fn::Base64 of Fn::Join: %s", cdktest.JSON(props(lt)["LaunchTemplateData"]))
 	}
 	var b strings.Builder
 	for _, part := range join[1].([]any) {
 		if s, ok := part.(string); ok {
 			b.WriteString(s)
 		} else {
-			b.WriteString("<" + jsonOf(part) + ">")
+			b.WriteString("<" + cdktest.JSON(part) + ">")
 		}
 	}
 	want := strings.ReplaceAll(fixedScript.Render(), *awscdk.Aws_ACCOUNT_ID(), `<{"Ref":"AWS::AccountId"}>`)
@@ -303,18 +303,18 @@ func TestFixedServersAreSpreadOverTheAZs(t *testing.T) {
 			"SubnetId":           ref(private[i%2]),
 		}
 		for k, want := range checks {
-			if jsonOf(p[k]) != jsonOf(want) {
-				t.Errorf("%s %s = %s, want %s", id, k, jsonOf(p[k]), jsonOf(want))
+			if cdktest.JSON(p[k]) != cdktest.JSON(want) {
+				t.Errorf("%s %s = %s, want %s", id, k, cdktest.JSON(p[k]), cdktest.JSON(want))
 			}
 		}
 		if _, ok := p["ImageId"]; ok {
 			t.Errorf("%s has its own ImageId: the launch template carries the AMI", id)
 		}
-		if !strings.Contains(jsonOf(servers[id]["DependsOn"]), roleID) {
-			t.Errorf("%s does not wait for the role (and its grants): DependsOn %s", id, jsonOf(servers[id]["DependsOn"]))
+		if !strings.Contains(cdktest.JSON(servers[id]["DependsOn"]), roleID) {
+			t.Errorf("%s does not wait for the role (and its grants): DependsOn %s", id, cdktest.JSON(servers[id]["DependsOn"]))
 		}
-		if !strings.Contains(jsonOf(p["Tags"]), `{"Key":"team","Value":"web"}`) {
-			t.Errorf("%s does not carry the fleet's tags: %s", id, jsonOf(p["Tags"]))
+		if !strings.Contains(cdktest.JSON(p["Tags"]), `{"Key":"team","Value":"web"}`) {
+			t.Errorf("%s does not carry the fleet's tags: %s", id, cdktest.JSON(p["Tags"]))
 		}
 	}
 }
@@ -387,7 +387,7 @@ func TestGroupNotifiesLaunchesTerminationsAndErrors(t *testing.T) {
 func TestNotificationTopicIsEncryptedAndTLSOnly(t *testing.T) {
 	tp := groupTemplate(t)
 	topicID, topic := only(t, tp, "AWS::SNS::Topic")
-	if key := jsonOf(props(topic)["KmsMasterKeyId"]); !strings.Contains(key, "alias/aws/sns") {
+	if key := cdktest.JSON(props(topic)["KmsMasterKeyId"]); !strings.Contains(key, "alias/aws/sns") {
 		t.Errorf("topic key %s, want alias/aws/sns", key)
 	}
 	tp.HasResourceProperties(t, "AWS::SNS::TopicPolicy", map[string]any{
@@ -402,8 +402,8 @@ func TestGroupWaitsForTheRole(t *testing.T) {
 	tp := groupTemplate(t)
 	roleID, _ := fleetRole(t, tp)
 	_, g := only(t, tp, group)
-	if !strings.Contains(jsonOf(g["DependsOn"]), roleID) {
-		t.Errorf("the group does not wait for the role (and its grants): DependsOn %s", jsonOf(g["DependsOn"]))
+	if !strings.Contains(cdktest.JSON(g["DependsOn"]), roleID) {
+		t.Errorf("the group does not wait for the role (and its grants): DependsOn %s", cdktest.JSON(g["DependsOn"]))
 	}
 }
 

@@ -1,7 +1,6 @@
 package fleet_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -80,11 +79,6 @@ func subnetsOfType(t *testing.T, tpl *cdktest.Template, kind string) []string {
 		}
 	}
 	return ids
-}
-
-func jsonOf(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 func ref(id string) map[string]any { return map[string]any{"Ref": id} }

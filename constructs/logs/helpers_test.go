@@ -6,20 +6,9 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tierkit/tierkit/internal/cdktest"
 )
-
-func jsonOf(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// asList returns v as a list: IAM takes one action or resource as a string.
-func asList(v any) []any {
-	if l, ok := v.([]any); ok {
-		return l
-	}
-	return []any{v}
-}
 
 // agentConfig is the part of the CloudWatch agent configuration the tests read.
 type agentConfig struct {
@@ -49,5 +38,5 @@ func parseAgentConfig(tb testing.TB, s string) agentConfig {
 
 // resolve returns what CloudFormation sees for s, a string that may hold tokens.
 func resolve(stack awscdk.Stack, s string) string {
-	return jsonOf(stack.Resolve(jsii.String(s)))
+	return cdktest.JSON(stack.Resolve(jsii.String(s)))
 }

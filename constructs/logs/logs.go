@@ -10,6 +10,7 @@ package logs
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -21,6 +22,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/tierkit/tierkit/internal/check"
 )
 
 // MetricsNamespace is the CloudWatch namespace of the agent's memory and
@@ -50,27 +53,10 @@ type Props struct {
 
 // Validate reports what is wrong with p, naming the field and what is allowed.
 func (p Props) Validate() error {
-	if p.Retention == "" {
-		return nil
-	}
-	if p.Retention == awslogs.RetentionDays_INFINITE {
-		return fmt.Errorf("Retention: INFINITE keeps logs forever; allowed: a finite awslogs.RetentionDays (CloudWatch.16 asks for at least ONE_YEAR)")
-	}
-	if !slices.Contains(retentions, p.Retention) {
-		return fmt.Errorf("Retention: %q is not an awslogs.RetentionDays; allowed: one of its constants, e.g. awslogs.RetentionDays_ONE_YEAR", p.Retention)
+	if problem := check.Retention("Retention", p.Retention); problem != "" {
+		return errors.New(problem)
 	}
 	return nil
-}
-
-var retentions = []awslogs.RetentionDays{
-	awslogs.RetentionDays_ONE_DAY, awslogs.RetentionDays_THREE_DAYS, awslogs.RetentionDays_FIVE_DAYS,
-	awslogs.RetentionDays_ONE_WEEK, awslogs.RetentionDays_TWO_WEEKS, awslogs.RetentionDays_ONE_MONTH,
-	awslogs.RetentionDays_TWO_MONTHS, awslogs.RetentionDays_THREE_MONTHS, awslogs.RetentionDays_FOUR_MONTHS,
-	awslogs.RetentionDays_FIVE_MONTHS, awslogs.RetentionDays_SIX_MONTHS, awslogs.RetentionDays_ONE_YEAR,
-	awslogs.RetentionDays_THIRTEEN_MONTHS, awslogs.RetentionDays_EIGHTEEN_MONTHS, awslogs.RetentionDays_TWO_YEARS,
-	awslogs.RetentionDays_THREE_YEARS, awslogs.RetentionDays_FIVE_YEARS, awslogs.RetentionDays_SIX_YEARS,
-	awslogs.RetentionDays_SEVEN_YEARS, awslogs.RetentionDays_EIGHT_YEARS, awslogs.RetentionDays_NINE_YEARS,
-	awslogs.RetentionDays_TEN_YEARS,
 }
 
 // File is a log file the agent ships, and the group it goes to.

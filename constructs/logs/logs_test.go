@@ -85,7 +85,7 @@ func TestAgentShipsEachFileToItsGroupInOrder(t *testing.T) {
 		if f.FilePath != w.path {
 			t.Errorf("file %d: path %q; want %q", i, f.FilePath, w.path)
 		}
-		if got := resolve(stack, f.LogGroupName); got != jsonOf(map[string]any{"Ref": w.group}) {
+		if got := resolve(stack, f.LogGroupName); got != cdktest.JSON(map[string]any{"Ref": w.group}) {
 			t.Errorf("%s goes to %s; want the group %s", f.FilePath, got, w.group)
 		}
 		if f.LogStreamName != "{instance_id}" {
@@ -98,9 +98,9 @@ func TestAgentConfigResolvesInUserData(t *testing.T) {
 	template(t)
 	userData := awsec2.UserData_ForLinux(nil)
 	userData.AddCommands(jsii.String("cat > /tmp/agent.json <<'EOF'\n" + shipped.AgentConfig() + "\nEOF"))
-	got := jsonOf(awscdk.Stack_Of(shipped).Resolve(userData.Render()))
+	got := cdktest.JSON(awscdk.Stack_Of(shipped).Resolve(userData.Render()))
 	for _, g := range []string{errorGroup, accessGroup} {
-		if !strings.Contains(got, jsonOf(map[string]any{"Ref": g})) {
+		if !strings.Contains(got, cdktest.JSON(map[string]any{"Ref": g})) {
 			t.Errorf("the rendered user data does not reference %s: %s", g, got)
 		}
 	}
@@ -123,10 +123,10 @@ func TestAgentPublishesMemoryAndDiskUsage(t *testing.T) {
 		t.Errorf("metrics namespace %v; want tierkit, the only one GrantWrite allows", metrics["namespace"])
 	}
 	want := `{"disk":{"drop_device":true,"measurement":["used_percent"],"resources":["/"]},"mem":{"measurement":["used_percent"]}}`
-	if got := jsonOf(metrics["metrics_collected"]); got != want {
+	if got := cdktest.JSON(metrics["metrics_collected"]); got != want {
 		t.Errorf("metrics_collected %s; want %s", got, want)
 	}
-	if got := jsonOf(metrics["append_dimensions"]); got != `{"InstanceId":"${aws:InstanceId}"}` {
+	if got := cdktest.JSON(metrics["append_dimensions"]); got != `{"InstanceId":"${aws:InstanceId}"}` {
 		t.Errorf("append_dimensions %s; want InstanceId only (others need ec2:DescribeTags)", got)
 	}
 }
@@ -145,7 +145,7 @@ func TestFilesAndGroupsAreListedInOrder(t *testing.T) {
 		if files[i].ID != w.id || files[i].Path != w.path {
 			t.Errorf("Files()[%d] = %s %s; want %s %s", i, files[i].ID, files[i].Path, w.id, w.path)
 		}
-		ref := jsonOf(map[string]any{"Ref": w.group})
+		ref := cdktest.JSON(map[string]any{"Ref": w.group})
 		if resolve(stack, *files[i].Group.LogGroupName()) != ref || resolve(stack, *groups[i].LogGroupName()) != ref {
 			t.Errorf("Files()[%d] and Groups()[%d] are not the group %s", i, i, w.group)
 		}
@@ -159,21 +159,21 @@ func TestGrantIsWriteToTheseGroupsOnly(t *testing.T) {
 	}
 	for id, policy := range policies {
 		props := (*policy)["Properties"].(map[string]any)
-		if got := jsonOf(props["Roles"]); got != `[{"Ref":"AppRoleDC883459"}]` {
+		if got := cdktest.JSON(props["Roles"]); got != `[{"Ref":"AppRoleDC883459"}]` {
 			t.Errorf("%s is attached to %s; want the granted role", id, got)
 		}
 		resources := map[string]bool{}
 		for _, s := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
 			st := s.(map[string]any)
-			actions := jsonOf(asList(st["Action"]))
+			actions := cdktest.JSON(cdktest.AsList(st["Action"]))
 			switch actions {
 			case `["logs:CreateLogStream","logs:DescribeLogStreams","logs:PutLogEvents"]`:
-				for _, r := range asList(st["Resource"]) {
-					resources[jsonOf(r)] = true
+				for _, r := range cdktest.AsList(st["Resource"]) {
+					resources[cdktest.JSON(r)] = true
 				}
 			case `["cloudwatch:PutMetricData"]`:
-				if st["Resource"] != "*" || jsonOf(st["Condition"]) != `{"StringEquals":{"cloudwatch:namespace":"tierkit"}}` {
-					t.Errorf("PutMetricData on %v with condition %s; want * limited to namespace tierkit", st["Resource"], jsonOf(st["Condition"]))
+				if st["Resource"] != "*" || cdktest.JSON(st["Condition"]) != `{"StringEquals":{"cloudwatch:namespace":"tierkit"}}` {
+					t.Errorf("PutMetricData on %v with condition %s; want * limited to namespace tierkit", st["Resource"], cdktest.JSON(st["Condition"]))
 				}
 			default:
 				t.Errorf("unexpected actions %s", actions)
@@ -186,7 +186,7 @@ func TestGrantIsWriteToTheseGroupsOnly(t *testing.T) {
 				if suffix != "" {
 					parts = append(parts, suffix)
 				}
-				want = append(want, jsonOf(map[string]any{"Fn::Join": []any{"", parts}}))
+				want = append(want, cdktest.JSON(map[string]any{"Fn::Join": []any{"", parts}}))
 			}
 		}
 		var got []string
@@ -209,7 +209,7 @@ func TestMetricsCanBeDisabled(t *testing.T) {
 		t.Errorf("the agent configuration has metrics: %s", l.AgentConfig())
 	}
 	l.GrantWrite(awsiam.NewRole(stack, jsii.String("Role"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil)}))
-	if doc := jsonOf(stack.Resolve(l.Policy().Document())); strings.Contains(doc, "cloudwatch:") {
+	if doc := cdktest.JSON(stack.Resolve(l.Policy().Document())); strings.Contains(doc, "cloudwatch:") {
 		t.Errorf("the grant allows CloudWatch metrics: %s", doc)
 	}
 }
@@ -235,7 +235,7 @@ func TestEachRoleIsAttachedOnce(t *testing.T) {
 	l.GrantWrite(worker)
 	roles := stack.Resolve(l.Policy().Node().DefaultChild().(awsiam.CfnPolicy).Roles())
 	if n := len(roles.([]any)); n != 2 {
-		t.Errorf("the policy is attached %d times (%s); want once per role", n, jsonOf(roles))
+		t.Errorf("the policy is attached %d times (%s); want once per role", n, cdktest.JSON(roles))
 	}
 }
 

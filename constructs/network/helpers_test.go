@@ -1,7 +1,6 @@
 package network_test
 
 import (
-	"encoding/json"
 	"slices"
 	"testing"
 
@@ -9,11 +8,6 @@ import (
 
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
-
-func jsonOf(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
 
 // resources returns the resources of type typ by logical ID.
 func resources(tb testing.TB, tpl *cdktest.Template, typ string) map[string]map[string]any {
@@ -65,7 +59,7 @@ func routeTablesOf(tb testing.TB, tpl *cdktest.Template, subnets map[string]map[
 	for _, a := range resources(tb, tpl, "AWS::EC2::SubnetRouteTableAssociation") {
 		ref, _ := props(a)["SubnetId"].(map[string]any)
 		if id, _ := ref["Ref"].(string); subnets[id] != nil {
-			out[jsonOf(props(a)["RouteTableId"])] = true
+			out[cdktest.JSON(props(a)["RouteTableId"])] = true
 		}
 	}
 	return out

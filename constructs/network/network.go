@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tierkit/tierkit/internal/check"
 )
 
 // Subnet group names of a new VPC. They are part of the subnets' construct
@@ -149,8 +151,8 @@ func (p Props) Validate() error {
 			prefix.Bits(), zones, subnetMask(prefix.Bits(), zones), maxSubnetMask, largestPrefix(zones), zones))
 	}
 
-	if err := validRetention(p.FlowLogRetention); err != "" {
-		problems = append(problems, "FlowLogRetention: "+err)
+	if problem := check.Retention("FlowLogRetention", p.FlowLogRetention); problem != "" {
+		problems = append(problems, problem)
 	}
 	return joined(problems)
 }
@@ -174,30 +176,6 @@ func largestPrefix(zones int) int {
 			return prefix
 		}
 	}
-}
-
-func validRetention(r awslogs.RetentionDays) string {
-	if r == "" {
-		return ""
-	}
-	if r == awslogs.RetentionDays_INFINITE {
-		return "INFINITE keeps logs forever; allowed: a finite awslogs.RetentionDays (CloudWatch.16 asks for at least ONE_YEAR)"
-	}
-	if !slices.Contains(retentions, r) {
-		return fmt.Sprintf("%q is not an awslogs.RetentionDays; allowed: one of its constants, e.g. awslogs.RetentionDays_ONE_YEAR", r)
-	}
-	return ""
-}
-
-var retentions = []awslogs.RetentionDays{
-	awslogs.RetentionDays_ONE_DAY, awslogs.RetentionDays_THREE_DAYS, awslogs.RetentionDays_FIVE_DAYS,
-	awslogs.RetentionDays_ONE_WEEK, awslogs.RetentionDays_TWO_WEEKS, awslogs.RetentionDays_ONE_MONTH,
-	awslogs.RetentionDays_TWO_MONTHS, awslogs.RetentionDays_THREE_MONTHS, awslogs.RetentionDays_FOUR_MONTHS,
-	awslogs.RetentionDays_FIVE_MONTHS, awslogs.RetentionDays_SIX_MONTHS, awslogs.RetentionDays_ONE_YEAR,
-	awslogs.RetentionDays_THIRTEEN_MONTHS, awslogs.RetentionDays_EIGHTEEN_MONTHS, awslogs.RetentionDays_TWO_YEARS,
-	awslogs.RetentionDays_THREE_YEARS, awslogs.RetentionDays_FIVE_YEARS, awslogs.RetentionDays_SIX_YEARS,
-	awslogs.RetentionDays_SEVEN_YEARS, awslogs.RetentionDays_EIGHT_YEARS, awslogs.RetentionDays_NINE_YEARS,
-	awslogs.RetentionDays_TEN_YEARS,
 }
 
 func joined(problems []string) error {

@@ -141,7 +141,7 @@ func TestEachTierHasASubnetInEachZone(t *testing.T) {
 		for _, tier := range []string{network.PublicSubnets, network.PrivateSubnets, network.IsolatedSubnets} {
 			zones := map[string]bool{}
 			for _, s := range tiers[tier] {
-				zones[jsonOf(props(s)["AvailabilityZone"])] = true
+				zones[cdktest.JSON(props(s)["AvailabilityZone"])] = true
 			}
 			if len(tiers[tier]) != c.zones || len(zones) != c.zones {
 				t.Errorf("%s: %s: %d subnets in %d zones; want one in each of %d zones", name, tier, len(tiers[tier]), len(zones), c.zones)
@@ -153,10 +153,10 @@ func TestEachTierHasASubnetInEachZone(t *testing.T) {
 func TestNamedZonesAreUsed(t *testing.T) {
 	got := map[string]bool{}
 	for _, s := range resources(t, dualTemplate(t), subnetType) {
-		got[jsonOf(props(s)["AvailabilityZone"])] = true
+		got[cdktest.JSON(props(s)["AvailabilityZone"])] = true
 	}
 	for _, z := range zones {
-		if !got[jsonOf(z)] {
+		if !got[cdktest.JSON(z)] {
 			t.Errorf("no subnet in %s; subnets are in %v", z, keys(got))
 		}
 	}
@@ -199,10 +199,10 @@ func TestNATGatewayInEachZoneByDefault(t *testing.T) {
 	public := subnetsByTier(t, tpl)[network.PublicSubnets]
 	natSubnets := map[string]bool{}
 	for _, n := range resources(t, tpl, natType) {
-		natSubnets[jsonOf(props(n)["SubnetId"])] = true
+		natSubnets[cdktest.JSON(props(n)["SubnetId"])] = true
 	}
 	for id := range public {
-		if !natSubnets[jsonOf(map[string]any{"Ref": id})] {
+		if !natSubnets[cdktest.JSON(map[string]any{"Ref": id})] {
 			t.Errorf("public subnet %s has no NAT gateway: its zone's servers would depend on another zone", id)
 		}
 	}
@@ -219,13 +219,13 @@ func TestPrivateSubnetsReachTheInternetOnlyThroughNAT(t *testing.T) {
 		viaNAT := map[string]bool{}
 		for _, r := range resources(t, tpl, routeType) {
 			p := props(r)
-			if !private[jsonOf(p["RouteTableId"])] || p["DestinationCidrBlock"] != "0.0.0.0/0" {
+			if !private[cdktest.JSON(p["RouteTableId"])] || p["DestinationCidrBlock"] != "0.0.0.0/0" {
 				continue
 			}
 			if p["NatGatewayId"] == nil {
-				t.Errorf("%s: private route %v goes out without NAT", name, jsonOf(p))
+				t.Errorf("%s: private route %v goes out without NAT", name, cdktest.JSON(p))
 			}
-			viaNAT[jsonOf(p["RouteTableId"])] = true
+			viaNAT[cdktest.JSON(p["RouteTableId"])] = true
 		}
 		if len(viaNAT) != len(private) || len(private) == 0 {
 			t.Errorf("%s: %d of %d private route tables route 0.0.0.0/0 through NAT", name, len(viaNAT), len(private))
@@ -240,8 +240,8 @@ func TestIsolatedSubnetsHaveNoRouteOut(t *testing.T) {
 			t.Fatalf("%s: no isolated route tables", name)
 		}
 		for id, r := range resources(t, tpl(t), routeType) {
-			if isolated[jsonOf(props(r)["RouteTableId"])] {
-				t.Errorf("%s: isolated subnets have route %s: %s", name, id, jsonOf(props(r)))
+			if isolated[cdktest.JSON(props(r)["RouteTableId"])] {
+				t.Errorf("%s: isolated subnets have route %s: %s", name, id, cdktest.JSON(props(r)))
 			}
 		}
 	}
@@ -256,8 +256,8 @@ func TestFlowLogsCaptureAllTrafficToTheLogGroup(t *testing.T) {
 		"LogGroupName":       map[string]any{"Ref": flowLogGroup},
 	})
 	got := awscdk.Stack_Of(defaultNetwork).Resolve(defaultNetwork.FlowLogGroup().LogGroupName())
-	if jsonOf(got) != jsonOf(map[string]any{"Ref": flowLogGroup}) {
-		t.Errorf("FlowLogGroup() is %s; want the flow logs' group %s", jsonOf(got), flowLogGroup)
+	if cdktest.JSON(got) != cdktest.JSON(map[string]any{"Ref": flowLogGroup}) {
+		t.Errorf("FlowLogGroup() is %s; want the flow logs' group %s", cdktest.JSON(got), flowLogGroup)
 	}
 }
 
@@ -283,14 +283,14 @@ func TestS3GatewayEndpointServesPrivateAndIsolatedSubnets(t *testing.T) {
 	}
 	for id, e := range endpoints {
 		p := props(e)
-		if p["VpcEndpointType"] != "Gateway" || !strings.HasSuffix(jsonOf(p["ServiceName"]), `".s3"]]}`) {
-			t.Errorf("%s: %v %s; want an S3 gateway endpoint", id, p["VpcEndpointType"], jsonOf(p["ServiceName"]))
+		if p["VpcEndpointType"] != "Gateway" || !strings.HasSuffix(cdktest.JSON(p["ServiceName"]), `".s3"]]}`) {
+			t.Errorf("%s: %v %s; want an S3 gateway endpoint", id, p["VpcEndpointType"], cdktest.JSON(p["ServiceName"]))
 		}
 		got := map[string]bool{}
 		for _, rt := range p["RouteTableIds"].([]any) {
-			got[jsonOf(rt)] = true
+			got[cdktest.JSON(rt)] = true
 		}
-		if jsonOf(keys(got)) != jsonOf(keys(want)) {
+		if cdktest.JSON(keys(got)) != cdktest.JSON(keys(want)) {
 			t.Errorf("%s: route tables %v; want the private and isolated ones %v", id, keys(got), keys(want))
 		}
 	}
@@ -325,9 +325,9 @@ func TestDualStackVPCHasAnAmazonIPv6Block(t *testing.T) {
 	private := routeTablesOf(t, tpl, tiers[network.PrivateSubnets])
 	n := 0
 	for _, r := range resources(t, tpl, routeType) {
-		if p := props(r); private[jsonOf(p["RouteTableId"])] && p["DestinationIpv6CidrBlock"] == "::/0" {
+		if p := props(r); private[cdktest.JSON(p["RouteTableId"])] && p["DestinationIpv6CidrBlock"] == "::/0" {
 			if p["EgressOnlyInternetGatewayId"] == nil {
-				t.Errorf("private IPv6 route %s does not go through the egress-only gateway", jsonOf(p))
+				t.Errorf("private IPv6 route %s does not go through the egress-only gateway", cdktest.JSON(p))
 			}
 			n++
 		}

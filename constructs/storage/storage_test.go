@@ -130,12 +130,12 @@ func TestGrantIsObjectAccessOnThisBucketOnly(t *testing.T) {
 		doc := (*policy)["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)
 		for _, s := range doc["Statement"].([]any) {
 			st := s.(map[string]any)
-			for _, r := range asList(st["Resource"]) {
-				if !strings.Contains(jsonOf(r), "UploadsBucketC4B27CC7") {
-					t.Errorf("statement %v reaches %v, outside the uploads bucket", st["Action"], jsonOf(r))
+			for _, r := range cdktest.AsList(st["Resource"]) {
+				if !strings.Contains(cdktest.JSON(r), "UploadsBucketC4B27CC7") {
+					t.Errorf("statement %v reaches %v, outside the uploads bucket", st["Action"], cdktest.JSON(r))
 				}
 			}
-			for _, a := range asList(st["Action"]) {
+			for _, a := range cdktest.AsList(st["Action"]) {
 				if !strings.HasPrefix(a.(string), "s3:") || a == "s3:*" {
 					t.Errorf("action %v: want s3 object actions only", a)
 				}

@@ -1,7 +1,6 @@
 package webtier_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -117,12 +116,12 @@ func roleStatements(t *testing.T) string {
 	var all []any
 	for _, p := range *template(t).FindResources(jsii.String("AWS::IAM::Policy"), nil) {
 		props := (*p)["Properties"].(map[string]any)
-		if !strings.Contains(jsonOf(props["Roles"]), "TierFleetRole87C45DF5") {
+		if !strings.Contains(cdktest.JSON(props["Roles"]), "TierFleetRole87C45DF5") {
 			continue
 		}
 		all = append(all, props["PolicyDocument"].(map[string]any)["Statement"].([]any)...)
 	}
-	return jsonOf(all)
+	return cdktest.JSON(all)
 }
 
 func TestServersCanReadTheDatabaseSecret(t *testing.T) {
@@ -155,7 +154,7 @@ func TestServersWriteToTheLogGroupsOnly(t *testing.T) {
 func userData(t *testing.T) string {
 	t.Helper()
 	for _, lt := range *template(t).FindResources(jsii.String("AWS::EC2::LaunchTemplate"), nil) {
-		return jsonOf((*lt)["Properties"].(map[string]any)["LaunchTemplateData"].(map[string]any)["UserData"])
+		return cdktest.JSON((*lt)["Properties"].(map[string]any)["LaunchTemplateData"].(map[string]any)["UserData"])
 	}
 	t.Fatal("no launch template")
 	return ""
@@ -233,9 +232,4 @@ func TestNewPanicsWithTheConstructID(t *testing.T) {
 		}
 	}()
 	webtier.New(awscdk.NewStack(nil, nil, nil), "Tier", &webtier.Props{})
-}
-
-func jsonOf(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }

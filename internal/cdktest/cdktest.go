@@ -244,3 +244,21 @@ func (l lastingTempDir) TempDir() string {
 	}
 	return dir
 }
+
+// JSON returns v as compact JSON, to search a template fragment for a value.
+func JSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("<%v>", err)
+	}
+	return string(b)
+}
+
+// AsList returns v as a list: IAM and CloudFormation take a single action,
+// resource or value as a plain string.
+func AsList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
+}
