@@ -130,7 +130,7 @@ func TestNoKeyPairAnywhere(t *testing.T) {
 
 func fleetSecurityGroup(t *testing.T, tpl *cdktest.Template) (string, map[string]any) {
 	t.Helper()
-	for id, r := range resources(t, tpl, "AWS::EC2::SecurityGroup") {
+	for id, r := range tpl.Resources("AWS::EC2::SecurityGroup") {
 		if strings.HasPrefix(id, "FleetSecurityGroup") {
 			return id, r
 		}
@@ -147,7 +147,7 @@ func TestSecurityGroupHasNoIngress(t *testing.T) {
 			if ingress := props(sg)["SecurityGroupIngress"]; ingress != nil {
 				t.Errorf("fleet security group has ingress %s", cdktest.JSON(ingress))
 			}
-			for rid, r := range resources(t, tp, "AWS::EC2::SecurityGroupIngress") {
+			for rid, r := range tp.Resources("AWS::EC2::SecurityGroupIngress") {
 				if strings.Contains(cdktest.JSON(props(r)["GroupId"]), id) {
 					t.Errorf("%s opens the fleet group: %s", rid, cdktest.JSON(props(r)))
 				}
@@ -176,7 +176,7 @@ func TestRoleHasSessionManagerOnly(t *testing.T) {
 			if got := cdktest.JSON(props(role)["AssumeRolePolicyDocument"]); !strings.Contains(got, `"Service":"ec2.amazonaws.com"`) {
 				t.Errorf("assumed by %s, want ec2.amazonaws.com", got)
 			}
-			for pid, p := range resources(t, tp, "AWS::IAM::Policy") {
+			for pid, p := range tp.Resources("AWS::IAM::Policy") {
 				if strings.Contains(cdktest.JSON(props(p)["Roles"]), id) {
 					t.Errorf("policy %s is attached to the fleet role: the fleet grants nothing itself", pid)
 				}
@@ -210,17 +210,17 @@ func TestServersRunInPrivateSubnetsWithoutPublicIPs(t *testing.T) {
 				t.Fatalf("private subnets %v", private)
 			}
 			for _, id := range private {
-				if m := props(resources(t, tp, "AWS::EC2::Subnet")[id])["MapPublicIpOnLaunch"]; m != false {
+				if m := props(tp.Resources("AWS::EC2::Subnet")[id])["MapPublicIpOnLaunch"]; m != false {
 					t.Errorf("%s MapPublicIpOnLaunch %v", id, m)
 				}
 			}
 			var used []string
-			for _, r := range resources(t, tp, group) {
+			for _, r := range tp.Resources(group) {
 				for _, s := range props(r)["VPCZoneIdentifier"].([]any) {
 					used = append(used, s.(map[string]any)["Ref"].(string))
 				}
 			}
-			for _, r := range resources(t, tp, instance) {
+			for _, r := range tp.Resources(instance) {
 				used = append(used, props(r)["SubnetId"].(map[string]any)["Ref"].(string))
 			}
 			if len(used) == 0 {
@@ -281,7 +281,7 @@ func TestFixedServersAreSpreadOverTheAZs(t *testing.T) {
 	ltID, _ := only(t, tp, launchTemplate)
 	profileID, _ := only(t, tp, "AWS::IAM::InstanceProfile")
 	roleID, _ := fleetRole(t, tp)
-	servers := resources(t, tp, instance)
+	servers := tp.Resources(instance)
 	if len(servers) != 3 {
 		t.Fatalf("%d instances, want 3", len(servers))
 	}
@@ -323,7 +323,7 @@ func TestFixedTargetsAreTheInstancesOnThePort(t *testing.T) {
 	tp := fixedTemplate(t)
 	var want []any
 	for i := range 3 {
-		for id := range resources(t, tp, instance) {
+		for id := range tp.Resources(instance) {
 			if strings.HasPrefix(id, fmt.Sprintf("FleetServer%d", i+1)) {
 				want = append(want, map[string]any{"Id": ref(id), "Port": 8080})
 			}

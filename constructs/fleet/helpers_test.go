@@ -36,16 +36,6 @@ func image() awsec2.IMachineImage {
 	return awsec2.MachineImage_GenericLinux(&map[string]*string{"us-east-1": jsii.String(ami)}, nil)
 }
 
-// resources returns the template's resources of type typ, by logical ID.
-func resources(t *testing.T, tpl *cdktest.Template, typ string) map[string]map[string]any {
-	t.Helper()
-	out := map[string]map[string]any{}
-	for id, r := range *tpl.FindResources(jsii.String(typ), nil) {
-		out[id] = *r
-	}
-	return out
-}
-
 // props returns a resource's Properties.
 func props(r map[string]any) map[string]any {
 	p, _ := r["Properties"].(map[string]any)
@@ -55,7 +45,7 @@ func props(r map[string]any) map[string]any {
 // only returns the single resource of type typ, failing the test otherwise.
 func only(t *testing.T, tpl *cdktest.Template, typ string) (string, map[string]any) {
 	t.Helper()
-	rs := resources(t, tpl, typ)
+	rs := tpl.Resources(typ)
 	if len(rs) != 1 {
 		t.Fatalf("%d resources of type %s, want 1", len(rs), typ)
 	}
@@ -70,7 +60,7 @@ func only(t *testing.T, tpl *cdktest.Template, typ string) (string, map[string]a
 func subnetsOfType(t *testing.T, tpl *cdktest.Template, kind string) []string {
 	t.Helper()
 	var ids []string
-	for id, r := range resources(t, tpl, "AWS::EC2::Subnet") {
+	for id, r := range tpl.Resources("AWS::EC2::Subnet") {
 		for _, tag := range props(r)["Tags"].([]any) {
 			tag := tag.(map[string]any)
 			if tag["Key"] == "aws-cdk:subnet-type" && tag["Value"] == kind {
@@ -86,7 +76,7 @@ func ref(id string) map[string]any { return map[string]any{"Ref": id} }
 // fleetRole returns the fleet's role; the VPC's custom resource has a role too.
 func fleetRole(t *testing.T, tpl *cdktest.Template) (string, map[string]any) {
 	t.Helper()
-	for id, r := range resources(t, tpl, "AWS::IAM::Role") {
+	for id, r := range tpl.Resources("AWS::IAM::Role") {
 		if strings.HasPrefix(id, "FleetRole") {
 			return id, r
 		}

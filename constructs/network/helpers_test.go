@@ -4,20 +4,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/aws/jsii-runtime-go"
-
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
-
-// resources returns the resources of type typ by logical ID.
-func resources(tb testing.TB, tpl *cdktest.Template, typ string) map[string]map[string]any {
-	tb.Helper()
-	out := map[string]map[string]any{}
-	for id, r := range *tpl.FindResources(jsii.String(typ), nil) {
-		out[id] = *r
-	}
-	return out
-}
 
 func props(r map[string]any) map[string]any {
 	p, _ := r["Properties"].(map[string]any)
@@ -41,7 +29,7 @@ func tag(r map[string]any, key string) string {
 func subnetsByTier(tb testing.TB, tpl *cdktest.Template) map[string]map[string]map[string]any {
 	tb.Helper()
 	out := map[string]map[string]map[string]any{}
-	for id, s := range resources(tb, tpl, "AWS::EC2::Subnet") {
+	for id, s := range tpl.Resources("AWS::EC2::Subnet") {
 		tier := tag(s, "aws-cdk:subnet-name")
 		if out[tier] == nil {
 			out[tier] = map[string]map[string]any{}
@@ -56,7 +44,7 @@ func subnetsByTier(tb testing.TB, tpl *cdktest.Template) map[string]map[string]m
 func routeTablesOf(tb testing.TB, tpl *cdktest.Template, subnets map[string]map[string]any) map[string]bool {
 	tb.Helper()
 	out := map[string]bool{}
-	for _, a := range resources(tb, tpl, "AWS::EC2::SubnetRouteTableAssociation") {
+	for _, a := range tpl.Resources("AWS::EC2::SubnetRouteTableAssociation") {
 		ref, _ := props(a)["SubnetId"].(map[string]any)
 		if id, _ := ref["Ref"].(string); subnets[id] != nil {
 			out[cdktest.JSON(props(a)["RouteTableId"])] = true

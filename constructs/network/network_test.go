@@ -103,7 +103,7 @@ func TestNoValidationOrNagFindings(t *testing.T) {
 }
 
 func TestFlowLogGroupKeepsItsLogicalIDAndIsRetained(t *testing.T) {
-	groups := resources(t, template(t), "AWS::Logs::LogGroup")
+	groups := template(t).Resources("AWS::Logs::LogGroup")
 	g, ok := groups[flowLogGroup]
 	if !ok {
 		t.Fatalf("no log group with logical ID %s (got %v): renaming a construct would orphan the flow logs", flowLogGroup, keys(groups))
@@ -111,7 +111,7 @@ func TestFlowLogGroupKeepsItsLogicalIDAndIsRetained(t *testing.T) {
 	if g["DeletionPolicy"] != "Retain" || g["UpdateReplacePolicy"] != "Retain" {
 		t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want Retain", flowLogGroup, g["DeletionPolicy"], g["UpdateReplacePolicy"])
 	}
-	if _, ok := resources(t, template(t), vpcType)[vpcID]; !ok {
+	if _, ok := template(t).Resources(vpcType)[vpcID]; !ok {
 		t.Errorf("no VPC with logical ID %s: renaming a construct would replace the network under the fleet", vpcID)
 	}
 }
@@ -119,7 +119,7 @@ func TestFlowLogGroupKeepsItsLogicalIDAndIsRetained(t *testing.T) {
 func TestDefaultVPCIsASlash16SplitIntoSlash24s(t *testing.T) {
 	tpl := template(t)
 	tpl.HasResourceProperties(t, vpcType, map[string]any{"CidrBlock": "10.0.0.0/16", "EnableDnsHostnames": true, "EnableDnsSupport": true})
-	for id, s := range resources(t, tpl, subnetType) {
+	for id, s := range tpl.Resources(subnetType) {
 		if cidr, _ := props(s)["CidrBlock"].(string); !strings.HasPrefix(cidr, "10.0.") || !strings.HasSuffix(cidr, "/24") {
 			t.Errorf("%s: CidrBlock %v; want a /24 of 10.0.0.0/16", id, props(s)["CidrBlock"])
 		}
@@ -152,7 +152,7 @@ func TestEachTierHasASubnetInEachZone(t *testing.T) {
 
 func TestNamedZonesAreUsed(t *testing.T) {
 	got := map[string]bool{}
-	for _, s := range resources(t, dualTemplate(t), subnetType) {
+	for _, s := range dualTemplate(t).Resources(subnetType) {
 		got[cdktest.JSON(props(s)["AvailabilityZone"])] = true
 	}
 	for _, z := range zones {
@@ -185,7 +185,7 @@ func TestNamedZonesWithoutAppContextWarnOfALookup(t *testing.T) {
 
 func TestNoSubnetAssignsPublicIPv4AtLaunch(t *testing.T) {
 	for name, tpl := range map[string]func(testing.TB) *cdktest.Template{"default": template, "dual-stack": dualTemplate} {
-		for id, s := range resources(t, tpl(t), subnetType) {
+		for id, s := range tpl(t).Resources(subnetType) {
 			if props(s)["MapPublicIpOnLaunch"] != false {
 				t.Errorf("%s: %s: MapPublicIpOnLaunch %v; want false (EC2.15)", name, id, props(s)["MapPublicIpOnLaunch"])
 			}
@@ -198,7 +198,7 @@ func TestNATGatewayInEachZoneByDefault(t *testing.T) {
 	tpl.ResourceCountIs(t, natType, 2)
 	public := subnetsByTier(t, tpl)[network.PublicSubnets]
 	natSubnets := map[string]bool{}
-	for _, n := range resources(t, tpl, natType) {
+	for _, n := range tpl.Resources(natType) {
 		natSubnets[cdktest.JSON(props(n)["SubnetId"])] = true
 	}
 	for id := range public {
@@ -217,7 +217,7 @@ func TestPrivateSubnetsReachTheInternetOnlyThroughNAT(t *testing.T) {
 		tpl.ResourceCountIs(t, natType, c.nats)
 		private := routeTablesOf(t, tpl, subnetsByTier(t, tpl)[network.PrivateSubnets])
 		viaNAT := map[string]bool{}
-		for _, r := range resources(t, tpl, routeType) {
+		for _, r := range tpl.Resources(routeType) {
 			p := props(r)
 			if !private[cdktest.JSON(p["RouteTableId"])] || p["DestinationCidrBlock"] != "0.0.0.0/0" {
 				continue
@@ -239,7 +239,7 @@ func TestIsolatedSubnetsHaveNoRouteOut(t *testing.T) {
 		if len(isolated) == 0 {
 			t.Fatalf("%s: no isolated route tables", name)
 		}
-		for id, r := range resources(t, tpl(t), routeType) {
+		for id, r := range tpl(t).Resources(routeType) {
 			if isolated[cdktest.JSON(props(r)["RouteTableId"])] {
 				t.Errorf("%s: isolated subnets have route %s: %s", name, id, cdktest.JSON(props(r)))
 			}
@@ -277,7 +277,7 @@ func TestS3GatewayEndpointServesPrivateAndIsolatedSubnets(t *testing.T) {
 			want[rt] = true
 		}
 	}
-	endpoints := resources(t, tpl, "AWS::EC2::VPCEndpoint")
+	endpoints := tpl.Resources("AWS::EC2::VPCEndpoint")
 	if len(endpoints) != 1 {
 		t.Fatalf("%d endpoints; want the S3 gateway endpoint", len(endpoints))
 	}
@@ -324,7 +324,7 @@ func TestDualStackVPCHasAnAmazonIPv6Block(t *testing.T) {
 	}
 	private := routeTablesOf(t, tpl, tiers[network.PrivateSubnets])
 	n := 0
-	for _, r := range resources(t, tpl, routeType) {
+	for _, r := range tpl.Resources(routeType) {
 		if p := props(r); private[cdktest.JSON(p["RouteTableId"])] && p["DestinationIpv6CidrBlock"] == "::/0" {
 			if p["EgressOnlyInternetGatewayId"] == nil {
 				t.Errorf("private IPv6 route %s does not go through the egress-only gateway", cdktest.JSON(p))

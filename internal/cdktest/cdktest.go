@@ -207,6 +207,15 @@ func (t *Template) ResourceCountIs(tb testing.TB, typ string, n int) {
 	Check(tb, func() { t.Template.ResourceCountIs(jsii.String(typ), jsii.Number(n)) })
 }
 
+// Resources returns the template's resources of type typ by logical ID.
+func (t *Template) Resources(typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range *t.FindResources(jsii.String(typ), nil) {
+		out[id] = *r
+	}
+	return out
+}
+
 // Shared returns a function that synthesizes a stack once, on first use, and
 // hands the same template to every test that reads it; each extra synthesis
 // in a test process costs 30 to 80 ms. A panic while building (a construct
