@@ -399,3 +399,23 @@ func TestSetAgentConfigRefusesInvalidJSON(t *testing.T) {
 	}()
 	s.Render()
 }
+
+// TestIsSingletonHoldsOnlyOnTheTaggedServer runs one script on two servers:
+// the one tagged tierkit-singleton=true and one without the tag (IMDS 404).
+func TestIsSingletonHoldsOnlyOnTheTaggedServer(t *testing.T) {
+	s := boot.New(nil)
+	s.AddStep("once", `if is_singleton; then touch "$ROOT/singleton"; else touch "$ROOT/not-singleton"; fi`)
+	script := s.Render()
+	for _, singleton := range []bool{true, false} {
+		m := newMachine(t)
+		m.imds.singleton = singleton
+		if r := m.run(t, script); r.Err != nil {
+			t.Fatalf("singleton=%v: boot failed: %v\n%s", singleton, r.Err, r.Console)
+		}
+		_, errYes := os.Stat(filepath.Join(m.Root, "singleton"))
+		_, errNo := os.Stat(filepath.Join(m.Root, "not-singleton"))
+		if (errYes == nil) != singleton || (errNo == nil) == singleton {
+			t.Errorf("singleton=%v: is_singleton answered the other way", singleton)
+		}
+	}
+}

@@ -34,6 +34,8 @@ type imdsRequest struct {
 type fakeIMDS struct {
 	*httptest.Server
 	rejectAll bool
+	// singleton makes the instance carry the tag tierkit-singleton=true.
+	singleton bool
 	mu        sync.Mutex
 	requests  []imdsRequest
 }
@@ -64,6 +66,8 @@ func newFakeIMDS(t *testing.T) *fakeIMDS {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		case f.rejectAll || r.Header.Get("X-aws-ec2-metadata-token") != imdsToken:
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
+		case r.URL.Path == "/latest/meta-data/tags/instance/tierkit-singleton" && f.singleton:
+			w.Write([]byte("true"))
 		case values[r.URL.Path] != "":
 			w.Write([]byte(values[r.URL.Path]))
 		default:

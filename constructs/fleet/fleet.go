@@ -130,6 +130,15 @@ type Props struct {
 	// Default: boot.New(nil), which stops and restarts apache2 around nothing.
 	Boot *boot.Script
 
+	// Singleton makes exactly one server of the fleet the singleton, for what
+	// must run once, such as a scheduler: it carries the EC2 tag
+	// tierkit-singleton=true, which boot steps test with is_singleton. In
+	// Fixed mode it is Server1; in AutoScaling mode it is the one server of an
+	// extra group ("Singleton", min = max = 1) that also serves requests, is
+	// never scaled, and is replaced stop-first, so that two never overlap.
+	// Default: false, no singleton.
+	Singleton bool
+
 	// NotificationTopic receives the Auto Scaling group's launch and terminate
 	// notifications and their errors.
 	//
@@ -232,22 +241,28 @@ func sortProblems(problems []string) {
 	slices.SortStableFunc(problems, func(a, b string) int { return rank(a) - rank(b) })
 }
 
+// SingletonTag is the EC2 tag, set to "true", of the fleet's singleton
+// server; the launch template turns instance metadata tags on so that the
+// server reads it at boot.
+const SingletonTag = "tierkit-singleton"
+
 // Fleet is the servers of a web tier and what they share: the launch
 // template, the instance role and profile, and the security group.
 type Fleet struct {
 	constructs.Construct
-	mode        Mode
-	port        int
-	role        awsiam.Role
-	profile     awsiam.InstanceProfile
-	sg          awsec2.SecurityGroup
-	connections awsec2.Connections
-	template    awsec2.LaunchTemplate
-	group       awsautoscaling.AutoScalingGroup
-	instances   []awsec2.CfnInstance
-	targets     []awselasticloadbalancingv2.IApplicationLoadBalancerTarget
-	script      *boot.Script
-	topic       awssns.ITopic
+	mode           Mode
+	port           int
+	role           awsiam.Role
+	profile        awsiam.InstanceProfile
+	sg             awsec2.SecurityGroup
+	connections    awsec2.Connections
+	template       awsec2.LaunchTemplate
+	group          awsautoscaling.AutoScalingGroup
+	singletonGroup awsautoscaling.AutoScalingGroup
+	instances      []awsec2.CfnInstance
+	targets        []awselasticloadbalancingv2.IApplicationLoadBalancerTarget
+	script         *boot.Script
+	topic          awssns.ITopic
 }
 
 // Role returns the servers' instance role. It has Session Manager access
@@ -289,6 +304,10 @@ func (f *Fleet) Boot() *boot.Script { return f.script }
 // Port returns the application port the load balancer reaches (Props.Port
 // with its default applied).
 func (f *Fleet) Port() int { return f.port }
+
+// SingletonGroup returns the one-server group of the singleton, or nil
+// without Singleton or in Fixed mode (where Server1 is the singleton).
+func (f *Fleet) SingletonGroup() awsautoscaling.AutoScalingGroup { return f.singletonGroup }
 
 // Mode returns how the servers are run.
 func (f *Fleet) Mode() Mode { return f.mode }
@@ -369,7 +388,9 @@ func New(scope constructs.Construct, id string, props *Props) *Fleet {
 		HttpEndpoint:            jsii.Bool(true),
 		HttpTokens:              awsec2.LaunchTemplateHttpTokens_REQUIRED,
 		HttpPutResponseHopLimit: jsii.Number(1),
-		DetailedMonitoring:      jsii.Bool(true),
+		// Boot steps read the singleton tag (SingletonTag) from the metadata.
+		InstanceMetadataTags: jsii.Bool(p.Singleton),
+		DetailedMonitoring:   jsii.Bool(true),
 		BlockDevices: &[]*awsec2.BlockDevice{{
 			DeviceName: jsii.String(p.RootDeviceName),
 			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(p.RootVolumeGiB), &awsec2.EbsDeviceOptions{
@@ -399,6 +420,10 @@ func (f *Fleet) newInstances(p Props) {
 		// "ServerN" is part of the logical ID: growing the fleet adds the next
 		// server, shrinking it removes the last one, the others stay.
 		id := fmt.Sprintf("Server%d", i+1)
+		tags := &[]*awscdk.CfnTag{{Key: jsii.String("Name"), Value: jsii.String(*f.Node().Path() + "/" + id)}}
+		if p.Singleton && i == 0 {
+			*tags = append(*tags, &awscdk.CfnTag{Key: jsii.String(SingletonTag), Value: jsii.String("true")})
+		}
 		inst := awsec2.NewCfnInstance(f, jsii.String(id), &awsec2.CfnInstanceProps{
 			// The launch template carries the AMI, type, security group, root
 			// volume, metadata options and user data; a new template version
@@ -410,7 +435,7 @@ func (f *Fleet) newInstances(p Props) {
 			SubnetId:           subnets[i%len(subnets)].SubnetId(),
 			Monitoring:         jsii.Bool(true),
 			IamInstanceProfile: f.profile.InstanceProfileName(),
-			Tags:               &[]*awscdk.CfnTag{{Key: jsii.String("Name"), Value: jsii.String(*f.Node().Path() + "/" + id)}},
+			Tags:               tags,
 		})
 		// The role's grants (its default policy) exist before the server
 		// boots: its boot steps may read secrets or the bucket.
@@ -448,9 +473,30 @@ func (f *Fleet) newGroup(p Props, private *awsec2.SubnetSelection) {
 			EnforceSSL: jsii.Bool(true),
 		})
 	}
+	// Every AMI or launch template change rolls the group: a new server is
+	// added and healthy before an old one goes (100% stays in service).
+	f.group = f.newAutoScalingGroup("Group", p, private, grace, minimum, maximum, 100, 200)
+	f.group.ScaleOnCpuUtilization(jsii.String("CpuScaling"), &awsautoscaling.CpuUtilizationScalingProps{
+		TargetUtilizationPercent: jsii.Number(cpu),
+	})
+	f.targets = []awselasticloadbalancingv2.IApplicationLoadBalancerTarget{f.group}
+	if p.Singleton {
+		// A group of exactly one, never scaled: scaling the main group in or
+		// out never touches the singleton, and a failed singleton is replaced.
+		// Its refresh stops the old server before it starts the new one (0 to
+		// 100%), so there is never a moment with two.
+		f.singletonGroup = f.newAutoScalingGroup("Singleton", p, private, grace, 1, 1, 0, 100)
+		awscdk.Tags_Of(f.singletonGroup).Add(jsii.String(SingletonTag), jsii.String("true"), &awscdk.TagProps{ApplyToLaunchedInstances: jsii.Bool(true)})
+		f.targets = append(f.targets, f.singletonGroup)
+	}
+}
+
+// newAutoScalingGroup creates a group of the fleet's servers that rolls by
+// instance refresh within minHealthy to maxHealthy percent of its capacity.
+func (f *Fleet) newAutoScalingGroup(id string, p Props, private *awsec2.SubnetSelection, grace awscdk.Duration, minimum, maximum, minHealthy, maxHealthy int) awsautoscaling.AutoScalingGroup {
 	// No DesiredCapacity: CloudFormation would reset the group to it on every
 	// deployment, undoing the scaling policy's work.
-	f.group = awsautoscaling.NewAutoScalingGroup(f, jsii.String("Group"), &awsautoscaling.AutoScalingGroupProps{
+	group := awsautoscaling.NewAutoScalingGroup(f, jsii.String(id), &awsautoscaling.AutoScalingGroupProps{
 		Vpc:            p.Vpc,
 		VpcSubnets:     private,
 		LaunchTemplate: f.template,
@@ -463,12 +509,10 @@ func (f *Fleet) newGroup(p Props, private *awsec2.SubnetSelection) {
 			GracePeriod:     grace,
 		}),
 		DefaultInstanceWarmup: grace,
-		// Every AMI or launch template change rolls the group: a new server is
-		// added and healthy before an old one goes (100% stays in service).
 		UpdatePolicy: awsautoscaling.UpdatePolicy_InstanceRefresh(&awsautoscaling.InstanceRefreshOptions{
 			Strategy:             awsautoscaling.InstanceRefreshStrategy_ROLLING,
-			MinHealthyPercentage: jsii.Number(100),
-			MaxHealthyPercentage: jsii.Number(200),
+			MinHealthyPercentage: jsii.Number(minHealthy),
+			MaxHealthyPercentage: jsii.Number(maxHealthy),
 			InstanceWarmup:       grace,
 		}),
 		Notifications: &[]*awsautoscaling.NotificationConfiguration{{
@@ -479,9 +523,6 @@ func (f *Fleet) newGroup(p Props, private *awsec2.SubnetSelection) {
 			),
 		}},
 	})
-	f.group.Node().AddDependency(f.role)
-	f.group.ScaleOnCpuUtilization(jsii.String("CpuScaling"), &awsautoscaling.CpuUtilizationScalingProps{
-		TargetUtilizationPercent: jsii.Number(cpu),
-	})
-	f.targets = []awselasticloadbalancingv2.IApplicationLoadBalancerTarget{f.group}
+	group.Node().AddDependency(f.role)
+	return group
 }

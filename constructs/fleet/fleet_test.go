@@ -67,7 +67,38 @@ var fixedTemplate = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 	return stack
 })
 
-var templates = map[string]func(testing.TB) *cdktest.Template{"autoscaling": groupTemplate, "fixed": fixedTemplate}
+// singletonFleets are the Singleton variants of both modes, each with a
+// target group for all its targets.
+var singletonFleets = map[fleet.Mode]*fleet.Fleet{}
+
+func singletonTemplate(mode fleet.Mode) func(testing.TB) *cdktest.Template {
+	return cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+		app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
+		stack := cdktest.NewStack(app, "Test")
+		vpc := newVpc(stack)
+		props := &fleet.Props{Vpc: vpc, Image: image(), Mode: mode, Singleton: true}
+		if mode == fleet.Fixed {
+			props.Instances = 2
+		}
+		f := fleet.New(stack, "Fleet", props)
+		singletonFleets[mode] = f
+		targets := f.Targets()
+		awselasticloadbalancingv2.NewApplicationTargetGroup(stack, jsii.String("Targets"), &awselasticloadbalancingv2.ApplicationTargetGroupProps{
+			Vpc: vpc, Port: jsii.Number(80), Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP, TargetType: awselasticloadbalancingv2.TargetType_INSTANCE, Targets: &targets,
+		})
+		return stack
+	})
+}
+
+var (
+	singletonGroupTemplate = singletonTemplate(fleet.AutoScaling)
+	singletonFixedTemplate = singletonTemplate(fleet.Fixed)
+)
+
+var templates = map[string]func(testing.TB) *cdktest.Template{
+	"autoscaling": groupTemplate, "fixed": fixedTemplate,
+	"autoscaling singleton": singletonGroupTemplate, "fixed singleton": singletonFixedTemplate,
+}
 
 const (
 	launchTemplate = "AWS::EC2::LaunchTemplate"
@@ -556,4 +587,57 @@ func TestNewPanicsWithTheConstructIDOnInvalidProps(t *testing.T) {
 		}
 	}()
 	fleet.New(awscdk.NewStack(nil, nil, nil), "Web", &fleet.Props{Image: image()})
+}
+
+func TestSingletonGroupIsOneServerNeverScaledAndReplacedStopFirst(t *testing.T) {
+	tpl := singletonGroupTemplate(t)
+	tpl.HasResource(t, group, map[string]any{
+		"Properties": assertions.Match_ObjectLike(&map[string]any{
+			"MinSize": "1", "MaxSize": "1",
+			"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": fleet.SingletonTag, "Value": "true", "PropagateAtLaunch": true}}),
+		}),
+		"UpdatePolicy": map[string]any{"AutoScalingInstanceRefresh": assertions.Match_ObjectLike(&map[string]any{
+			"Preferences": assertions.Match_ObjectLike(&map[string]any{"MinHealthyPercentage": 0, "MaxHealthyPercentage": 100}),
+		})},
+	})
+	tpl.ResourceCountIs(t, group, 2)
+	tpl.ResourceCountIs(t, "AWS::AutoScaling::ScalingPolicy", 1)
+}
+
+func TestOnlyTheSingletonCarriesTheSingletonTag(t *testing.T) {
+	tagged := 0
+	for id, g := range singletonGroupTemplate(t).Resources(group) {
+		if strings.Contains(cdktest.JSON(g["Properties"]), fleet.SingletonTag) {
+			tagged++
+			if !strings.HasPrefix(id, "FleetSingleton") {
+				t.Errorf("group %s carries the singleton tag", id)
+			}
+		}
+	}
+	for id, i := range singletonFixedTemplate(t).Resources(instance) {
+		if has := strings.Contains(cdktest.JSON(i["Properties"]), fleet.SingletonTag); has != strings.HasPrefix(id, "FleetServer1") {
+			t.Errorf("instance %s: singleton tag %v, want it on Server1 only", id, has)
+		}
+		if strings.HasPrefix(id, "FleetServer1") {
+			tagged++
+		}
+	}
+	if tagged != 2 {
+		t.Errorf("got %d singletons over both modes, want exactly 1 in each", tagged)
+	}
+}
+
+func TestSingletonTurnsOnInstanceMetadataTags(t *testing.T) {
+	for _, tpl := range []func(testing.TB) *cdktest.Template{singletonGroupTemplate, singletonFixedTemplate} {
+		tpl(t).HasResourceProperties(t, launchTemplate, map[string]any{"LaunchTemplateData": assertions.Match_ObjectLike(&map[string]any{
+			"MetadataOptions": assertions.Match_ObjectLike(&map[string]any{"InstanceMetadataTags": "enabled", "HttpTokens": "required"}),
+		})})
+	}
+}
+
+func TestSingletonServesRequestsLikeTheOthers(t *testing.T) {
+	singletonGroupTemplate(t)
+	if got := len(singletonFleets[fleet.AutoScaling].Targets()); got != 2 {
+		t.Errorf("got %d targets, want the main group and the singleton group", got)
+	}
 }
