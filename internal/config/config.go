@@ -16,6 +16,7 @@ import (
 	posix "path"
 	"reflect"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -129,11 +130,51 @@ type Database struct {
 	AllocatedStorageGiB *int `json:"allocatedStorageGiB"`
 }
 
-// Tier holds the settings of one deployed tier.
+// Tier holds the settings of one deployed tier. Every field but DomainName
+// belongs to one tier and is refused on the other; the tier's construct
+// documents each (constructs/laravel), and its defaults apply when empty.
 type Tier struct {
 	// DomainName is the name the tier serves, inside the hosted zone.
 	// Default: "api.<domainName>" for laravel, "cloud.<domainName>" for nextcloud.
 	DomainName string `json:"domainName"`
+
+	// Laravel: the application's root on the AMI. Default: "/var/www/html".
+	AppPath string `json:"appPath"`
+	// Laravel: "apache2" or "nginx". Default: "apache2".
+	WebServer string `json:"webServer"`
+	// Laravel: the PHP-FPM unit restarted with nginx, e.g. "php8.3-fpm". Default: none.
+	PHPFPMUnit string `json:"phpFpmUnit"`
+	// Laravel: "database", "redis", "dynamodb" or "cookie". Default: "database".
+	SessionDriver string `json:"sessionDriver"`
+	// Laravel: "database", "redis" or "dynamodb". Default: "database".
+	CacheStore string `json:"cacheStore"`
+	// Laravel: the Redis host for the redis driver or store.
+	RedisHost string `json:"redisHost"`
+	// Laravel: the frontend's browser origins, e.g. "https://example.com". Default: none.
+	FrontendOrigins []string `json:"frontendOrigins"`
+	// Laravel: "single-node", "off" or "every-node". Default: "single-node".
+	Scheduler string `json:"scheduler"`
+	// Laravel: the AMI's own cron entries for the app, disabled at boot. Default: ["/etc/cron.d/laravel"].
+	CronFiles []string `json:"cronFiles"`
+	// Laravel: "daily" or "single". Default: "daily".
+	LogChannel string `json:"logChannel"`
+}
+
+// laravelOnly reports which of t's Laravel settings are set, by key.
+func (t Tier) laravelOnly() []string {
+	var set []string
+	for key, v := range map[string]bool{
+		"appPath": t.AppPath != "", "webServer": t.WebServer != "", "phpFpmUnit": t.PHPFPMUnit != "",
+		"sessionDriver": t.SessionDriver != "", "cacheStore": t.CacheStore != "", "redisHost": t.RedisHost != "",
+		"frontendOrigins": len(t.FrontendOrigins) > 0, "scheduler": t.Scheduler != "", "cronFiles": len(t.CronFiles) > 0,
+		"logChannel": t.LogChannel != "",
+	} {
+		if v {
+			set = append(set, key)
+		}
+	}
+	sort.Strings(set)
+	return set
 }
 
 // TierNames returns the names of the tiers to deploy, sorted.
@@ -347,6 +388,11 @@ func (e *Environment) validateTiers(path string, p *problems) {
 		if !known {
 			p.add(join(path, name), "unknown tier; allowed: %s, %s", TierLaravel, TierNextcloud)
 			continue
+		}
+		if name != TierLaravel {
+			for _, key := range tier.laravelOnly() {
+				p.add(join(join(path, name), key), "only applies to tier %s", TierLaravel)
+			}
 		}
 		at := join(join(path, name), "domainName")
 		if tier.DomainName == "" && e.DomainName != "" {

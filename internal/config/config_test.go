@@ -169,6 +169,8 @@ func TestBrokenConfigurations(t *testing.T) {
 			[]string{`environments.prod.tiers.laravel.domainName: "api.example.net" is not inside the hosted zone "example.org"`}},
 		{"two tiers on one name", `{"prod": ` + patch(t, `{"tiers": {"laravel": {"domainName": "app.example.org"}, "nextcloud": {"domainName": "app.example.org"}}}`) + `}`, "",
 			[]string{`environments.prod.tiers.nextcloud.domainName: "app.example.org" is already served by tier laravel`}},
+		{"laravel setting on nextcloud", `{"prod": ` + patch(t, `{"tiers": {"nextcloud": {"sessionDriver": "redis"}}}`) + `}`, "",
+			[]string{"environments.prod.tiers.nextcloud.sessionDriver: only applies to tier laravel"}},
 		{"unknown tier", `{"prod": ` + patch(t, `{"tiers": {"wordpress": {}}}`) + `}`, "",
 			[]string{"environments.prod.tiers.wordpress: unknown tier; allowed: laravel, nextcloud"}},
 		{"malformed CIDR", `{"prod": ` + patch(t, `{"vpcCidr": "10.0.0.0/33"}`) + `}`, "",
