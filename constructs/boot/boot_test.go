@@ -171,16 +171,19 @@ func TestFailingStepKeepsTheWebServerDown(t *testing.T) {
 	writeFile(t, filepath.Join(m.Root, "var/lib/tierkit/boot-ok"), "baked into the AMI\n", 0o644)
 	s := boot.New(nil)
 	s.AddStep("migrate", `echo migrating
-test -e "$ROOT/nonexistent" # the failing command
+sh -c 'exit 3' # the failing command
 echo "not reached" >>"$TIERKIT_TEST_CALLS"`)
 	s.AddStep("after", `echo "after" >>"$TIERKIT_TEST_CALLS"`)
 	script := s.Render()
 
 	r := m.run(t, script)
-	if code := exitCode(r.Err); code != 1 {
-		t.Errorf("exit code %d, want 1 (the failing command's)", code)
+	if code := exitCode(r.Err); code != 3 {
+		t.Errorf("exit code %d, want 3 (the failing command's)", code)
 	}
-	line := fmt.Sprintf("tierkit-boot: step migrate failed (exit 1, line %d)", lineOf(t, script, "# the failing command"))
+	if strings.Contains(r.Console, "Bad file descriptor") {
+		t.Errorf("the exit handler stumbled on the step's closed descriptors:\n%s", r.Console)
+	}
+	line := fmt.Sprintf("tierkit-boot: step migrate failed (exit 3, line %d)", lineOf(t, script, "# the failing command"))
 	if !strings.Contains(r.Log, line) || !strings.Contains(r.Console, line) {
 		t.Errorf("want %q in the log and on the console; log:\n%s", line, r.Log)
 	}
