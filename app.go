@@ -21,6 +21,7 @@ import (
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/fleet"
+	"github.com/tierkit/tierkit/constructs/laravel"
 	"github.com/tierkit/tierkit/constructs/network"
 	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/config"
@@ -94,8 +95,7 @@ func build(app awscdk.App, env config.Environment) []awscdk.Stack {
 			HostedZoneId: jsii.String(env.HostedZone.ID),
 			ZoneName:     jsii.String(env.HostedZone.Name),
 		})
-		// "Tier" is part of every logical ID in the stack: renaming it replaces the database and buckets.
-		webtier.New(stack, "Tier", &webtier.Props{
+		base := webtier.Props{
 			DomainName:      env.Tiers[tier].DomainName,
 			Zone:            zone,
 			Image:           awsec2.MachineImage_GenericLinux(&ami, nil),
@@ -108,10 +108,32 @@ func build(app awscdk.App, env config.Environment) []awscdk.Stack {
 				InstanceType:        env.Database.InstanceType,
 				AllocatedStorageGiB: *env.Database.AllocatedStorageGiB,
 			},
-		})
+		}
+		// "Tier" is part of every logical ID in the stack: renaming it replaces the database and buckets.
+		switch tier {
+		case config.TierLaravel:
+			props := laravelProps(base, env.Tiers[tier])
+			if err := props.Validate(); err != nil {
+				panic(fmt.Sprintf("invalid configuration: environments.%s.tiers.%s: %v", env.Name, tier, err))
+			}
+			laravel.NewAPITier(stack, "Tier", props)
+		default:
+			webtier.New(stack, "Tier", &base)
+		}
 		stacks = append(stacks, stack)
 	}
 	return stacks
+}
+
+// laravelProps is the Laravel API tier of base with the tier's settings.
+func laravelProps(base webtier.Props, t config.Tier) *laravel.APIProps {
+	return &laravel.APIProps{
+		DomainName: base.DomainName, Zone: base.Zone, Image: base.Image, HealthCheckPath: base.HealthCheckPath,
+		Network: base.Network, Boot: base.Boot, Fleet: base.Fleet, Database: base.Database,
+		AppPath: t.AppPath, WebServer: t.WebServer, PHPFPMUnit: t.PHPFPMUnit,
+		SessionDriver: t.SessionDriver, CacheStore: t.CacheStore, RedisHost: t.RedisHost,
+		FrontendOrigins: t.FrontendOrigins, Scheduler: t.Scheduler, CronFiles: t.CronFiles, LogChannel: t.LogChannel,
+	}
 }
 
 func fleetProps(f config.Fleet) fleet.Props {

@@ -175,6 +175,18 @@ func TestGoldenIPFromTheConfigurationReachesTheBootScript(t *testing.T) {
 	}
 }
 
+func TestLaravelSettingsTheTierRefusesNameTheirConfigurationPath(t *testing.T) {
+	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`, `"tiers": {"laravel": {"sessionDriver": "file"}}`, 1)
+	app := cdktest.NewApp(t, withEnvironments(t, env))
+	defer func() {
+		msg := errorMessage(recover())
+		if !strings.HasPrefix(msg, "invalid configuration: environments.prod.tiers.laravel: SessionDriver:") {
+			t.Errorf("got %q, want the tier's refusal under its configuration path", msg)
+		}
+	}()
+	build(app, selectEnv(t, app))
+}
+
 func TestStacksAreTaggedWithTheEnvironment(t *testing.T) {
 	app := cdktest.NewApp(t)
 	stack := build(app, selectEnv(t, app))[0]
