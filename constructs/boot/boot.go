@@ -175,8 +175,9 @@ func New(props *Props) *Script {
 // lower case ([a-z0-9-], up to 40 characters) and unique: failures are
 // reported under it. body runs as a function under set -Eeuo pipefail and
 // sees ROOT (prefix every path with it), LOCAL_IP, INSTANCE_ID, REGION, the
-// function imds PATH, and is_singleton, which succeeds only on the fleet's
-// singleton server (see fleet.Props.Singleton). A command that fails fails the boot; body must not call
+// function imds PATH, is_singleton, which succeeds only on the fleet's
+// singleton server (see fleet.Props.Singleton), and secret_field SECRET_ID
+// FIELD, which prints a field of a JSON secret read with the instance role. A command that fails fails the boot; body must not call
 // exit (use return to end early). Use Quote for values written into files.
 // AddStep panics on an invalid name or an empty body.
 func (s *Script) AddStep(name, body string) {

@@ -3,6 +3,9 @@ package boot_test
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -420,5 +423,44 @@ func TestIsSingletonHoldsOnlyOnTheTaggedServer(t *testing.T) {
 		if (errYes == nil) != singleton || (errNo == nil) == singleton {
 			t.Errorf("singleton=%v: is_singleton answered the other way", singleton)
 		}
+	}
+}
+
+// TestSecretFieldReadsTheSecretWithASignedRequest serves a fake Secrets
+// Manager that answers only signed GetSecretValue calls with the role's
+// session token, and checks the value reaches the step but not the log.
+func TestSecretFieldReadsTheSecretWithASignedRequest(t *testing.T) {
+	var sawSigned bool
+	sm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/") ||
+			r.Header.Get("X-Amz-Security-Token") != "session-token" ||
+			r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" || !strings.Contains(string(body), `"SecretId":"arn:db"`) {
+			http.Error(w, `{"__type":"AccessDeniedException"}`, http.StatusBadRequest)
+			return
+		}
+		sawSigned = true
+		w.Write([]byte(`{"ARN":"arn:db","SecretString":"{\"username\":\"app\",\"password\":\"pw-3xAmple\"}"}`))
+	}))
+	defer sm.Close()
+	s := boot.New(nil)
+	s.AddStep("read", `local pw
+pw=$(secret_field arn:db password)
+printf '%s' "$pw" >"$ROOT/password"
+secret_field arn:db missing >/dev/null || echo "missing field fails" >>"$TIERKIT_TEST_CALLS"`)
+	m := newMachine(t)
+	m.extraEnv = append(m.extraEnv, "TIERKIT_SECRETS_ENDPOINT="+sm.URL)
+	r := m.run(t, s.Render())
+	if !sawSigned {
+		t.Fatalf("no signed request reached the fake; boot: %v\n%s", r.Err, r.Console)
+	}
+	if r.Err != nil || !slices.Contains(r.Calls, "missing field fails") {
+		t.Errorf("boot: %v, calls %q; want success, with a missing field reported as a failure the step handles", r.Err, r.Calls)
+	}
+	if got := readFile(t, filepath.Join(m.Root, "password")); got != "pw-3xAmple" {
+		t.Errorf("the step read %q, want the secret's password", got)
+	}
+	if strings.Contains(r.Log, "pw-3xAmple") || strings.Contains(r.Console, "pw-3xAmple") {
+		t.Errorf("the secret is in the boot log")
 	}
 }

@@ -49,7 +49,8 @@ func newFakeIMDS(t *testing.T) *fakeIMDS {
 		"/latest/meta-data/placement/region":              instanceRegion,
 		"/latest/meta-data/placement/availability-zone":   instanceAZ,
 		"/latest/dynamic/instance-identity/document":      `{"region":"` + instanceRegion + `"}`,
-		"/latest/meta-data/iam/security-credentials/role": `{"Code":"Success"}`,
+		"/latest/meta-data/iam/security-credentials/":     "role",
+		"/latest/meta-data/iam/security-credentials/role": `{"Code":"Success","AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"secret-key","Token":"session-token"}`,
 	}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
