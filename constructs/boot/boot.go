@@ -27,7 +27,25 @@ const MaxUserDataBytes = 16 * 1024
 //go:embed boot.sh.tmpl
 var scriptText string
 
-var scriptTemplate = template.Must(template.New("boot.sh").Funcs(template.FuncMap{"quote": Quote}).Parse(scriptText))
+var scriptTemplate = template.Must(template.New("boot.sh").Funcs(template.FuncMap{"quote": Quote}).Parse(shipped(scriptText)))
+
+// shipped returns the script's template without its comment lines and blank
+// lines: the comments explain the file in the repository, but user data is
+// limited to 16 KB and the tiers need the room. The shebang, the line that
+// names the source and shellcheck directives stay. Tier steps are not
+// touched (their heredocs may hold lines starting with #).
+func shipped(text string) string {
+	var b strings.Builder
+	for i, line := range strings.Split(text, "\n") {
+		trimmed := strings.TrimSpace(line)
+		keep := trimmed != "" && (!strings.HasPrefix(trimmed, "#") || i <= 1 || strings.HasPrefix(trimmed, "# shellcheck"))
+		if keep {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
 
 var (
 	webServerPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9@._-]{0,99}$`)
