@@ -1,0 +1,340 @@
+// Package cache is the shared cache block of a web tier: one ElastiCache
+// replication group (Valkey or Redis OSS) that every server of the fleet
+// uses for distributed caching, file locking and sessions, which must not
+// live on one server. It is Multi-AZ with automatic failover, encrypted at
+// rest and in transit, protected by an AUTH token generated into Secrets
+// Manager, and reachable only from the security groups it is opened to.
+package cache
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticache"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// The engines a Cache can run.
+const (
+	Valkey = "valkey"
+	Redis  = "redis"
+)
+
+// TokenKey is the key of the AUTH token in the secret's JSON.
+const TokenKey = "token"
+
+// Props configures a Cache.
+type Props struct {
+	// Vpc is the network the cache is created in, in its isolated subnets
+	// (SubnetType PRIVATE_ISOLATED; the network block names that group
+	// "Isolated"). Required.
+	Vpc awsec2.IVpc
+
+	// Engine is the cache engine: Valkey or Redis (Redis OSS).
+	//
+	// Default: Valkey.
+	Engine string
+
+	// EngineVersion is the engine version, major.minor, e.g. "8.2" for Valkey
+	// or "7.1" for Redis OSS; Valkey 7.2 or later, Redis OSS 7.0 or 7.1 (the
+	// versions that support TransitEncryptionMode). ElastiCache applies patch
+	// releases automatically.
+	//
+	// Default: "8.2" for Valkey, "7.1" for Redis OSS (the newest Valkey 8
+	// and the newest Redis OSS that ElastiCache offers).
+	EngineVersion string
+
+	// NodeType is the ElastiCache node type, e.g. "cache.t4g.small" or
+	// "cache.r7g.large".
+	//
+	// Default: "cache.t4g.small".
+	NodeType string
+
+	// Replicas is the number of read replicas next to the primary, 1 to 5;
+	// at least one is needed for Multi-AZ automatic failover.
+	//
+	// Default: 1 (two nodes in two AZs).
+	Replicas int
+
+	// Port is the port the cache listens on: a literal number, not the
+	// Redis default 6379 (cdk-nag AEC5), 1024 to 65535.
+	//
+	// Default: 6380.
+	Port int
+
+	// SnapshotRetentionDays is how many daily snapshots are kept, 1 to 35.
+	//
+	// Default: 7.
+	SnapshotRetentionDays int
+}
+
+// Limits and defaults the props are checked against.
+const (
+	defaultNodeType     = "cache.t4g.small"
+	defaultReplicas     = 1
+	maxReplicas         = 5
+	defaultPort         = 6380
+	wellKnownPort       = 6379
+	minPort             = 1024
+	maxPort             = 65535
+	defaultSnapshotDays = 7
+	maxSnapshotDays     = 35
+	// The windows are in UTC and must not overlap: snapshots at night in
+	// Europe and the Americas, maintenance after them on Sunday.
+	snapshotWindow    = "03:00-04:00"
+	maintenanceWindow = "sun:05:00-sun:06:00"
+	tokenLength       = 64
+)
+
+var (
+	defaultVersions = map[string]string{Valkey: "8.2", Redis: "7.1"}
+	nodeType        = regexp.MustCompile(`^cache\.[a-z]+[0-9][a-z0-9-]*\.(micro|small|medium|large|[0-9]*xlarge)$`)
+	twoPartVersion  = regexp.MustCompile(`^([0-9]+)\.([0-9]+)$`)
+)
+
+func engineOrDefault(e string) string {
+	if e == "" {
+		return Valkey
+	}
+	return e
+}
+
+// supportedVersion tells whether version (major.minor) of engine supports
+// what the block sets: AUTH with TLS and TransitEncryptionMode.
+func supportedVersion(engine, version string) bool {
+	m := twoPartVersion.FindStringSubmatch(version)
+	if m == nil {
+		return false
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor, _ := strconv.Atoi(m[2])
+	if engine == Redis {
+		return major == 7 && minor <= 1
+	}
+	return major > 7 || (major == 7 && minor >= 2)
+}
+
+// Validate reports what is wrong with p, naming the field and what is allowed.
+func (p Props) Validate() error {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	if p.Vpc == nil {
+		bad("Vpc: missing; required")
+	}
+	engine := engineOrDefault(p.Engine)
+	if engine != Valkey && engine != Redis {
+		bad("Engine: %q is not supported; allowed: %q, %q", p.Engine, Valkey, Redis)
+	} else if v := p.EngineVersion; v != "" && !supportedVersion(engine, v) {
+		if engine == Redis {
+			bad("EngineVersion: %q is not a supported Redis OSS version; allowed: major.minor, 7.0 or 7.1", v)
+		} else {
+			bad("EngineVersion: %q is not a supported Valkey version; allowed: major.minor, 7.2 or later, e.g. 8.2", v)
+		}
+	}
+	if p.NodeType != "" && !nodeType.MatchString(p.NodeType) {
+		bad("NodeType: %q is not an ElastiCache node type; allowed: cache.<family>.<size>, e.g. %s", p.NodeType, defaultNodeType)
+	}
+	if r := p.Replicas; r != 0 && (r < 1 || r > maxReplicas) {
+		bad("Replicas: %d is out of range; allowed: 1 to %d (0 for the default, %d; Multi-AZ failover needs at least one)", r, maxReplicas, defaultReplicas)
+	}
+	if port := p.Port; port != 0 {
+		if port < minPort || port > maxPort {
+			bad("Port: %d is out of range; allowed: %d to %d, not %d", port, minPort, maxPort, wellKnownPort)
+		} else if port == wellKnownPort {
+			bad("Port: %d is the Redis default port (cdk-nag AEC5); allowed: any other port from %d to %d, e.g. %d", port, minPort, maxPort, defaultPort)
+		}
+	}
+	if d := p.SnapshotRetentionDays; d != 0 && (d < 1 || d > maxSnapshotDays) {
+		bad("SnapshotRetentionDays: %d is out of range; allowed: 1 to %d (0 for the default, %d)", d, maxSnapshotDays, defaultSnapshotDays)
+	}
+
+	if len(problems) > 0 {
+		return fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Cache is the tier's shared cache.
+type Cache struct {
+	constructs.Construct
+	group       awselasticache.CfnReplicationGroup
+	secret      awssecretsmanager.Secret
+	sg          awsec2.SecurityGroup
+	connections awsec2.Connections
+	slowLog     awslogs.LogGroup
+	port        int
+}
+
+// ReplicationGroup returns the ElastiCache replication group, for metrics
+// and escape hatches.
+func (c *Cache) ReplicationGroup() awselasticache.CfnReplicationGroup { return c.group }
+
+// Secret returns the secret holding the AUTH token under the key "token"
+// (TokenKey): the only place the token is stored.
+func (c *Cache) Secret() awssecretsmanager.ISecret { return c.secret }
+
+// Endpoint returns the primary endpoint's host name (a CloudFormation
+// token); it follows a failover.
+func (c *Cache) Endpoint() string { return *c.group.AttrPrimaryEndPointAddress() }
+
+// Port returns the port the cache listens on.
+func (c *Cache) Port() int { return c.port }
+
+// SecurityGroup returns the cache's security group.
+func (c *Cache) SecurityGroup() awsec2.ISecurityGroup { return c.sg }
+
+// SlowLog returns the log group the slow log is delivered to.
+func (c *Cache) SlowLog() awslogs.ILogGroup { return c.slowLog }
+
+// Connections returns the cache's network connections, which makes a Cache
+// an awsec2.IConnectable.
+func (c *Cache) Connections() awsec2.Connections { return c.connections }
+
+// AllowFrom lets peer's security groups connect to the cache port, and
+// nothing else: no CIDR range, even if peer has one. It panics if peer has
+// no security group.
+func (c *Cache) AllowFrom(peer awsec2.IConnectable) {
+	groups := peer.Connections().SecurityGroups()
+	if groups == nil || len(*groups) == 0 {
+		panic(fmt.Sprintf("cache %s: AllowFrom: the peer has no security group; the cache accepts security groups only", *c.Node().Id()))
+	}
+	for _, sg := range *groups {
+		c.connections.AllowFrom(sg, awsec2.Port_Tcp(jsii.Number(c.port)), jsii.String("cache clients"))
+	}
+}
+
+// GrantSecretRead lets grantee read the AUTH token
+// (secretsmanager:GetSecretValue and DescribeSecret on this secret only).
+func (c *Cache) GrantSecretRead(grantee awsiam.IGrantable) {
+	c.secret.GrantRead(grantee, nil)
+}
+
+// New creates the cache. It panics, naming id, when props are invalid.
+func New(scope constructs.Construct, id string, props *Props) *Cache {
+	p := Props{}
+	if props != nil {
+		p = *props
+	}
+	if err := p.Validate(); err != nil {
+		panic(fmt.Sprintf("cache %s: %v", id, err))
+	}
+	engine := engineOrDefault(p.Engine)
+	if p.EngineVersion == "" {
+		p.EngineVersion = defaultVersions[engine]
+	}
+	if p.NodeType == "" {
+		p.NodeType = defaultNodeType
+	}
+	if p.Replicas == 0 {
+		p.Replicas = defaultReplicas
+	}
+	if p.Port == 0 {
+		p.Port = defaultPort
+	}
+	if p.SnapshotRetentionDays == 0 {
+		p.SnapshotRetentionDays = defaultSnapshotDays
+	}
+
+	c := &Cache{port: p.Port}
+	constructs.NewConstruct_Override(c, scope, jsii.String(id))
+
+	// The group has no ingress until AllowFrom, and the cache opens no
+	// outbound connections.
+	c.sg = awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              p.Vpc,
+		Description:      jsii.String("Cache: accepts the security groups AllowFrom names, on the cache port"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	c.connections = awsec2.NewConnections(&awsec2.ConnectionsProps{
+		SecurityGroups: &[]awsec2.ISecurityGroup{c.sg},
+		DefaultPort:    awsec2.Port_Tcp(jsii.Number(p.Port)),
+	})
+
+	isolated := p.Vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED})
+	subnetIDs := []any{}
+	for _, id := range *isolated.SubnetIds {
+		subnetIDs = append(subnetIDs, id)
+	}
+	subnets := awselasticache.NewCfnSubnetGroup(c, jsii.String("Subnets"), &awselasticache.CfnSubnetGroupProps{
+		Description: jsii.String("Isolated subnets of the shared cache"),
+		SubnetIds:   &subnetIDs,
+	})
+
+	// Letters and digits only: the AUTH token refuses spaces, @, / and ",
+	// and the servers render it into PHP configuration. "Secret" is part of
+	// its logical ID: renaming it replaces the token.
+	c.secret = awssecretsmanager.NewSecret(c, jsii.String("Secret"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("AUTH token of the shared cache, under the key \"" + TokenKey + "\""),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			SecretStringTemplate: jsii.String("{}"),
+			GenerateStringKey:    jsii.String(TokenKey),
+			PasswordLength:       jsii.Number(tokenLength),
+			ExcludePunctuation:   jsii.Bool(true),
+			IncludeSpace:         jsii.Bool(false),
+		},
+		// The token outlives the cache: a cache restored from the final
+		// snapshot is reached with it.
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(c.secret.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+		Id:     jsii.String("AwsSolutions-SMG4"),
+		Reason: jsii.String("Not rotated: rotating an ElastiCache AUTH token needs a coordinated ROTATE-then-SET change on the replication group, and the PHP servers read the token once at boot (Nextcloud config.php, Laravel .env); a rotation would lock out every running server until it reloads. Rotation needs that reload path first."),
+	}}, jsii.Bool(false))
+
+	// The slow log is small (commands over the slowlog threshold only, no
+	// values) and keeps a year like every other log of the tier.
+	c.slowLog = awslogs.NewLogGroup(c, jsii.String("SlowLog"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_ONE_YEAR,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+
+	// "ReplicationGroup" is part of the logical ID: renaming it replaces the
+	// cache. Cluster mode is off: one shard, a primary and Replicas replicas,
+	// which every PHP Redis client supports without cluster configuration.
+	c.group = awselasticache.NewCfnReplicationGroup(c, jsii.String("ReplicationGroup"), &awselasticache.CfnReplicationGroupProps{
+		ReplicationGroupDescription: jsii.String("Shared cache of the web tier"),
+		Engine:                      jsii.String(engine),
+		EngineVersion:               jsii.String(p.EngineVersion),
+		CacheNodeType:               jsii.String(p.NodeType),
+		ClusterMode:                 jsii.String("disabled"),
+		NumCacheClusters:            jsii.Number(p.Replicas + 1),
+		MultiAzEnabled:              jsii.Bool(true),
+		AutomaticFailoverEnabled:    jsii.Bool(true),
+		Port:                        jsii.Number(p.Port),
+		CacheSubnetGroupName:        subnets.Ref(),
+		SecurityGroupIds:            jsii.Strings(*c.sg.SecurityGroupId()),
+		AtRestEncryptionEnabled:     jsii.Bool(true),
+		TransitEncryptionEnabled:    jsii.Bool(true),
+		TransitEncryptionMode:       jsii.String("required"),
+		// A {{resolve:secretsmanager:...}} dynamic reference: CloudFormation
+		// reads the token at deploy time; the template never holds it.
+		AuthToken:                  c.secret.SecretValueFromJson(jsii.String(TokenKey)).UnsafeUnwrap(),
+		SnapshotRetentionLimit:     jsii.Number(p.SnapshotRetentionDays),
+		SnapshotWindow:             jsii.String(snapshotWindow),
+		PreferredMaintenanceWindow: jsii.String(maintenanceWindow),
+		AutoMinorVersionUpgrade:    jsii.Bool(true),
+		LogDeliveryConfigurations: &[]any{&awselasticache.CfnReplicationGroup_LogDeliveryConfigurationRequestProperty{
+			LogType:         jsii.String("slow-log"),
+			LogFormat:       jsii.String("json"),
+			DestinationType: jsii.String("cloudwatch-logs"),
+			DestinationDetails: &awselasticache.CfnReplicationGroup_DestinationDetailsProperty{
+				CloudWatchLogsDetails: &awselasticache.CfnReplicationGroup_CloudWatchLogsDestinationDetailsProperty{
+					LogGroup: c.slowLog.LogGroupName(),
+				},
+			},
+		}},
+	})
+	// Snapshot: deleting or replacing the group takes a final snapshot first.
+	c.group.ApplyRemovalPolicy(awscdk.RemovalPolicy_SNAPSHOT, nil)
+	return c
+}
