@@ -23,6 +23,7 @@ import (
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/laravel"
 	"github.com/tierkit/tierkit/constructs/network"
+	"github.com/tierkit/tierkit/constructs/nextcloud"
 	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/config"
 )
@@ -110,15 +111,20 @@ func build(app awscdk.App, env config.Environment) []awscdk.Stack {
 			},
 		}
 		// "Tier" is part of every logical ID in the stack: renaming it replaces the database and buckets.
+		refused := func(err error) {
+			if err != nil {
+				panic(fmt.Sprintf("invalid configuration: environments.%s.tiers.%s: %v", env.Name, tier, err))
+			}
+		}
 		switch tier {
 		case config.TierLaravel:
 			props := laravelProps(base, env.Tiers[tier])
-			if err := props.Validate(); err != nil {
-				panic(fmt.Sprintf("invalid configuration: environments.%s.tiers.%s: %v", env.Name, tier, err))
-			}
+			refused(props.Validate())
 			laravel.NewAPITier(stack, "Tier", props)
-		default:
-			webtier.New(stack, "Tier", &base)
+		case config.TierNextcloud:
+			props := nextcloudProps(base, env.Tiers[tier])
+			refused(props.Validate())
+			nextcloud.NewTier(stack, "Tier", props)
 		}
 		stacks = append(stacks, stack)
 	}
@@ -133,6 +139,16 @@ func laravelProps(base webtier.Props, t config.Tier) *laravel.APIProps {
 		AppPath: t.AppPath, WebServer: t.WebServer, PHPFPMUnit: t.PHPFPMUnit,
 		SessionDriver: t.SessionDriver, CacheStore: t.CacheStore, RedisHost: t.RedisHost,
 		FrontendOrigins: t.FrontendOrigins, Scheduler: t.Scheduler, CronFiles: t.CronFiles, LogChannel: t.LogChannel,
+	}
+}
+
+// nextcloudProps is the Nextcloud tier of base with the tier's settings.
+func nextcloudProps(base webtier.Props, t config.Tier) *nextcloud.Props {
+	return &nextcloud.Props{
+		DomainName: base.DomainName, Zone: base.Zone, Image: base.Image, HealthCheckPath: base.HealthCheckPath,
+		Network: base.Network, Boot: base.Boot, Fleet: base.Fleet, Database: base.Database,
+		InstallPath: t.InstallPath, WebServer: t.WebServer, PHPFPMUnit: t.PHPFPMUnit, CronFiles: t.CronFiles,
+		PrimaryStorage: t.PrimaryStorage, DataDirectoryShared: t.DataDirectoryShared, BackgroundJobs: t.BackgroundJobs,
 	}
 }
 

@@ -130,20 +130,25 @@ type Database struct {
 	AllocatedStorageGiB *int `json:"allocatedStorageGiB"`
 }
 
-// Tier holds the settings of one deployed tier. Every field but DomainName
-// belongs to one tier and is refused on the other; the tier's construct
-// documents each (constructs/laravel), and its defaults apply when empty.
+// Tier holds the settings of one deployed tier. Each field but DomainName
+// belongs to the tiers named in its comment and is refused on the other; the
+// tier's construct documents it (constructs/laravel, constructs/nextcloud),
+// and its defaults apply when empty.
 type Tier struct {
 	// DomainName is the name the tier serves, inside the hosted zone.
 	// Default: "api.<domainName>" for laravel, "cloud.<domainName>" for nextcloud.
 	DomainName string `json:"domainName"`
 
+	// Both: "apache2", "nginx" or "httpd". Default: "apache2".
+	WebServer string `json:"webServer"`
+	// Both: the PHP-FPM unit restarted with the web server, e.g. "php8.3-fpm". Default: none.
+	PHPFPMUnit string `json:"phpFpmUnit"`
+	// Both: the AMI's own cron entries for the app, disabled at boot.
+	// Default: ["/etc/cron.d/laravel"] or ["/etc/cron.d/nextcloud"].
+	CronFiles []string `json:"cronFiles"`
+
 	// Laravel: the application's root on the AMI. Default: "/var/www/html".
 	AppPath string `json:"appPath"`
-	// Laravel: "apache2" or "nginx". Default: "apache2".
-	WebServer string `json:"webServer"`
-	// Laravel: the PHP-FPM unit restarted with nginx, e.g. "php8.3-fpm". Default: none.
-	PHPFPMUnit string `json:"phpFpmUnit"`
 	// Laravel: "database", "redis", "dynamodb" or "cookie". Default: "database".
 	SessionDriver string `json:"sessionDriver"`
 	// Laravel: "database", "redis" or "dynamodb". Default: "database".
@@ -154,27 +159,42 @@ type Tier struct {
 	FrontendOrigins []string `json:"frontendOrigins"`
 	// Laravel: "single-node", "off" or "every-node". Default: "single-node".
 	Scheduler string `json:"scheduler"`
-	// Laravel: the AMI's own cron entries for the app, disabled at boot. Default: ["/etc/cron.d/laravel"].
-	CronFiles []string `json:"cronFiles"`
 	// Laravel: "daily" or "single". Default: "daily".
 	LogChannel string `json:"logChannel"`
+
+	// Nextcloud: the installation's root on the AMI. Default: "/var/www/nextcloud".
+	InstallPath string `json:"installPath"`
+	// Nextcloud: "s3" (primary object storage on the tier's bucket) or "local"
+	// (the AMI's data directory): a first-deploy decision. Default: "s3".
+	PrimaryStorage string `json:"primaryStorage"`
+	// Nextcloud: with "local", that the data directory is shared storage. Default: false.
+	DataDirectoryShared bool `json:"dataDirectoryShared"`
+	// Nextcloud: "single-node", "off" or "every-node". Default: "single-node".
+	BackgroundJobs string `json:"backgroundJobs"`
 }
 
-// laravelOnly reports which of t's Laravel settings are set, by key.
-func (t Tier) laravelOnly() []string {
-	var set []string
-	for key, v := range map[string]bool{
-		"appPath": t.AppPath != "", "webServer": t.WebServer != "", "phpFpmUnit": t.PHPFPMUnit != "",
-		"sessionDriver": t.SessionDriver != "", "cacheStore": t.CacheStore != "", "redisHost": t.RedisHost != "",
-		"frontendOrigins": len(t.FrontendOrigins) > 0, "scheduler": t.Scheduler != "", "cronFiles": len(t.CronFiles) > 0,
-		"logChannel": t.LogChannel != "",
-	} {
-		if v {
-			set = append(set, key)
+// foreign reports which of t's settings belong to another tier than name, by key.
+func (t Tier) foreign(name string) []string {
+	owner := map[string]string{
+		"appPath": TierLaravel, "sessionDriver": TierLaravel, "cacheStore": TierLaravel, "redisHost": TierLaravel,
+		"frontendOrigins": TierLaravel, "scheduler": TierLaravel, "logChannel": TierLaravel,
+		"installPath": TierNextcloud, "primaryStorage": TierNextcloud, "dataDirectoryShared": TierNextcloud,
+		"backgroundJobs": TierNextcloud,
+	}
+	set := map[string]bool{
+		"appPath": t.AppPath != "", "sessionDriver": t.SessionDriver != "", "cacheStore": t.CacheStore != "",
+		"redisHost": t.RedisHost != "", "frontendOrigins": len(t.FrontendOrigins) > 0, "scheduler": t.Scheduler != "",
+		"logChannel": t.LogChannel != "", "installPath": t.InstallPath != "", "primaryStorage": t.PrimaryStorage != "",
+		"dataDirectoryShared": t.DataDirectoryShared, "backgroundJobs": t.BackgroundJobs != "",
+	}
+	var keys []string
+	for key, isSet := range set {
+		if isSet && owner[key] != name {
+			keys = append(keys, key)
 		}
 	}
-	sort.Strings(set)
-	return set
+	sort.Strings(keys)
+	return keys
 }
 
 // TierNames returns the names of the tiers to deploy, sorted.
@@ -389,10 +409,12 @@ func (e *Environment) validateTiers(path string, p *problems) {
 			p.add(join(path, name), "unknown tier; allowed: %s, %s", TierLaravel, TierNextcloud)
 			continue
 		}
-		if name != TierLaravel {
-			for _, key := range tier.laravelOnly() {
-				p.add(join(join(path, name), key), "only applies to tier %s", TierLaravel)
+		for _, key := range tier.foreign(name) {
+			other := TierLaravel
+			if name == TierLaravel {
+				other = TierNextcloud
 			}
+			p.add(join(join(path, name), key), "only applies to tier %s", other)
 		}
 		at := join(join(path, name), "domainName")
 		if tier.DomainName == "" && e.DomainName != "" {

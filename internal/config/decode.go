@@ -77,6 +77,13 @@ func decodeStrict(path string, raw json.RawMessage, dst reflect.Value, p *proble
 			return
 		}
 		dst.SetString(s)
+	case reflect.Bool:
+		var b bool
+		if raw := bytes.TrimSpace(raw); (string(raw) != "true" && string(raw) != "false") || json.Unmarshal(raw, &b) != nil {
+			p.add(path, "must be true or false, got %s", describe(raw))
+			return
+		}
+		dst.SetBool(b)
 	case reflect.Int:
 		var n int
 		if !isKind(raw, 'n') || json.Unmarshal(raw, &n) != nil {
