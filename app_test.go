@@ -158,14 +158,18 @@ func TestEachTierStackHoldsItsTier(t *testing.T) {
 	stacks := build(app, selectEnv(t, app))
 	laravelStack := assertions.Template_FromStack(stacks[0], nil)
 	nextcloudStack := assertions.Template_FromStack(stacks[1], nil)
-	cdktest.Check(t, func() { nextcloudStack.ResourceCountIs(jsii.String("AWS::ElastiCache::ReplicationGroup"), jsii.Number(1)) })
+	cdktest.Check(t, func() {
+		nextcloudStack.ResourceCountIs(jsii.String("AWS::ElastiCache::ReplicationGroup"), jsii.Number(1))
+	})
 	cdktest.Check(t, func() {
 		nextcloudStack.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::TargetGroup"), map[string]any{"HealthCheckPath": "/status.php"})
 	})
 	cdktest.Check(t, func() {
 		laravelStack.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::TargetGroup"), map[string]any{"HealthCheckPath": "/up"})
 	})
-	cdktest.Check(t, func() { laravelStack.ResourceCountIs(jsii.String("AWS::ElastiCache::ReplicationGroup"), jsii.Number(0)) })
+	cdktest.Check(t, func() {
+		laravelStack.ResourceCountIs(jsii.String("AWS::ElastiCache::ReplicationGroup"), jsii.Number(0))
+	})
 }
 
 func TestStacksDeployToTheEnvironmentsAccountAndRegion(t *testing.T) {
