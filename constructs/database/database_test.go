@@ -534,3 +534,15 @@ func TestNewPanicsWithTheConstructIDOnInvalidProps(t *testing.T) {
 	}()
 	database.New(scratch(t), "Database", &database.Props{})
 }
+
+func TestCABundleStepFetchesTheRDSAuthoritiesToTheirFile(t *testing.T) {
+	step := database.CABundleStep()
+	for _, want := range []string{"url='" + database.CABundleURL + "'", `file="$ROOT"'` + database.CABundleFile + "'", "BEGIN CERTIFICATE"} {
+		if !strings.Contains(step, want) {
+			t.Errorf("the step lacks %s:\n%s", want, step)
+		}
+	}
+	if strings.Contains(step, "\n#") || strings.Contains(step, "{{") {
+		t.Errorf("the step carries comment lines or template actions into the user data:\n%s", step)
+	}
+}

@@ -42,12 +42,6 @@ import (
 
 // Files and addresses the boot steps use on every server.
 const (
-	// RDSCABundleURL is where the boot fetches the certificate authorities
-	// of RDS, for PHP to verify the database server.
-	RDSCABundleURL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
-	// RDSCABundleFile is where the bundle is written; MYSQL_ATTR_SSL_CA and
-	// DB_SSLROOTCERT point at it.
-	RDSCABundleFile = "/etc/ssl/certs/rds-global-bundle.pem"
 	// SchedulerCronFile is the tier's cron entry for Laravel's scheduler.
 	SchedulerCronFile = "/etc/cron.d/tierkit-scheduler"
 	// DisabledSuffix ends the name a disabled cron file is renamed to, after
@@ -556,7 +550,6 @@ type stepData struct {
 	AppPath, WebUser, PHPFPMUnit, Scheduler string
 	CronFiles                               []string
 	CronFile, BootOK, Disabled              string
-	CAURL, CAFile                           string
 	SecretID, DBName                        string
 	Env                                     []envEntry
 	Drop                                    string
@@ -580,9 +573,9 @@ func (t *APITier) stepData(p APIProps) stepData {
 		{Key: "DB_PASSWORD", Var: "password"},
 	}
 	if db.Engine() == database.Postgres {
-		env = append(env, envEntry{Key: "DB_SSLMODE", Value: "require"}, envEntry{Key: "DB_SSLROOTCERT", Value: RDSCABundleFile})
+		env = append(env, envEntry{Key: "DB_SSLMODE", Value: "require"}, envEntry{Key: "DB_SSLROOTCERT", Value: database.CABundleFile})
 	} else {
-		env = append(env, envEntry{Key: "MYSQL_ATTR_SSL_CA", Value: RDSCABundleFile})
+		env = append(env, envEntry{Key: "MYSQL_ATTR_SSL_CA", Value: database.CABundleFile})
 	}
 	env = append(env,
 		envEntry{Key: "SESSION_DRIVER", Value: p.SessionDriver},
@@ -637,7 +630,6 @@ func (t *APITier) stepData(p APIProps) stepData {
 	return stepData{
 		AppPath: p.AppPath, WebUser: p.WebUser, PHPFPMUnit: p.PHPFPMUnit, Scheduler: p.Scheduler,
 		CronFiles: p.CronFiles, CronFile: SchedulerCronFile, BootOK: "/var/lib/tierkit/boot-ok", Disabled: DisabledSuffix,
-		CAURL: RDSCABundleURL, CAFile: RDSCABundleFile,
 		SecretID: *db.Secret().SecretArn(), DBName: dbName,
 		Env: env, Drop: strings.Join(drop, " "),
 	}
@@ -661,8 +653,6 @@ func connection(e database.Engine) string {
 var (
 	//go:embed cron-off.sh.tmpl
 	cronOffText string
-	//go:embed rds-ca.sh.tmpl
-	rdsCAText string
 	//go:embed env.sh.tmpl
 	envText string
 	//go:embed cache.sh.tmpl
@@ -682,7 +672,8 @@ var steps = []struct {
 	when func(stepData) bool
 }{
 	{"cron-off", template.Must(template.New("cron-off").Funcs(funcs).Parse(cronOffText)), func(d stepData) bool { return len(d.CronFiles) > 0 }},
-	{"rds-ca", template.Must(template.New("rds-ca").Funcs(funcs).Parse(rdsCAText)), nil},
+	// The database block's step is plain bash: as a template it renders to itself.
+	{"rds-ca", template.Must(template.New("rds-ca").Parse(database.CABundleStep())), nil},
 	{"laravel-env", template.Must(template.New("laravel-env").Funcs(funcs).Parse(envText)), nil},
 	{"laravel-cache", template.Must(template.New("laravel-cache").Funcs(funcs).Parse(cacheText)), nil},
 	{"scheduler", template.Must(template.New("scheduler").Funcs(funcs).Parse(schedulerText)), nil},

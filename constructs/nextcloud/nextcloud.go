@@ -61,13 +61,6 @@ const (
 	// SeedKey is the JSON key of the generated-values secret: 80 letters and
 	// digits, from which instanceid, passwordsalt and secret are derived.
 	SeedKey = "seed"
-	// RDSCABundleURL is where the boot fetches the certificate authorities
-	// of RDS, for PHP to verify the database server. (The same as the
-	// Laravel tier's: both belong in the database block.)
-	RDSCABundleURL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
-	// RDSCABundleFile is where the bundle is written; dbdriveroptions
-	// (MySQL) and pgsql_ssl (PostgreSQL) point at it.
-	RDSCABundleFile = "/etc/ssl/certs/rds-global-bundle.pem"
 )
 
 // Defaults of the optional props.
@@ -497,7 +490,7 @@ type stepData struct {
 	InstallPath, WebUser, PHPFPMUnit, BackgroundJobs string
 	CronFiles                                        []string
 	CronFile, BootOK, Disabled                       string
-	CAURL, CAFile                                    string
+	CAFile                                           string
 	ConfigFile, LogFile, LogDir, SessionIni          string
 	DBSecret, CacheSecret, SeedSecret, SeedKey       string
 	DomainName, CIDR                                 string
@@ -534,7 +527,7 @@ func (t *Tier) stepData(p Props) stepData {
 	d := stepData{
 		InstallPath: p.InstallPath, WebUser: p.WebUser, PHPFPMUnit: p.PHPFPMUnit, BackgroundJobs: p.BackgroundJobs,
 		CronFiles: p.CronFiles, CronFile: CronFile, BootOK: "/var/lib/tierkit/boot-ok", Disabled: DisabledSuffix,
-		CAURL: RDSCABundleURL, CAFile: RDSCABundleFile,
+		CAFile:     database.CABundleFile,
 		ConfigFile: ConfigFile, LogFile: LogFile, LogDir: path.Dir(LogFile), SessionIni: SessionIni,
 		DBSecret: *db.Secret().SecretArn(), CacheSecret: *t.cache.Secret().SecretArn(), SeedSecret: *t.seed.SecretArn(), SeedKey: SeedKey,
 		DomainName: p.DomainName, CIDR: t.tier.Network().CIDR(),
@@ -553,8 +546,6 @@ func (t *Tier) stepData(p Props) stepData {
 var (
 	//go:embed cron-off.sh.tmpl
 	cronOffText string
-	//go:embed rds-ca.sh.tmpl
-	rdsCAText string
 	//go:embed config.sh.tmpl
 	configText string
 	//go:embed cron.sh.tmpl
@@ -572,7 +563,8 @@ var steps = []struct {
 	when func(stepData) bool
 }{
 	{"cron-off", template.Must(template.New("cron-off").Funcs(funcs).Parse(cronOffText)), func(d stepData) bool { return len(d.CronFiles) > 0 }},
-	{"rds-ca", template.Must(template.New("rds-ca").Funcs(funcs).Parse(rdsCAText)), nil},
+	// The database block's step is plain bash: as a template it renders to itself.
+	{"rds-ca", template.Must(template.New("rds-ca").Parse(database.CABundleStep())), nil},
 	{"nextcloud-config", template.Must(template.New("nextcloud-config").Funcs(funcs).Parse(configText)), nil},
 	{"background-jobs", template.Must(template.New("background-jobs").Funcs(funcs).Parse(cronText)), nil},
 }
