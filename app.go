@@ -68,10 +68,6 @@ func selectEnvironment(app awscdk.App) (config.Environment, error) {
 	return config.Select(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
 }
 
-// healthPaths are the tiers' health check paths: Laravel's /up route, and
-// Nextcloud's status.php.
-var healthPaths = map[string]string{config.TierLaravel: "/up", config.TierNextcloud: "/status.php"}
-
 // build adds the stacks of env to app, one per tier, and returns them.
 func build(app awscdk.App, env config.Environment) []awscdk.Stack {
 	if env.Account != "" && env.Region != "" && len(env.AvailabilityZones) > 0 {
@@ -97,13 +93,12 @@ func build(app awscdk.App, env config.Environment) []awscdk.Stack {
 			ZoneName:     jsii.String(env.HostedZone.Name),
 		})
 		base := webtier.Props{
-			DomainName:      env.Tiers[tier].DomainName,
-			Zone:            zone,
-			Image:           awsec2.MachineImage_GenericLinux(&ami, nil),
-			HealthCheckPath: healthPaths[tier],
-			Network:         network.Props{CIDR: env.VPCCIDR, AvailabilityZones: env.AvailabilityZones, NATGateways: env.NATGateways},
-			Boot:            boot.Props{GoldenIP: env.Fleet.GoldenIP, IPFiles: env.Fleet.IPFiles},
-			Fleet:           fleetProps(env.Fleet),
+			DomainName: env.Tiers[tier].DomainName,
+			Zone:       zone,
+			Image:      awsec2.MachineImage_GenericLinux(&ami, nil),
+			Network:    network.Props{CIDR: env.VPCCIDR, AvailabilityZones: env.AvailabilityZones, NATGateways: env.NATGateways},
+			Boot:       boot.Props{GoldenIP: env.Fleet.GoldenIP, IPFiles: env.Fleet.IPFiles},
+			Fleet:      fleetProps(env.Fleet),
 			Database: database.Props{
 				Engine:              database.Engine(env.Database.Engine),
 				InstanceType:        env.Database.InstanceType,
