@@ -3,21 +3,10 @@ package laravel_test
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,25 +16,16 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/internal/cdktest"
+	"github.com/tierkit/tierkit/internal/fakeaws"
 )
 
-// The fake instance the boot script runs on, and what AWS answers it.
+// The golden server the AMI is made from, and the tier's secrets.
 const (
-	instanceIP   = "10.0.2.33"
-	instanceID   = "i-0123456789abcdef0"
-	region       = "us-east-1"
-	imdsToken    = "token-for-this-boot"
-	roleName     = "TierFleetRole"
-	accessKey    = "ASIAEXAMPLEKEY123456"
-	secretKey    = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-	sessionToken = "IQoJb3JpZ2luX2VjEXAMPLE/token+with=chars"
-	goldenIP     = "10.0.0.1"
-	vhost        = "/etc/apache2/sites-available/api.example.com.conf"
+	goldenIP = "10.0.0.1"
+	vhost    = "/etc/apache2/sites-available/api.example.com.conf"
 	// password looks like one the database block generates: letters,
 	// digits and the few punctuation marks PasswordExcludedCharacters leaves.
 	password = "Zq9,x.T^e_st-=Pw7rA"
-	// caBundle is what the fake truststore serves.
-	caBundle = "-----BEGIN CERTIFICATE-----\nMIIFAKE\n-----END CERTIFICATE-----\n"
 )
 
 func zone(scope awscdk.Stack) awsroute53.IHostedZone {
@@ -55,7 +35,7 @@ func zone(scope awscdk.Stack) awsroute53.IHostedZone {
 }
 
 func image() awsec2.IMachineImage {
-	return awsec2.MachineImage_GenericLinux(&map[string]*string{region: jsii.String("ami-0123456789abcdef0")}, nil)
+	return awsec2.MachineImage_GenericLinux(&map[string]*string{fakeaws.Region: jsii.String("ami-0123456789abcdef0")}, nil)
 }
 
 // importedVpc is a VPC owned elsewhere whose CIDR is another stack's export:
@@ -119,7 +99,7 @@ func userDataExpr(t *testing.T, tpl *cdktest.Template) any {
 func refValue(id string) string {
 	switch id {
 	case "AWS::Region":
-		return region
+		return fakeaws.Region
 	case "AWS::URLSuffix":
 		return "amazonaws.com"
 	case "AWS::Partition":
@@ -186,160 +166,6 @@ func userData(t *testing.T, tpl *cdktest.Template) string {
 	return resolve(t, userDataExpr(t, tpl), fakeValue)
 }
 
-// fakeIMDS is IMDSv2 on an instance with the fleet's role, and the singleton
-// tag when singleton is set (404 otherwise, as for an absent tag).
-type fakeIMDS struct {
-	*httptest.Server
-	singleton bool
-}
-
-func newFakeIMDS(t *testing.T, singleton bool) *fakeIMDS {
-	t.Helper()
-	f := &fakeIMDS{singleton: singleton}
-	creds, _ := json.MarshalIndent(map[string]string{
-		"Code": "Success", "LastUpdated": "2026-11-23T10:00:00Z", "Type": "AWS-HMAC",
-		"AccessKeyId": accessKey, "SecretAccessKey": secretKey, "Token": sessionToken, "Expiration": "2026-11-23T16:00:00Z",
-	}, "", "  ")
-	values := map[string]string{
-		"/latest/meta-data/local-ipv4":                           instanceIP,
-		"/latest/meta-data/instance-id":                          instanceID,
-		"/latest/meta-data/placement/region":                     region,
-		"/latest/meta-data/iam/security-credentials/":            roleName,
-		"/latest/meta-data/iam/security-credentials/" + roleName: string(creds),
-	}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.Method == http.MethodPut && r.URL.Path == "/latest/api/token":
-			w.Write([]byte(imdsToken))
-		case r.Header.Get("X-aws-ec2-metadata-token") != imdsToken:
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-		case r.URL.Path == "/latest/meta-data/tags/instance/tierkit-singleton" && f.singleton:
-			w.Write([]byte("true"))
-		case values[r.URL.Path] != "":
-			w.Write([]byte(values[r.URL.Path]))
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(f.Close)
-	return f
-}
-
-// smRequest is one request the fake Secrets Manager received.
-type smRequest struct {
-	Target, ContentType, SecurityToken, SecretID string
-	// SignatureError is why the SigV4 signature does not verify, or "".
-	SignatureError string
-}
-
-// fakeAWS is Secrets Manager (POST /) and the RDS truststore (GET
-// /global-bundle.pem). Secrets Manager verifies the request's SigV4
-// signature with the role's keys, as AWS does, and answers the secret
-// (or, with deny, AccessDeniedException).
-type fakeAWS struct {
-	*httptest.Server
-	secret   map[string]any
-	deny     bool
-	noBundle bool
-	mu       sync.Mutex
-	requests []smRequest
-}
-
-func newFakeAWS(t *testing.T, secret map[string]any) *fakeAWS {
-	t.Helper()
-	f := &fakeAWS{secret: secret}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && r.URL.Path == "/global-bundle.pem" {
-			if f.noBundle {
-				// Not 5xx: curl would retry for half a minute.
-				http.NotFound(w, r)
-				return
-			}
-			w.Write([]byte(caBundle))
-			return
-		}
-		body, _ := io.ReadAll(r.Body)
-		var in struct{ SecretId string }
-		_ = json.Unmarshal(body, &in)
-		req := smRequest{
-			Target: r.Header.Get("X-Amz-Target"), ContentType: r.Header.Get("Content-Type"),
-			SecurityToken: r.Header.Get("X-Amz-Security-Token"), SecretID: in.SecretId,
-			SignatureError: verifySigV4(r, body, "secretsmanager"),
-		}
-		f.mu.Lock()
-		f.requests = append(f.requests, req)
-		f.mu.Unlock()
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		if f.deny || req.SignatureError != "" || req.Target != "secretsmanager.GetSecretValue" {
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprintf(w, `{"__type":"AccessDeniedException","Message":"User: arn:aws:sts::123456789012:assumed-role/%s/%s is not authorized to perform: secretsmanager:GetSecretValue"}`, roleName, instanceID)
-			return
-		}
-		inner, _ := json.Marshal(f.secret)
-		out, _ := json.Marshal(map[string]any{
-			"ARN": in.SecretId, "Name": "TierDatabaseSecret", "SecretString": string(inner),
-			"VersionId": "a1b2c3", "VersionStages": []string{"AWSCURRENT"}, "CreatedDate": 1.7e9,
-		})
-		w.Write(out)
-	}))
-	t.Cleanup(f.Close)
-	return f
-}
-
-func (f *fakeAWS) Requests() []smRequest {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.requests)
-}
-
-var spaces = regexp.MustCompile(` +`)
-
-// verifySigV4 checks r's AWS Signature Version 4 with the role's keys and
-// returns what is wrong, or "".
-func verifySigV4(r *http.Request, body []byte, service string) string {
-	auth := r.Header.Get("Authorization")
-	m := regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$`).FindStringSubmatch(auth)
-	switch {
-	case m == nil:
-		return fmt.Sprintf("Authorization %q is not a SigV4 header", auth)
-	case m[1] != accessKey || m[3] != region || m[4] != service:
-		return fmt.Sprintf("credential scope %s/%s/%s, want %s/%s/%s", m[1], m[3], m[4], accessKey, region, service)
-	}
-	amzDate := r.Header.Get("X-Amz-Date")
-	if !strings.HasPrefix(amzDate, m[2]) {
-		return fmt.Sprintf("X-Amz-Date %q does not match the scope date %s", amzDate, m[2])
-	}
-	signed := strings.Split(m[5], ";")
-	for _, must := range []string{"host", "x-amz-date"} {
-		if !slices.Contains(signed, must) {
-			return fmt.Sprintf("%s is not signed (SignedHeaders=%s)", must, m[5])
-		}
-	}
-	var canonical strings.Builder
-	for _, h := range signed {
-		v := r.Header.Get(h)
-		if h == "host" {
-			v = r.Host
-		}
-		fmt.Fprintf(&canonical, "%s:%s\n", h, spaces.ReplaceAllString(strings.TrimSpace(v), " "))
-	}
-	sum := sha256.Sum256(body)
-	request := strings.Join([]string{r.Method, "/", r.URL.RawQuery, canonical.String(), m[5], hex.EncodeToString(sum[:])}, "\n")
-	requestSum := sha256.Sum256([]byte(request))
-	scope := strings.Join([]string{m[2], region, service, "aws4_request"}, "/")
-	toSign := strings.Join([]string{"AWS4-HMAC-SHA256", amzDate, scope, hex.EncodeToString(requestSum[:])}, "\n")
-	mac := func(key []byte, data string) []byte {
-		h := hmac.New(sha256.New, key)
-		h.Write([]byte(data))
-		return h.Sum(nil)
-	}
-	key := mac(mac(mac(mac([]byte("AWS4"+secretKey), m[2]), region), service), "aws4_request")
-	if want := hex.EncodeToString(mac(key, toSign)); want != m[6] {
-		return fmt.Sprintf("signature %s does not verify (want %s)", m[6], want)
-	}
-	return ""
-}
-
 // machine is a temporary root the boot script runs against, with stubs for
 // the programs that need root or a real system (systemctl, runuser, chown,
 // php, the CloudWatch agent).
@@ -347,8 +173,8 @@ type machine struct {
 	Root  string
 	stubs string
 	calls string
-	imds  *fakeIMDS
-	aws   *fakeAWS
+	imds  *fakeaws.IMDS
+	aws   *fakeaws.SecretsManager
 }
 
 const defaultEnv = `APP_NAME=Api
@@ -380,7 +206,8 @@ func newMachine(t *testing.T, singleton bool, app string, secret map[string]any)
 	t.Helper()
 	dir := t.TempDir()
 	m := &machine{Root: filepath.Join(dir, "root"), stubs: filepath.Join(dir, "bin"), calls: filepath.Join(dir, "calls"),
-		imds: newFakeIMDS(t, singleton), aws: newFakeAWS(t, secret)}
+		imds: fakeaws.NewIMDS(t, singleton), aws: fakeaws.NewSecretsManager(t, map[string]map[string]any{"": secret})}
+	m.aws.Name = "TierDatabaseSecret"
 	writeFile(t, filepath.Join(m.stubs, "systemctl"), `#!/bin/bash
 echo "systemctl $*" >>"$TIERKIT_TEST_CALLS"
 [[ "$*" != "cat crond.service" ]]

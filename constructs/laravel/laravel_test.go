@@ -22,6 +22,7 @@ import (
 	"github.com/tierkit/tierkit/constructs/storage"
 	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/cdktest"
+	"github.com/tierkit/tierkit/internal/fakeaws"
 )
 
 // defaultProps is the article's API: defaults (an Auto Scaling group,
@@ -389,7 +390,7 @@ SANCTUM_STATEFUL_DOMAINS=example.com
 	if err != nil || fi.Mode().Perm() != 0o640 {
 		t.Errorf(".env mode %v (%v), want 0640", fi.Mode().Perm(), err)
 	}
-	if got := m.read(t, "etc/ssl/certs/rds-global-bundle.pem"); got != caBundle {
+	if got := m.read(t, "etc/ssl/certs/rds-global-bundle.pem"); got != fakeaws.CABundle {
 		t.Errorf("RDS CA bundle %q, want the truststore's", got)
 	}
 	leftovers, _ := filepath.Glob(filepath.Join(m.Root, "var/www/html/.env.*"))
@@ -403,7 +404,7 @@ func TestPasswordStaysOutOfTheLogs(t *testing.T) {
 	if strings.Contains(r.Log, password) || strings.Contains(r.Console, password) || strings.Contains(strings.Join(r.Calls, "\n"), password) {
 		t.Errorf("the password appears in the boot log, the console or a command line")
 	}
-	if strings.Contains(r.Log, secretKey) || strings.Contains(r.Log, sessionToken) {
+	if strings.Contains(r.Log, fakeaws.SecretKey) || strings.Contains(r.Log, fakeaws.SessionToken) {
 		t.Errorf("the role's credentials appear in the boot log")
 	}
 	if !strings.Contains(r.Log, "settings written, password from ref-TierDatabaseSecretAttachment") {
@@ -426,7 +427,7 @@ func TestSecretIsReadWithASignedRequest(t *testing.T) {
 		if r.SignatureError != "" {
 			t.Errorf("SigV4: %s", r.SignatureError)
 		}
-		if r.Target != "secretsmanager.GetSecretValue" || r.ContentType != "application/x-amz-json-1.1" || r.SecurityToken != sessionToken {
+		if r.Target != "secretsmanager.GetSecretValue" || r.ContentType != "application/x-amz-json-1.1" || r.SecurityToken != fakeaws.SessionToken {
 			t.Errorf("request %+v: want GetSecretValue, JSON 1.1 and the role's session token", r)
 		}
 		if r.SecretID != refValue(attachment) {
@@ -551,7 +552,7 @@ func TestVariantBoot(t *testing.T) {
 
 func TestBootFailsWhenTheSecretCannotBeRead(t *testing.T) {
 	m := newMachine(t, false, "/var/www/html", secret(password))
-	m.aws.deny = true
+	m.aws.Deny = true
 	r := m.run(t, userData(t, template(t)))
 	if r.Err == nil || !strings.Contains(r.Log, "laravel-env: Secrets Manager answered 400 for ref-TierDatabaseSecretAttachment") ||
 		!strings.Contains(r.Log, "AccessDeniedException") || !strings.Contains(r.Log, "step laravel-env failed") {
@@ -584,14 +585,14 @@ func TestBootFailsWithoutAnEnvFileOrAPPKEY(t *testing.T) {
 
 func TestBootKeepsTheAMIsCABundleWhenTheTruststoreIsDown(t *testing.T) {
 	m := newMachine(t, false, "/var/www/html", secret(password))
-	m.aws.noBundle = true
+	m.aws.NoBundle = true
 	r := m.run(t, userData(t, template(t)))
 	if r.Err == nil || !strings.Contains(r.Log, "rds-ca: no RDS CA bundle") {
 		t.Errorf("without a bundle, want the boot to fail in rds-ca (err %v):\n%s", r.Err, r.Log)
 	}
 	m = newMachine(t, false, "/var/www/html", secret(password))
-	m.aws.noBundle = true
-	writeFile(t, filepath.Join(m.Root, "etc/ssl/certs/rds-global-bundle.pem"), caBundle, 0o644)
+	m.aws.NoBundle = true
+	writeFile(t, filepath.Join(m.Root, "etc/ssl/certs/rds-global-bundle.pem"), fakeaws.CABundle, 0o644)
 	if r := m.run(t, userData(t, template(t))); r.Err != nil || !strings.Contains(r.Log, "failed; keeping the AMI's bundle") {
 		t.Errorf("with the AMI's bundle, want the boot to go on (err %v):\n%s", r.Err, r.Log)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/tierkit/tierkit/constructs/nextcloud"
 	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/cdktest"
+	"github.com/tierkit/tierkit/internal/fakeaws"
 )
 
 // defaultProps is article 004's Nextcloud: defaults (an Auto Scaling
@@ -423,7 +424,7 @@ $CONFIG = [
 	if got := m.read(t, "var/www/nextcloud/config/config.php"); got != freshConfig {
 		t.Errorf("config.php was changed:\n%s", got)
 	}
-	if got := m.read(t, "etc/ssl/certs/rds-global-bundle.pem"); got != caBundle {
+	if got := m.read(t, "etc/ssl/certs/rds-global-bundle.pem"); got != fakeaws.CABundle {
 		t.Errorf("RDS CA bundle %q, want the truststore's", got)
 	}
 	if leftovers, _ := filepath.Glob(filepath.Join(m.Root, "var/www/nextcloud/config/.tierkit.*")); len(leftovers) > 0 {
@@ -489,7 +490,7 @@ func TestNoSecretInTheBootLog(t *testing.T) {
 	m, r := bootDefault(t, true, freshConfig)
 	all := r.Log + r.Console + strings.Join(r.Calls, "\n")
 	for name, s := range map[string]string{"password": password, "cache token": cacheToken, "seed": seed, "passwordsalt": seed[10:40], "secret": seed[40:],
-		"role secret key": secretKey, "session token": sessionToken} {
+		"role secret key": fakeaws.SecretKey, "session token": fakeaws.SessionToken} {
 		if strings.Contains(all, s) {
 			t.Errorf("the %s appears in the boot log, the console or a command line", name)
 		}
@@ -498,7 +499,7 @@ func TestNoSecretInTheBootLog(t *testing.T) {
 		t.Errorf("the password is not in the configuration")
 	}
 	for _, req := range m.aws.Requests() {
-		if req.SignatureError != "" || req.SecurityToken != sessionToken {
+		if req.SignatureError != "" || req.SecurityToken != fakeaws.SessionToken {
 			t.Errorf("request %+v: want a SigV4-signed request with the role's token", req)
 		}
 	}
@@ -606,7 +607,7 @@ func TestVariantBoot(t *testing.T) {
 
 func TestBootFailsWhenASecretCannotBeRead(t *testing.T) {
 	m := newMachine(t, false, "/var/www/nextcloud", installedConfig)
-	delete(m.aws.secrets, "Cache")
+	delete(m.aws.Secrets, "Cache")
 	r := m.run(t, userData(t, template(t)))
 	if r.Err == nil || !strings.Contains(r.Log, "nextcloud-config: Secrets Manager answered 400 for ref-TierCacheSecret") || !strings.Contains(r.Log, "step nextcloud-config failed") {
 		t.Errorf("want the boot to fail in nextcloud-config, naming the secret (err %v):\n%s", r.Err, r.Log)

@@ -1,0 +1,213 @@
+// Package fakeaws holds the fake AWS endpoints the boot-script tests run against: IMDSv2 and Secrets Manager.
+package fakeaws
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The fake instance the boot script runs on, and what AWS answers it.
+const (
+	// Region is the instance's region, and the one requests are signed for.
+	Region = "us-east-1"
+	// SecretKey is the secret access key of the role's credentials.
+	SecretKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	// SessionToken is the session token of the role's credentials.
+	SessionToken = "IQoJb3JpZ2luX2VjEXAMPLE/token+with=chars"
+	// CABundle is what the fake RDS truststore serves.
+	CABundle = "-----BEGIN CERTIFICATE-----\nMIIFAKE\n-----END CERTIFICATE-----\n"
+
+	instanceIP = "10.0.2.33"
+	instanceID = "i-0123456789abcdef0"
+	imdsToken  = "token-for-this-boot"
+	roleName   = "TierFleetRole"
+	accessKey  = "ASIAEXAMPLEKEY123456"
+)
+
+// IMDS is IMDSv2 on an instance with the fleet's role, and the singleton
+// tag when singleton is set (404 otherwise, as for an absent tag).
+type IMDS struct {
+	*httptest.Server
+	singleton bool
+}
+
+// NewIMDS starts an IMDS, closed when t ends.
+func NewIMDS(t *testing.T, singleton bool) *IMDS {
+	t.Helper()
+	f := &IMDS{singleton: singleton}
+	creds, _ := json.MarshalIndent(map[string]string{
+		"Code": "Success", "LastUpdated": "2026-11-23T10:00:00Z", "Type": "AWS-HMAC",
+		"AccessKeyId": accessKey, "SecretAccessKey": SecretKey, "Token": SessionToken, "Expiration": "2026-11-23T16:00:00Z",
+	}, "", "  ")
+	values := map[string]string{
+		"/latest/meta-data/local-ipv4":                           instanceIP,
+		"/latest/meta-data/instance-id":                          instanceID,
+		"/latest/meta-data/placement/region":                     Region,
+		"/latest/meta-data/iam/security-credentials/":            roleName,
+		"/latest/meta-data/iam/security-credentials/" + roleName: string(creds),
+	}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPut && r.URL.Path == "/latest/api/token":
+			w.Write([]byte(imdsToken))
+		case r.Header.Get("X-aws-ec2-metadata-token") != imdsToken:
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+		case r.URL.Path == "/latest/meta-data/tags/instance/tierkit-singleton" && f.singleton:
+			w.Write([]byte("true"))
+		case values[r.URL.Path] != "":
+			w.Write([]byte(values[r.URL.Path]))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+// Request is one request the fake Secrets Manager received.
+type Request struct {
+	Target, ContentType, SecurityToken, SecretID string
+	// SignatureError is why the SigV4 signature does not verify, or "".
+	SignatureError string
+}
+
+// SecretsManager is Secrets Manager (POST /) and the RDS truststore (GET
+// /global-bundle.pem). Secrets Manager verifies the request's SigV4
+// signature with the role's keys, as AWS does, and answers the secret
+// (or, with Deny, AccessDeniedException).
+type SecretsManager struct {
+	*httptest.Server
+	// Secrets are answered by a fragment of the SecretId they must contain
+	// (the fragment "" matches every SecretId). A SecretId containing none
+	// is answered ResourceNotFoundException.
+	Secrets map[string]map[string]any
+	// Name is the secret's name in the answers.
+	Name string
+	// Deny answers every request AccessDeniedException.
+	Deny bool
+	// NoBundle answers the truststore 404.
+	NoBundle bool
+
+	mu       sync.Mutex
+	requests []Request
+}
+
+// NewSecretsManager starts a SecretsManager holding secrets, with the Name
+// "TierSecret", closed when t ends.
+func NewSecretsManager(t *testing.T, secrets map[string]map[string]any) *SecretsManager {
+	t.Helper()
+	f := &SecretsManager{Secrets: secrets, Name: "TierSecret"}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/global-bundle.pem" {
+			if f.NoBundle {
+				// Not 5xx: curl would retry for half a minute.
+				http.NotFound(w, r)
+				return
+			}
+			w.Write([]byte(CABundle))
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		var in struct{ SecretId string }
+		_ = json.Unmarshal(body, &in)
+		req := Request{
+			Target: r.Header.Get("X-Amz-Target"), ContentType: r.Header.Get("Content-Type"),
+			SecurityToken: r.Header.Get("X-Amz-Security-Token"), SecretID: in.SecretId,
+			SignatureError: verifySigV4(r, body, "secretsmanager"),
+		}
+		f.mu.Lock()
+		f.requests = append(f.requests, req)
+		f.mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		if f.Deny || req.SignatureError != "" || req.Target != "secretsmanager.GetSecretValue" {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"__type":"AccessDeniedException","Message":"User: arn:aws:sts::123456789012:assumed-role/%s/%s is not authorized to perform: secretsmanager:GetSecretValue"}`, roleName, instanceID)
+			return
+		}
+		var secret map[string]any
+		for fragment, s := range f.Secrets {
+			if strings.Contains(in.SecretId, fragment) {
+				secret = s
+			}
+		}
+		if secret == nil {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"__type":"ResourceNotFoundException","Message":"Secrets Manager can't find the specified secret."}`)
+			return
+		}
+		inner, _ := json.Marshal(secret)
+		out, _ := json.Marshal(map[string]any{
+			"ARN": in.SecretId, "Name": f.Name, "SecretString": string(inner),
+			"VersionId": "a1b2c3", "VersionStages": []string{"AWSCURRENT"}, "CreatedDate": 1.7e9,
+		})
+		w.Write(out)
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+// Requests returns the Secrets Manager requests received so far, in order.
+func (f *SecretsManager) Requests() []Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.requests)
+}
+
+var spaces = regexp.MustCompile(` +`)
+
+// verifySigV4 checks r's AWS Signature Version 4 with the role's keys and
+// returns what is wrong, or "".
+func verifySigV4(r *http.Request, body []byte, service string) string {
+	auth := r.Header.Get("Authorization")
+	m := regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$`).FindStringSubmatch(auth)
+	switch {
+	case m == nil:
+		return fmt.Sprintf("Authorization %q is not a SigV4 header", auth)
+	case m[1] != accessKey || m[3] != Region || m[4] != service:
+		return fmt.Sprintf("credential scope %s/%s/%s, want %s/%s/%s", m[1], m[3], m[4], accessKey, Region, service)
+	}
+	amzDate := r.Header.Get("X-Amz-Date")
+	if !strings.HasPrefix(amzDate, m[2]) {
+		return fmt.Sprintf("X-Amz-Date %q does not match the scope date %s", amzDate, m[2])
+	}
+	signed := strings.Split(m[5], ";")
+	for _, must := range []string{"host", "x-amz-date"} {
+		if !slices.Contains(signed, must) {
+			return fmt.Sprintf("%s is not signed (SignedHeaders=%s)", must, m[5])
+		}
+	}
+	var canonical strings.Builder
+	for _, h := range signed {
+		v := r.Header.Get(h)
+		if h == "host" {
+			v = r.Host
+		}
+		fmt.Fprintf(&canonical, "%s:%s\n", h, spaces.ReplaceAllString(strings.TrimSpace(v), " "))
+	}
+	sum := sha256.Sum256(body)
+	request := strings.Join([]string{r.Method, "/", r.URL.RawQuery, canonical.String(), m[5], hex.EncodeToString(sum[:])}, "\n")
+	requestSum := sha256.Sum256([]byte(request))
+	scope := strings.Join([]string{m[2], Region, service, "aws4_request"}, "/")
+	toSign := strings.Join([]string{"AWS4-HMAC-SHA256", amzDate, scope, hex.EncodeToString(requestSum[:])}, "\n")
+	mac := func(key []byte, data string) []byte {
+		h := hmac.New(sha256.New, key)
+		h.Write([]byte(data))
+		return h.Sum(nil)
+	}
+	key := mac(mac(mac(mac([]byte("AWS4"+SecretKey), m[2]), Region), service), "aws4_request")
+	if want := hex.EncodeToString(mac(key, toSign)); want != m[6] {
+		return fmt.Sprintf("signature %s does not verify (want %s)", m[6], want)
+	}
+	return ""
+}
