@@ -252,6 +252,31 @@ func (s *Script) Render() string {
 	return b.String()
 }
 
+// DisabledCronSuffix ends the name a disabled cron file is renamed to, after
+// a leading dot: /etc/cron.d/laravel becomes /etc/cron.d/.laravel.disabled-by-tierkit.
+const DisabledCronSuffix = ".disabled-by-tierkit"
+
+//go:embed cron-off.sh.tmpl
+var cronOffText string
+
+var cronOffTemplate = template.Must(template.New("cron-off").Funcs(template.FuncMap{"quote": Quote}).Parse(cronOffText))
+
+// DisableCronFilesStep returns the body of a step that disables the AMI's
+// own cron entries for the application, files (absolute paths; a missing
+// one is skipped), on every server: renamed with a leading dot and
+// DisabledCronSuffix, which neither Debian's cron nor cronie reads. A tier
+// adds it first, so that the golden server's jobs never run on a copy.
+func DisableCronFilesStep(files []string) string {
+	var b strings.Builder
+	if err := cronOffTemplate.Execute(&b, struct {
+		Files  []string
+		Suffix string
+	}{files, DisabledCronSuffix}); err != nil {
+		panic(fmt.Sprintf("boot: rendering the cron-off step: %v", err))
+	}
+	return strings.TrimSpace(b.String())
+}
+
 // Quote returns v as a single bash word that expands to exactly v: v in
 // single quotes, each single quote in it written as a closing quote, a
 // backslash-escaped quote and an opening quote. A CDK token in v is resolved

@@ -464,3 +464,16 @@ secret_field arn:db missing >/dev/null || echo "missing field fails" >>"$TIERKIT
 		t.Errorf("the secret is in the boot log")
 	}
 }
+
+func TestDisableCronFilesStepRenamesTheAMIsEntries(t *testing.T) {
+	m := newMachine(t)
+	writeFile(t, filepath.Join(m.Root, "etc/cron.d/laravel"), "* * * * * www-data php artisan schedule:run\n", 0o644)
+	s := boot.New(nil)
+	s.AddStep("cron-off", boot.DisableCronFilesStep([]string{"/etc/cron.d/laravel", "/etc/cron.d/absent"}))
+	if r := m.run(t, s.Render()); r.Err != nil {
+		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
+	}
+	if m.exists("etc/cron.d/laravel") || !m.exists("etc/cron.d/.laravel"+boot.DisabledCronSuffix) {
+		t.Errorf("/etc/cron.d/laravel was not renamed to .laravel%s", boot.DisabledCronSuffix)
+	}
+}

@@ -44,9 +44,8 @@ import (
 const (
 	// SchedulerCronFile is the tier's cron entry for Laravel's scheduler.
 	SchedulerCronFile = "/etc/cron.d/tierkit-scheduler"
-	// DisabledSuffix ends the name a disabled cron file is renamed to, after
-	// a leading dot: /etc/cron.d/laravel becomes /etc/cron.d/.laravel.disabled-by-tierkit.
-	DisabledSuffix = ".disabled-by-tierkit"
+	// DisabledSuffix ends the name a disabled cron file is renamed to (boot.DisabledCronSuffix).
+	DisabledSuffix = boot.DisabledCronSuffix
 )
 
 // Defaults of the optional props.
@@ -511,6 +510,12 @@ func NewAPITier(scope constructs.Construct, id string, props *APIProps) *APITier
 
 	data := t.stepData(p)
 	script := t.tier.Fleet().Boot()
+	// The AMI's cron entries go first: until the settings are rendered, they
+	// would run against the golden server's.
+	if len(data.CronFiles) > 0 {
+		script.AddStep("cron-off", boot.DisableCronFilesStep(data.CronFiles))
+		t.stepNames = append(t.stepNames, "cron-off")
+	}
 	for _, s := range steps {
 		if s.when != nil && !s.when(data) {
 			continue
@@ -549,7 +554,7 @@ type envEntry struct{ Key, Value, Var string }
 type stepData struct {
 	AppPath, WebUser, PHPFPMUnit, Scheduler string
 	CronFiles                               []string
-	CronFile, BootOK, Disabled              string
+	CronFile, BootOK                        string
 	SecretID, DBName                        string
 	Env                                     []envEntry
 	Drop                                    string
@@ -629,7 +634,7 @@ func (t *APITier) stepData(p APIProps) stepData {
 	dbName := orDefault(p.Database.DatabaseName, defaultDatabaseName)
 	return stepData{
 		AppPath: p.AppPath, WebUser: p.WebUser, PHPFPMUnit: p.PHPFPMUnit, Scheduler: p.Scheduler,
-		CronFiles: p.CronFiles, CronFile: SchedulerCronFile, BootOK: "/var/lib/tierkit/boot-ok", Disabled: DisabledSuffix,
+		CronFiles: p.CronFiles, CronFile: SchedulerCronFile, BootOK: "/var/lib/tierkit/boot-ok",
 		SecretID: *db.Secret().SecretArn(), DBName: dbName,
 		Env: env, Drop: strings.Join(drop, " "),
 	}
@@ -651,8 +656,6 @@ func connection(e database.Engine) string {
 // boot.Quote. Template comments ({{/* */}}) explain them and stay out of
 // the user data.
 var (
-	//go:embed cron-off.sh.tmpl
-	cronOffText string
 	//go:embed env.sh.tmpl
 	envText string
 	//go:embed cache.sh.tmpl
@@ -663,15 +666,13 @@ var (
 
 var funcs = template.FuncMap{"quote": boot.Quote}
 
-// steps are the tier's boot steps in the order they run. The AMI's cron
-// entries go first: until the env step rewrites .env, they would run
-// against the golden server's settings.
+// steps are the tier's boot steps in the order they run, after boot's
+// cron-off step (DisableCronFilesStep), which New adds first.
 var steps = []struct {
 	name string
 	tmpl *template.Template
 	when func(stepData) bool
 }{
-	{"cron-off", template.Must(template.New("cron-off").Funcs(funcs).Parse(cronOffText)), func(d stepData) bool { return len(d.CronFiles) > 0 }},
 	// The database block's step is plain bash: as a template it renders to itself.
 	{"rds-ca", template.Must(template.New("rds-ca").Parse(database.CABundleStep())), nil},
 	{"laravel-env", template.Must(template.New("laravel-env").Funcs(funcs).Parse(envText)), nil},

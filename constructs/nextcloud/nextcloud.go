@@ -55,9 +55,8 @@ const (
 	SessionIni = "99-tierkit-nextcloud.ini"
 	// CronFile is the tier's cron entry for Nextcloud's background jobs.
 	CronFile = "/etc/cron.d/tierkit-nextcloud"
-	// DisabledSuffix ends the name a disabled cron file is renamed to, after
-	// a leading dot: /etc/cron.d/nextcloud becomes /etc/cron.d/.nextcloud.disabled-by-tierkit.
-	DisabledSuffix = ".disabled-by-tierkit"
+	// DisabledSuffix ends the name a disabled cron file is renamed to (boot.DisabledCronSuffix).
+	DisabledSuffix = boot.DisabledCronSuffix
 	// SeedKey is the JSON key of the generated-values secret: 80 letters and
 	// digits, from which instanceid, passwordsalt and secret are derived.
 	SeedKey = "seed"
@@ -451,6 +450,12 @@ func NewTier(scope constructs.Construct, id string, props *Props) *Tier {
 
 	data := t.stepData(p)
 	script := t.tier.Fleet().Boot()
+	// The AMI's cron entries go first: until the settings are rendered, they
+	// would run against the golden server's.
+	if len(data.CronFiles) > 0 {
+		script.AddStep("cron-off", boot.DisableCronFilesStep(data.CronFiles))
+		t.stepNames = append(t.stepNames, "cron-off")
+	}
 	for _, s := range steps {
 		if s.when != nil && !s.when(data) {
 			continue
@@ -489,7 +494,7 @@ func newSeed(t *Tier) awssecretsmanager.Secret {
 type stepData struct {
 	InstallPath, WebUser, PHPFPMUnit, BackgroundJobs string
 	CronFiles                                        []string
-	CronFile, BootOK, Disabled                       string
+	CronFile, BootOK                                 string
 	CAFile                                           string
 	ConfigFile, LogFile, LogDir, SessionIni          string
 	DBSecret, CacheSecret, SeedSecret, SeedKey       string
@@ -526,7 +531,7 @@ func (t *Tier) stepData(p Props) stepData {
 
 	d := stepData{
 		InstallPath: p.InstallPath, WebUser: p.WebUser, PHPFPMUnit: p.PHPFPMUnit, BackgroundJobs: p.BackgroundJobs,
-		CronFiles: p.CronFiles, CronFile: CronFile, BootOK: "/var/lib/tierkit/boot-ok", Disabled: DisabledSuffix,
+		CronFiles: p.CronFiles, CronFile: CronFile, BootOK: "/var/lib/tierkit/boot-ok",
 		CAFile:     database.CABundleFile,
 		ConfigFile: ConfigFile, LogFile: LogFile, LogDir: path.Dir(LogFile), SessionIni: SessionIni,
 		DBSecret: *db.Secret().SecretArn(), CacheSecret: *t.cache.Secret().SecretArn(), SeedSecret: *t.seed.SecretArn(), SeedKey: SeedKey,
@@ -544,8 +549,6 @@ func (t *Tier) stepData(p Props) stepData {
 // boot.Quote. Template comments ({{/* */}}) explain them and stay out of
 // the user data.
 var (
-	//go:embed cron-off.sh.tmpl
-	cronOffText string
 	//go:embed config.sh.tmpl
 	configText string
 	//go:embed cron.sh.tmpl
@@ -554,15 +557,13 @@ var (
 
 var funcs = template.FuncMap{"quote": boot.Quote}
 
-// steps are the tier's boot steps in the order they run. The AMI's cron
-// entries go first: until the configuration is rewritten, they would run
-// against the golden server's settings.
+// steps are the tier's boot steps in the order they run, after boot's
+// cron-off step (DisableCronFilesStep), which New adds first.
 var steps = []struct {
 	name string
 	tmpl *template.Template
 	when func(stepData) bool
 }{
-	{"cron-off", template.Must(template.New("cron-off").Funcs(funcs).Parse(cronOffText)), func(d stepData) bool { return len(d.CronFiles) > 0 }},
 	// The database block's step is plain bash: as a template it renders to itself.
 	{"rds-ca", template.Must(template.New("rds-ca").Parse(database.CABundleStep())), nil},
 	{"nextcloud-config", template.Must(template.New("nextcloud-config").Funcs(funcs).Parse(configText)), nil},
