@@ -31,8 +31,8 @@ import (
 func defaultProps(stack awscdk.Stack) *laravel.APIProps {
 	return &laravel.APIProps{
 		DomainName:      "api.example.com",
-		Zone:            zone(stack),
-		Image:           image(),
+		Zone:            cdktest.Zone(stack),
+		Image:           cdktest.Image(),
 		Boot:            boot.Props{GoldenIP: goldenIP, IPFiles: []string{"/etc/hosts", vhost}},
 		FrontendOrigins: []string{"https://example.com"},
 	}
@@ -44,9 +44,9 @@ func defaultProps(stack awscdk.Stack) *laravel.APIProps {
 func variantProps(stack awscdk.Stack) *laravel.APIProps {
 	return &laravel.APIProps{
 		DomainName:      "api.example.com",
-		Zone:            zone(stack),
-		Image:           image(),
-		Network:         network.Props{Vpc: importedVpc(stack)},
+		Zone:            cdktest.Zone(stack),
+		Image:           cdktest.Image(),
+		Network:         network.Props{Vpc: cdktest.ImportedVpc(stack)},
 		Fleet:           fleet.Props{Mode: fleet.Fixed, Instances: 2},
 		Database:        database.Props{Engine: database.Postgres},
 		Uploads:         storage.Props{CORSOrigins: []string{"https://admin.example.com", "https://example.com"}},
@@ -169,13 +169,13 @@ func TestCacheTableFitsLaravelsDynamoDBStore(t *testing.T) {
 // fleet's role.
 func roleStatements(t *testing.T, tpl *cdktest.Template) []map[string]any {
 	t.Helper()
-	role := logicalID(t, tpl, "AWS::IAM::Role", "TierFleetRole")
+	role := cdktest.LogicalID(t, tpl, "AWS::IAM::Role", "TierFleetRole")
 	var all []map[string]any
 	for _, p := range tpl.Resources("AWS::IAM::Policy") {
-		if !strings.Contains(cdktest.JSON(props(p)["Roles"]), role) {
+		if !strings.Contains(cdktest.JSON(cdktest.Props(p)["Roles"]), role) {
 			continue
 		}
-		for _, s := range props(p)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+		for _, s := range cdktest.Props(p)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
 			all = append(all, s.(map[string]any))
 		}
 	}
@@ -184,7 +184,7 @@ func roleStatements(t *testing.T, tpl *cdktest.Template) []map[string]any {
 
 func TestServersUseTheCacheTableOnly(t *testing.T) {
 	tpl := variant(t)
-	table := logicalID(t, tpl, "AWS::DynamoDB::Table", "TierCacheTable")
+	table := cdktest.LogicalID(t, tpl, "AWS::DynamoDB::Table", "TierCacheTable")
 	var actions []string
 	for _, s := range roleStatements(t, tpl) {
 		for _, a := range cdktest.AsList(s["Action"]) {
@@ -230,15 +230,15 @@ func TestApplicationLogsAreShipped(t *testing.T) {
 		tpl  *cdktest.Template
 		file string
 	}{"default": {template(t), "/var/www/html/storage/logs/*.log"}, "variant": {variant(t), "/srv/api/storage/logs/*.log"}} {
-		group := logicalID(t, c.tpl, "AWS::Logs::LogGroup", "TierLogsLaravel")
-		if ud := userDataJSON(t, c.tpl); !strings.Contains(ud, c.file) || !strings.Contains(ud, `{"Ref":"`+group+`"}`) {
+		group := cdktest.LogicalID(t, c.tpl, "AWS::Logs::LogGroup", "TierLogsLaravel")
+		if ud := cdktest.UserDataJSON(t, c.tpl); !strings.Contains(ud, c.file) || !strings.Contains(ud, `{"Ref":"`+group+`"}`) {
 			t.Errorf("%s: the agent configuration does not ship %s to %s", name, c.file, group)
 		}
 	}
 }
 
 func TestWebServerLogsFollowTheWebServer(t *testing.T) {
-	ud := userData(t, variant(t))
+	ud := cdktest.UserData(t, variant(t))
 	for _, want := range []string{"WEB_SERVER='nginx'", "/var/log/nginx/*access.log", "/var/log/nginx/*error.log"} {
 		if !strings.Contains(ud, want) {
 			t.Errorf("the nginx variant's user data lacks %s", want)
@@ -260,7 +260,7 @@ func TestOneSchedulerServerInAnAutoScalingFleet(t *testing.T) {
 	tpl := template(t)
 	var singletons, others []string
 	for id, g := range tpl.Resources("AWS::AutoScaling::AutoScalingGroup") {
-		p := props(g)
+		p := cdktest.Props(g)
 		if tagged(p["Tags"], fleet.SingletonTag) {
 			singletons = append(singletons, id)
 			if p["MinSize"] != "1" || p["MaxSize"] != "1" || !strings.Contains(cdktest.JSON(p["Tags"]), `"PropagateAtLaunch":true`) {
@@ -284,7 +284,7 @@ func TestOneSchedulerServerInAFixedFleet(t *testing.T) {
 	var singletons []string
 	instances := variant(t).Resources("AWS::EC2::Instance")
 	for id, i := range instances {
-		if tagged(props(i)["Tags"], fleet.SingletonTag) {
+		if tagged(cdktest.Props(i)["Tags"], fleet.SingletonTag) {
 			singletons = append(singletons, id)
 		}
 	}
@@ -295,16 +295,16 @@ func TestOneSchedulerServerInAFixedFleet(t *testing.T) {
 
 func TestPasswordIsNeverInTheTemplate(t *testing.T) {
 	tpl := template(t)
-	ud := userDataJSON(t, tpl)
+	ud := cdktest.UserDataJSON(t, tpl)
 	if m := regexp.MustCompile(`DB_PASSWORD\s*=`).FindString(ud); m != "" {
 		t.Errorf("the user data writes DB_PASSWORD with a value of its own: %q", m)
 	}
-	attachment := logicalID(t, tpl, "AWS::SecretsManager::SecretTargetAttachment", "TierDatabaseSecretAttachment")
+	attachment := cdktest.LogicalID(t, tpl, "AWS::SecretsManager::SecretTargetAttachment", "TierDatabaseSecretAttachment")
 	if !strings.Contains(ud, `sid='",{"Ref":"`+attachment+`"},"'`) {
 		t.Errorf("the user data does not read the password from the secret %s at boot", attachment)
 	}
 	for id, s := range tpl.Resources("AWS::SecretsManager::Secret") {
-		if _, ok := props(s)["SecretString"]; ok || props(s)["GenerateSecretString"] == nil {
+		if _, ok := cdktest.Props(s)["SecretString"]; ok || cdktest.Props(s)["GenerateSecretString"] == nil {
 			t.Errorf("%s: want a generated secret, with no SecretString in the template", id)
 		}
 	}
@@ -345,7 +345,7 @@ func secret(pw string) map[string]any {
 func bootDefault(t *testing.T, singleton bool) (*machine, result) {
 	t.Helper()
 	m := newMachine(t, singleton, "/var/www/html", secret(password))
-	r := m.run(t, userData(t, template(t)))
+	r := m.run(t, cdktest.UserData(t, template(t)))
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
@@ -422,7 +422,7 @@ func TestSecretIsReadWithASignedRequest(t *testing.T) {
 	if len(reqs) == 0 || len(reqs) > 3 {
 		t.Fatalf("%d requests to Secrets Manager, want 1 to 3", len(reqs))
 	}
-	attachment := logicalID(t, template(t), "AWS::SecretsManager::SecretTargetAttachment", "TierDatabaseSecretAttachment")
+	attachment := cdktest.LogicalID(t, template(t), "AWS::SecretsManager::SecretTargetAttachment", "TierDatabaseSecretAttachment")
 	for _, r := range reqs {
 		if r.SignatureError != "" {
 			t.Errorf("SigV4: %s", r.SignatureError)
@@ -430,8 +430,8 @@ func TestSecretIsReadWithASignedRequest(t *testing.T) {
 		if r.Target != "secretsmanager.GetSecretValue" || r.ContentType != "application/x-amz-json-1.1" || r.SecurityToken != fakeaws.SessionToken {
 			t.Errorf("request %+v: want GetSecretValue, JSON 1.1 and the role's session token", r)
 		}
-		if r.SecretID != refValue(attachment) {
-			t.Errorf("SecretId %q, want the attached secret's ARN %q", r.SecretID, refValue(attachment))
+		if r.SecretID != cdktest.RefValue(attachment) {
+			t.Errorf("SecretId %q, want the attached secret's ARN %q", r.SecretID, cdktest.RefValue(attachment))
 		}
 	}
 }
@@ -468,7 +468,7 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 	// A server made from an AMI of the singleton carries its entry: gone too.
 	other := newMachine(t, false, "/var/www/html", secret(password))
 	writeFile(t, filepath.Join(other.Root, "etc/cron.d/tierkit-scheduler"), want, 0o644)
-	r = other.run(t, userData(t, template(t)))
+	r = other.run(t, cdktest.UserData(t, template(t)))
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
@@ -509,18 +509,18 @@ func TestVariantBoot(t *testing.T) {
 	writeFile(t, filepath.Join(m.Root, "etc/cron.d/api-schedule"), "* * * * * nginx php /srv/api/artisan schedule:run\n", 0o644)
 	writeFile(t, filepath.Join(m.Root, "var/spool/cron/crontabs/nginx"), "* * * * * php /srv/api/artisan schedule:run\n", 0o600)
 	tpl := variant(t)
-	r := m.run(t, userData(t, tpl))
+	r := m.run(t, cdktest.UserData(t, tpl))
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
 	env := m.read(t, "srv/api/.env")
-	table := logicalID(t, tpl, "AWS::DynamoDB::Table", "TierCacheTable")
-	db := logicalID(t, tpl, "AWS::RDS::DBInstance", "TierDatabaseInstance")
+	table := cdktest.LogicalID(t, tpl, "AWS::DynamoDB::Table", "TierCacheTable")
+	db := cdktest.LogicalID(t, tpl, "AWS::RDS::DBInstance", "TierDatabaseInstance")
 	for _, line := range []string{
-		"APP_ENV=staging", "DB_CONNECTION=pgsql", "DB_HOST=" + getAttValue(db, "Endpoint.Address"), "DB_PORT=5433",
+		"APP_ENV=staging", "DB_CONNECTION=pgsql", "DB_HOST=" + cdktest.GetAttValue(db, "Endpoint.Address"), "DB_PORT=5433",
 		`DB_PASSWORD="pa ss#wo\$rd,1"`, "DB_SSLMODE=require", "DB_SSLROOTCERT=/etc/ssl/certs/rds-global-bundle.pem",
 		"SESSION_DRIVER=dynamodb", "CACHE_STORE=redis", "REDIS_HOST=cache.internal.example.com", "REDIS_PORT=6380",
-		"REDIS_SCHEME=tls", "DYNAMODB_CACHE_TABLE=" + refValue(table), "TRUSTED_PROXIES=import-SharedVpcCidr",
+		"REDIS_SCHEME=tls", "DYNAMODB_CACHE_TABLE=" + cdktest.RefValue(table), "TRUSTED_PROXIES=import-SharedVpcCidr",
 		"FRONTEND_URL=https://example.com", "CORS_ALLOWED_ORIGINS=https://example.com,https://www.example.com:8443",
 		"SANCTUM_STATEFUL_DOMAINS=example.com,www.example.com:8443", "LOG_CHANNEL=single",
 	} {
@@ -553,7 +553,7 @@ func TestVariantBoot(t *testing.T) {
 func TestBootFailsWhenTheSecretCannotBeRead(t *testing.T) {
 	m := newMachine(t, false, "/var/www/html", secret(password))
 	m.aws.Deny = true
-	r := m.run(t, userData(t, template(t)))
+	r := m.run(t, cdktest.UserData(t, template(t)))
 	if r.Err == nil || !strings.Contains(r.Log, "laravel-env: Secrets Manager answered 400 for ref-TierDatabaseSecretAttachment") ||
 		!strings.Contains(r.Log, "AccessDeniedException") || !strings.Contains(r.Log, "step laravel-env failed") {
 		t.Errorf("want the boot to fail in laravel-env, naming the error (err %v):\n%s", r.Err, r.Log)
@@ -575,7 +575,7 @@ func TestBootFailsWithoutAnEnvFileOrAPPKEY(t *testing.T) {
 			} else {
 				writeFile(t, filepath.Join(m.Root, "var/www/html/.env"), env, 0o644)
 			}
-			r := m.run(t, userData(t, template(t)))
+			r := m.run(t, cdktest.UserData(t, template(t)))
 			if r.Err == nil || !strings.Contains(r.Log, "tierkit-boot: laravel-env: ") || !strings.Contains(r.Log, "/var/www/html/.env") {
 				t.Errorf("want the boot to fail in laravel-env (err %v):\n%s", r.Err, r.Log)
 			}
@@ -586,14 +586,14 @@ func TestBootFailsWithoutAnEnvFileOrAPPKEY(t *testing.T) {
 func TestBootKeepsTheAMIsCABundleWhenTheTruststoreIsDown(t *testing.T) {
 	m := newMachine(t, false, "/var/www/html", secret(password))
 	m.aws.NoBundle = true
-	r := m.run(t, userData(t, template(t)))
+	r := m.run(t, cdktest.UserData(t, template(t)))
 	if r.Err == nil || !strings.Contains(r.Log, "rds-ca: no RDS CA bundle") {
 		t.Errorf("without a bundle, want the boot to fail in rds-ca (err %v):\n%s", r.Err, r.Log)
 	}
 	m = newMachine(t, false, "/var/www/html", secret(password))
 	m.aws.NoBundle = true
 	writeFile(t, filepath.Join(m.Root, "etc/ssl/certs/rds-global-bundle.pem"), fakeaws.CABundle, 0o644)
-	if r := m.run(t, userData(t, template(t))); r.Err != nil || !strings.Contains(r.Log, "failed; keeping the AMI's bundle") {
+	if r := m.run(t, cdktest.UserData(t, template(t))); r.Err != nil || !strings.Contains(r.Log, "failed; keeping the AMI's bundle") {
 		t.Errorf("with the AMI's bundle, want the boot to go on (err %v):\n%s", r.Err, r.Log)
 	}
 }
@@ -607,7 +607,7 @@ func TestRenderedUserDataPassesShellcheck(t *testing.T) {
 	}
 	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
 		file := filepath.Join(t.TempDir(), "user-data")
-		writeFile(t, file, userData(t, tpl), 0o644)
+		writeFile(t, file, cdktest.UserData(t, tpl), 0o644)
 		if out, err := exec.Command("shellcheck", "--severity=style", file).CombinedOutput(); err != nil {
 			t.Errorf("%s: shellcheck: %v\n%s", name, err, out)
 		}
@@ -620,7 +620,7 @@ func TestRenderedUserDataPassesShellcheck(t *testing.T) {
 func TestUserDataLeavesRoomUnderTheLimit(t *testing.T) {
 	long := func(string, ...string) string { return strings.Repeat("x", 100) }
 	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
-		n := len(resolve(t, userDataExpr(t, tpl), long))
+		n := len(cdktest.Resolve(t, cdktest.UserDataExpr(t, tpl), long))
 		t.Logf("%s: %d bytes deployed at most", name, n)
 		if n > boot.MaxUserDataBytes-1024 {
 			t.Errorf("%s: the deployed user data can reach %d bytes; EC2's limit is %d", name, n, boot.MaxUserDataBytes)
@@ -745,13 +745,13 @@ func TestSchedulerOffAndEveryNode(t *testing.T) {
 	}
 	m := newMachine(t, false, "/var/www/html", secret(password))
 	writeFile(t, filepath.Join(m.Root, "etc/cron.d/tierkit-scheduler"), "left by the AMI\n", 0o644)
-	if r := m.run(t, userData(t, tpl)); r.Err != nil || m.exists("etc/cron.d/tierkit-scheduler") || m.exists("etc/cron.d/laravel") {
+	if r := m.run(t, cdktest.UserData(t, tpl)); r.Err != nil || m.exists("etc/cron.d/tierkit-scheduler") || m.exists("etc/cron.d/laravel") {
 		t.Errorf("Scheduler off: want no scheduler entry and the AMI's disabled (err %v):\n%s", r.Err, r.Log)
 	}
 
 	tpl = &cdktest.Template{Template: assertions.Template_FromStack(every, nil)}
 	m = newMachine(t, false, "/var/www/html", secret(password))
-	if r := m.run(t, userData(t, tpl)); r.Err != nil || !m.exists("etc/cron.d/tierkit-scheduler") || m.exists("etc/cron.d/laravel") {
+	if r := m.run(t, cdktest.UserData(t, tpl)); r.Err != nil || !m.exists("etc/cron.d/tierkit-scheduler") || m.exists("etc/cron.d/laravel") {
 		t.Errorf("Scheduler every-node: want the tier's entry and the AMI's disabled (err %v):\n%s", r.Err, r.Log)
 	}
 }

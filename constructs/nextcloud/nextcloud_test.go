@@ -33,8 +33,8 @@ import (
 func defaultProps(stack awscdk.Stack) *nextcloud.Props {
 	return &nextcloud.Props{
 		DomainName: "cloud.example.com",
-		Zone:       zone(stack),
-		Image:      image(),
+		Zone:       cdktest.Zone(stack),
+		Image:      cdktest.Image(),
 		Boot:       boot.Props{GoldenIP: goldenIP, IPFiles: []string{"/etc/hosts", vhost}},
 	}
 }
@@ -46,9 +46,9 @@ func defaultProps(stack awscdk.Stack) *nextcloud.Props {
 func variantProps(stack awscdk.Stack) *nextcloud.Props {
 	return &nextcloud.Props{
 		DomainName:          "cloud.example.com",
-		Zone:                zone(stack),
-		Image:               image(),
-		Network:             network.Props{Vpc: importedVpc(stack)},
+		Zone:                cdktest.Zone(stack),
+		Image:               cdktest.Image(),
+		Network:             network.Props{Vpc: cdktest.ImportedVpc(stack)},
 		Fleet:               fleet.Props{Mode: fleet.Fixed, Instances: 2},
 		Edge:                edge.Props{IdleTimeout: 120 * time.Second},
 		Database:            database.Props{Engine: database.Postgres, DatabaseName: "nextcloud"},
@@ -169,14 +169,14 @@ func TestIdleTimeoutAllowsLargeUploadChunks(t *testing.T) {
 
 func TestCacheAcceptsTheFleetOnly(t *testing.T) {
 	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
-		cacheSG := logicalID(t, tpl, "AWS::EC2::SecurityGroup", "TierCacheSecurityGroup")
-		fleetSG := logicalID(t, tpl, "AWS::EC2::SecurityGroup", "TierFleetSecurityGroup")
-		if ingress := props(tpl.Resources("AWS::EC2::SecurityGroup")[cacheSG])["SecurityGroupIngress"]; ingress != nil {
+		cacheSG := cdktest.LogicalID(t, tpl, "AWS::EC2::SecurityGroup", "TierCacheSecurityGroup")
+		fleetSG := cdktest.LogicalID(t, tpl, "AWS::EC2::SecurityGroup", "TierFleetSecurityGroup")
+		if ingress := cdktest.Props(tpl.Resources("AWS::EC2::SecurityGroup")[cacheSG])["SecurityGroupIngress"]; ingress != nil {
 			t.Errorf("%s: the cache's group has inline ingress %s", name, cdktest.JSON(ingress))
 		}
 		var rules []string
 		for id, r := range tpl.Resources("AWS::EC2::SecurityGroupIngress") {
-			p := props(r)
+			p := cdktest.Props(r)
 			if cdktest.JSON(p["GroupId"]) != cdktest.JSON(map[string]any{"Fn::GetAtt": []any{cacheSG, "GroupId"}}) {
 				continue
 			}
@@ -199,13 +199,13 @@ func TestCacheAcceptsTheFleetOnly(t *testing.T) {
 // fleet's role.
 func roleStatements(t *testing.T, tpl *cdktest.Template) []map[string]any {
 	t.Helper()
-	role := logicalID(t, tpl, "AWS::IAM::Role", "TierFleetRole")
+	role := cdktest.LogicalID(t, tpl, "AWS::IAM::Role", "TierFleetRole")
 	var all []map[string]any
 	for _, p := range tpl.Resources("AWS::IAM::Policy") {
-		if !strings.Contains(cdktest.JSON(props(p)["Roles"]), role) {
+		if !strings.Contains(cdktest.JSON(cdktest.Props(p)["Roles"]), role) {
 			continue
 		}
-		for _, s := range props(p)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+		for _, s := range cdktest.Props(p)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
 			all = append(all, s.(map[string]any))
 		}
 	}
@@ -227,9 +227,9 @@ func TestFleetReadsTheDatabaseCacheAndSeedSecrets(t *testing.T) {
 	tpl := template(t)
 	statements := roleStatements(t, tpl)
 	for _, s := range []string{
-		logicalID(t, tpl, "AWS::SecretsManager::SecretTargetAttachment", "TierDatabaseSecretAttachment"),
-		logicalID(t, tpl, "AWS::SecretsManager::Secret", "TierCacheSecret"),
-		logicalID(t, tpl, "AWS::SecretsManager::Secret", "TierSeed"),
+		cdktest.LogicalID(t, tpl, "AWS::SecretsManager::SecretTargetAttachment", "TierDatabaseSecretAttachment"),
+		cdktest.LogicalID(t, tpl, "AWS::SecretsManager::Secret", "TierCacheSecret"),
+		cdktest.LogicalID(t, tpl, "AWS::SecretsManager::Secret", "TierSeed"),
 	} {
 		if !granted(statements, "secretsmanager:GetSecretValue", `{"Ref":"`+s+`"}`) {
 			t.Errorf("the fleet's role cannot read %s", s)
@@ -253,7 +253,7 @@ func TestSeedSecretIsGeneratedOnce(t *testing.T) {
 
 func TestObjectStoreBucketIsGrantedToTheFleet(t *testing.T) {
 	tpl := template(t)
-	bucket := logicalID(t, tpl, "AWS::S3::Bucket", "TierUploadsBucket")
+	bucket := cdktest.LogicalID(t, tpl, "AWS::S3::Bucket", "TierUploadsBucket")
 	statements := roleStatements(t, tpl)
 	for _, a := range []string{"s3:PutObject", "s3:DeleteObject*", "s3:GetObject*", "s3:Abort*"} {
 		if !granted(statements, a, `{"Fn::GetAtt":["`+bucket+`","Arn"]},"/*"`) {
@@ -267,12 +267,12 @@ func TestObjectStoreBucketIsGrantedToTheFleet(t *testing.T) {
 
 func TestNextcloudLogIsShipped(t *testing.T) {
 	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
-		group := logicalID(t, tpl, "AWS::Logs::LogGroup", "TierLogsNextcloud")
-		if ud := userDataJSON(t, tpl); !strings.Contains(ud, nextcloud.LogFile) || !strings.Contains(ud, `{"Ref":"`+group+`"}`) {
+		group := cdktest.LogicalID(t, tpl, "AWS::Logs::LogGroup", "TierLogsNextcloud")
+		if ud := cdktest.UserDataJSON(t, tpl); !strings.Contains(ud, nextcloud.LogFile) || !strings.Contains(ud, `{"Ref":"`+group+`"}`) {
 			t.Errorf("%s: the agent configuration does not ship %s to %s", name, nextcloud.LogFile, group)
 		}
 	}
-	ud := userData(t, variant(t))
+	ud := cdktest.UserData(t, variant(t))
 	for _, want := range []string{"WEB_SERVER='nginx'", "/var/log/nginx/*access.log", "/var/log/nginx/*error.log"} {
 		if !strings.Contains(ud, want) {
 			t.Errorf("the nginx variant's user data lacks %s", want)
@@ -293,12 +293,12 @@ func tagged(tags any, key string) bool {
 // singletons returns the groups and instances tagged as the singleton.
 func singletons(tpl *cdktest.Template) (groups, instances []string) {
 	for id, g := range tpl.Resources("AWS::AutoScaling::AutoScalingGroup") {
-		if tagged(props(g)["Tags"], fleet.SingletonTag) {
+		if tagged(cdktest.Props(g)["Tags"], fleet.SingletonTag) {
 			groups = append(groups, id)
 		}
 	}
 	for id, i := range tpl.Resources("AWS::EC2::Instance") {
-		if tagged(props(i)["Tags"], fleet.SingletonTag) {
+		if tagged(cdktest.Props(i)["Tags"], fleet.SingletonTag) {
 			instances = append(instances, id)
 		}
 	}
@@ -311,7 +311,7 @@ func TestOneBackgroundJobsServerInAnAutoScalingFleet(t *testing.T) {
 	if len(groups) != 1 {
 		t.Fatalf("singleton groups %v, want one", groups)
 	}
-	p := props(tpl.Resources("AWS::AutoScaling::AutoScalingGroup")[groups[0]])
+	p := cdktest.Props(tpl.Resources("AWS::AutoScaling::AutoScalingGroup")[groups[0]])
 	if p["MinSize"] != "1" || p["MaxSize"] != "1" {
 		t.Errorf("%s: MinSize %v, MaxSize %v; want exactly one server", groups[0], p["MinSize"], p["MaxSize"])
 	}
@@ -327,7 +327,7 @@ func TestNoBackgroundJobsServerWhenOff(t *testing.T) {
 
 func TestNoSecretValueInTheTemplateOrUserData(t *testing.T) {
 	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
-		ud := userDataJSON(t, tpl)
+		ud := cdktest.UserDataJSON(t, tpl)
 		if strings.Contains(ud, "resolve:secretsmanager") {
 			t.Errorf("%s: the user data holds a dynamic reference: CloudFormation would write the secret into it", name)
 		}
@@ -335,7 +335,7 @@ func TestNoSecretValueInTheTemplateOrUserData(t *testing.T) {
 			t.Errorf("%s: the user data writes a secret with a value of its own: %q", name, m)
 		}
 		for id, s := range tpl.Resources("AWS::SecretsManager::Secret") {
-			if _, ok := props(s)["SecretString"]; ok || props(s)["GenerateSecretString"] == nil {
+			if _, ok := cdktest.Props(s)["SecretString"]; ok || cdktest.Props(s)["GenerateSecretString"] == nil {
 				t.Errorf("%s: %s: want a generated secret, with no SecretString in the template", name, id)
 			}
 		}
@@ -373,7 +373,7 @@ func TestTierWorksAsAScopeAndCanBeTaggedAndDependedOn(t *testing.T) {
 func bootDefault(t *testing.T, singleton bool, config string) (*machine, result) {
 	t.Helper()
 	m := newMachine(t, singleton, "/var/www/nextcloud", config)
-	r := m.run(t, userData(t, template(t)))
+	r := m.run(t, cdktest.UserData(t, template(t)))
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
@@ -385,9 +385,9 @@ const configPath = "var/www/nextcloud/config/tierkit.config.php"
 func TestBootWritesTheConfigFile(t *testing.T) {
 	m, _ := bootDefault(t, true, freshConfig)
 	tpl := template(t)
-	db := logicalID(t, tpl, "AWS::RDS::DBInstance", "TierDatabaseInstance")
-	group := logicalID(t, tpl, "AWS::ElastiCache::ReplicationGroup", "TierCacheReplicationGroup")
-	bucket := logicalID(t, tpl, "AWS::S3::Bucket", "TierUploadsBucket")
+	db := cdktest.LogicalID(t, tpl, "AWS::RDS::DBInstance", "TierDatabaseInstance")
+	group := cdktest.LogicalID(t, tpl, "AWS::ElastiCache::ReplicationGroup", "TierCacheReplicationGroup")
+	bucket := cdktest.LogicalID(t, tpl, "AWS::S3::Bucket", "TierUploadsBucket")
 	want := `<?php
 // Written at boot by tierkit from the CDK app, on every server; edit the app, not this file.
 $CONFIG = [
@@ -397,7 +397,7 @@ $CONFIG = [
   'overwrite.cli.url' => 'https://cloud.example.com',
   'trusted_domains' => ['cloud.example.com'],
   'dbtype' => 'mysql',
-  'dbhost' => '` + getAttValue(db, "Endpoint.Address") + `:3307',
+  'dbhost' => '` + cdktest.GetAttValue(db, "Endpoint.Address") + `:3307',
   'dbname' => 'app',
   'dbuser' => 'tierkit_admin',
   'dbpassword' => '` + password + `',
@@ -405,8 +405,8 @@ $CONFIG = [
   'memcache.local' => '\\OC\\Memcache\\APCu',
   'memcache.distributed' => '\\OC\\Memcache\\Redis',
   'memcache.locking' => '\\OC\\Memcache\\Redis',
-  'redis' => ['host' => 'tls://` + getAttValue(group, "PrimaryEndPoint.Address") + `', 'port' => 6380, 'password' => '` + cacheToken + `', 'timeout' => 1.5, 'read_timeout' => 1.5, 'ssl_context' => ['verify_peer' => true, 'verify_peer_name' => true]],
-  'objectstore' => ['class' => '\\OC\\Files\\ObjectStore\\S3', 'arguments' => ['bucket' => '` + refValue(bucket) + `', 'region' => 'us-east-1', 'autocreate' => false, 'use_ssl' => true, 'use_path_style' => false]],
+  'redis' => ['host' => 'tls://` + cdktest.GetAttValue(group, "PrimaryEndPoint.Address") + `', 'port' => 6380, 'password' => '` + cacheToken + `', 'timeout' => 1.5, 'read_timeout' => 1.5, 'ssl_context' => ['verify_peer' => true, 'verify_peer_name' => true]],
+  'objectstore' => ['class' => '\\OC\\Files\\ObjectStore\\S3', 'arguments' => ['bucket' => '` + cdktest.RefValue(bucket) + `', 'region' => 'us-east-1', 'autocreate' => false, 'use_ssl' => true, 'use_path_style' => false]],
   'log_type' => 'file',
   'logfile' => '/var/log/nextcloud/nextcloud.log',
   'instanceid' => 'ocabcdefghij',
@@ -466,12 +466,12 @@ func TestBootKeepsTheInstalledInstanceValues(t *testing.T) {
 
 func TestSessionsGoToTheSharedCache(t *testing.T) {
 	m, r := bootDefault(t, false, installedConfig)
-	group := logicalID(t, template(t), "AWS::ElastiCache::ReplicationGroup", "TierCacheReplicationGroup")
+	group := cdktest.LogicalID(t, template(t), "AWS::ElastiCache::ReplicationGroup", "TierCacheReplicationGroup")
 	for _, dir := range []string{"etc/php/8.3/apache2/conf.d", "etc/php/8.3/cli/conf.d"} {
 		got := m.read(t, dir+"/"+nextcloud.SessionIni)
 		for _, line := range []string{
 			"session.save_handler = redis",
-			`session.save_path = "tls://` + getAttValue(group, "PrimaryEndPoint.Address") + `:6380?auth=` + cacheToken + `&timeout=2&prefix=nextcloud_session:"`,
+			`session.save_path = "tls://` + cdktest.GetAttValue(group, "PrimaryEndPoint.Address") + `:6380?auth=` + cacheToken + `&timeout=2&prefix=nextcloud_session:"`,
 			"redis.session.locking_enabled = 1", "apc.enable_cli = 1",
 		} {
 			if !strings.Contains(got, line+"\n") {
@@ -544,7 +544,7 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 	// A server made from an AMI of the singleton carries its entry: gone too.
 	other := newMachine(t, false, "/var/www/nextcloud", installedConfig)
 	writeFile(t, filepath.Join(other.Root, "etc/cron.d/tierkit-nextcloud"), want, 0o644)
-	r = other.run(t, userData(t, template(t)))
+	r = other.run(t, cdktest.UserData(t, template(t)))
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
@@ -564,14 +564,14 @@ func TestVariantBoot(t *testing.T) {
 	writeFile(t, filepath.Join(m.Root, "etc/cron.d/nextcloud-cron-php"), "*/5 * * * * nginx php -f /srv/nextcloud/cron.php\n", 0o644)
 	writeFile(t, filepath.Join(m.Root, "var/spool/cron/crontabs/nginx"), "*/5 * * * * php -f /srv/nextcloud/cron.php\n", 0o600)
 	tpl := variant(t)
-	r := m.run(t, userData(t, tpl))
+	r := m.run(t, cdktest.UserData(t, tpl))
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
 	got := m.read(t, "srv/nextcloud/config/tierkit.config.php")
-	db := logicalID(t, tpl, "AWS::RDS::DBInstance", "TierDatabaseInstance")
+	db := cdktest.LogicalID(t, tpl, "AWS::RDS::DBInstance", "TierDatabaseInstance")
 	for _, line := range []string{
-		"'trusted_proxies' => ['import-SharedVpcCidr'],", "'dbtype' => 'pgsql',", "'dbhost' => '" + getAttValue(db, "Endpoint.Address") + ":5433',",
+		"'trusted_proxies' => ['import-SharedVpcCidr'],", "'dbtype' => 'pgsql',", "'dbhost' => '" + cdktest.GetAttValue(db, "Endpoint.Address") + ":5433',",
 		"'dbname' => 'nextcloud',", "'pgsql_ssl' => ['mode' => 'verify-full', 'rootcert' => '/etc/ssl/certs/rds-global-bundle.pem'],",
 		"'instanceid' => 'ocabcdefghij',",
 	} {
@@ -608,7 +608,7 @@ func TestVariantBoot(t *testing.T) {
 func TestBootFailsWhenASecretCannotBeRead(t *testing.T) {
 	m := newMachine(t, false, "/var/www/nextcloud", installedConfig)
 	delete(m.aws.Secrets, "Cache")
-	r := m.run(t, userData(t, template(t)))
+	r := m.run(t, cdktest.UserData(t, template(t)))
 	if r.Err == nil || !strings.Contains(r.Log, "nextcloud-config: Secrets Manager answered 400 for ref-TierCacheSecret") || !strings.Contains(r.Log, "step nextcloud-config failed") {
 		t.Errorf("want the boot to fail in nextcloud-config, naming the secret (err %v):\n%s", r.Err, r.Log)
 	}
@@ -620,7 +620,7 @@ func TestBootFailsWhenASecretCannotBeRead(t *testing.T) {
 func TestBootFailsWithoutAnInstalledNextcloud(t *testing.T) {
 	m := newMachine(t, false, "/var/www/nextcloud", installedConfig)
 	os.Remove(filepath.Join(m.Root, "var/www/nextcloud/config/config.php"))
-	r := m.run(t, userData(t, template(t)))
+	r := m.run(t, cdktest.UserData(t, template(t)))
 	if r.Err == nil || !strings.Contains(r.Log, "nextcloud-config: no /var/www/nextcloud/config/config.php") {
 		t.Errorf("want the boot to fail in nextcloud-config (err %v):\n%s", r.Err, r.Log)
 	}
@@ -635,7 +635,7 @@ func TestRenderedUserDataPassesShellcheck(t *testing.T) {
 	}
 	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
 		file := filepath.Join(t.TempDir(), "user-data")
-		writeFile(t, file, userData(t, tpl), 0o644)
+		writeFile(t, file, cdktest.UserData(t, tpl), 0o644)
 		if out, err := exec.Command("shellcheck", "--severity=style", file).CombinedOutput(); err != nil {
 			t.Errorf("%s: shellcheck: %v\n%s", name, err, out)
 		}
@@ -648,7 +648,7 @@ func TestRenderedUserDataPassesShellcheck(t *testing.T) {
 func TestUserDataLeavesRoomUnderTheLimit(t *testing.T) {
 	long := func(string, ...string) string { return strings.Repeat("x", 100) }
 	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
-		n := len(resolve(t, userDataExpr(t, tpl), long))
+		n := len(cdktest.Resolve(t, cdktest.UserDataExpr(t, tpl), long))
 		t.Logf("%s: %d bytes deployed at most", name, n)
 		if n > boot.MaxUserDataBytes-1024 {
 			t.Errorf("%s: the deployed user data can reach %d bytes; EC2's limit is %d", name, n, boot.MaxUserDataBytes)
@@ -666,7 +666,7 @@ func TestInvalidProps(t *testing.T) {
 		{"no domain", func(p *nextcloud.Props) { p.DomainName = "" }, "DomainName: required"},
 		{"no image", func(p *nextcloud.Props) { p.Image = nil }, "Image: required"},
 		{"web server set in Boot", func(p *nextcloud.Props) { p.Boot.WebServer = "nginx" }, "Boot.WebServer: set by the tier from WebServer"},
-		{"cache vpc", func(p *nextcloud.Props) { p.Cache.Vpc = importedVpc(awscdk.NewStack(nil, nil, nil)) }, "Cache.Vpc: set by the tier"},
+		{"cache vpc", func(p *nextcloud.Props) { p.Cache.Vpc = cdktest.ImportedVpc(awscdk.NewStack(nil, nil, nil)) }, "Cache.Vpc: set by the tier"},
 		{"wired fleet field", func(p *nextcloud.Props) { p.Fleet.Image = valid.Image }, "Fleet.Image: set by the tier"},
 		{"relative install path", func(p *nextcloud.Props) { p.InstallPath = "var/www/nextcloud" }, `InstallPath: "var/www/nextcloud" is not a clean absolute directory path`},
 		{"install path with %", func(p *nextcloud.Props) { p.InstallPath = "/var/www/100%" }, `InstallPath: "/var/www/100%" is not a clean absolute directory path`},
@@ -755,7 +755,7 @@ func TestBackgroundJobsOnFixedFleetsAndEveryNode(t *testing.T) {
 		t.Errorf("every-node: singletons %v %v, want none", groups, instances)
 	}
 	m := newMachine(t, false, "/var/www/nextcloud", installedConfig)
-	if r := m.run(t, userData(t, tpl)); r.Err != nil || !m.exists("etc/cron.d/tierkit-nextcloud") || m.exists("etc/cron.d/nextcloud") {
+	if r := m.run(t, cdktest.UserData(t, tpl)); r.Err != nil || !m.exists("etc/cron.d/tierkit-nextcloud") || m.exists("etc/cron.d/nextcloud") {
 		t.Errorf("every-node: want the tier's entry and the AMI's disabled (err %v):\n%s", r.Err, r.Log)
 	}
 }
@@ -766,7 +766,7 @@ func TestValuesAreQuotedForPHP(t *testing.T) {
 	if !requirePHP(t) {
 		t.Skip("php is not on PATH (Debian package php-cli)")
 	}
-	ud := userData(t, template(t))
+	ud := cdktest.UserData(t, template(t))
 	start := strings.Index(ud, "phpq() {\n")
 	end := strings.Index(ud[start:], "\n}\n")
 	if start < 0 || end < 0 {
