@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/database"
@@ -26,13 +28,21 @@ import (
 	"github.com/tierkit/tierkit/constructs/nextcloud"
 	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/config"
+	"github.com/tierkit/tierkit/internal/review"
 )
 
 // summaryEnv, when set, asks for a summary of the synthesized stacks on
 // standard output, with template paths under the directory it names.
 const summaryEnv = "TIERKIT_SUMMARY_DIR"
 
+// environmentTag, on every stack and so on every resource, names its environment.
+const environmentTag = "tierkit:environment"
+
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "review" {
+		// scripts/review: the report on an assembly synthesized by the app.
+		os.Exit(review.Main(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	os.Exit(run(os.Stdout, os.Stderr))
 }
 
@@ -47,15 +57,16 @@ func run(stdout, stderr io.Writer) (status int) {
 		}
 	}()
 	app := awscdk.NewApp(nil)
-	env, err := selectEnvironment(app)
+	envs, err := selectEnvironments(app)
 	if err != nil {
 		fmt.Fprintf(stderr, "tierkit: %v\n", err)
 		return 1
 	}
-	build(app, env)
+	holdToAwsSolutions(app)
+	build(app, envs...)
 	asm := app.Synth(nil)
-	if dir := os.Getenv(summaryEnv); dir != "" {
-		if err := summarize(stdout, env, asm, dir); err != nil {
+	if dir := os.Getenv(summaryEnv); dir != "" && !hasErrors(asm) {
+		if err := summarize(stdout, envs, asm, dir); err != nil {
 			fmt.Fprintf(stderr, "tierkit: %v\n", err)
 			return 1
 		}
@@ -63,18 +74,75 @@ func run(stdout, stderr io.Writer) (status int) {
 	return 0
 }
 
-// selectEnvironment returns the environment that app's context selects.
-func selectEnvironment(app awscdk.App) (config.Environment, error) {
-	return config.Select(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
+// holdToAwsSolutions checks every stack of app against cdk-nag's AwsSolutions
+// rules: an unsuppressed error fails the synth (the CLI lists it with the
+// resource and the rule), so no command deploys what the review refuses.
+func holdToAwsSolutions(app awscdk.App) {
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }
 
-// build adds the stacks of env to app, one per tier, and returns them.
-func build(app awscdk.App, env config.Environment) []awscdk.Stack {
-	if env.Account != "" && env.Region != "" && len(env.AvailabilityZones) > 0 {
-		// The VPC reads the region's zones from context; answering from the
-		// configuration means no lookup in the account at synth time.
-		app.Node().SetContext(jsii.String(network.ZoneContextKey(env.Account, env.Region)), jsii.Strings(env.AvailabilityZones...))
+// allEnvironmentsKey, true in the context ("-c all-environments=true"), makes
+// the app synthesize every configured environment at once, as scripts/review does.
+const allEnvironmentsKey = "all-environments"
+
+// selectEnvironment returns the environment that app's context selects.
+func selectEnvironment(app awscdk.App) (config.Environment, error) {
+	return config.Select(contextReader(app))
+}
+
+// selectEnvironments returns the selected environment, or every configured
+// one when the context asks for all.
+func selectEnvironments(app awscdk.App) ([]config.Environment, error) {
+	switch v := app.Node().TryGetContext(jsii.String(allEnvironmentsKey)); v {
+	case nil, false, "false":
+		env, err := selectEnvironment(app)
+		return []config.Environment{env}, err
+	case true, "true":
+		return config.All(contextReader(app))
+	default:
+		return nil, fmt.Errorf("%s: must be true or false, got %v", allEnvironmentsKey, v)
 	}
+}
+
+func contextReader(app awscdk.App) func(string) any {
+	return func(key string) any { return app.Node().TryGetContext(jsii.String(key)) }
+}
+
+// build adds the stacks of envs to app, one per tier of each, and returns them.
+func build(app awscdk.App, envs ...config.Environment) []awscdk.Stack {
+	// The VPC reads the region's zones from context; answering from the
+	// configuration means no lookup in the account at synth time. Context is
+	// set before any stack exists; environments sharing an account and region
+	// share the key, so it holds the union of their zones (each VPC still uses
+	// exactly its own).
+	zones := map[string][]string{}
+	var keys []string
+	for _, env := range envs {
+		if env.Account == "" || env.Region == "" || len(env.AvailabilityZones) == 0 {
+			continue
+		}
+		key := network.ZoneContextKey(env.Account, env.Region)
+		if _, seen := zones[key]; !seen {
+			keys = append(keys, key)
+		}
+		for _, z := range env.AvailabilityZones {
+			if !slices.Contains(zones[key], z) {
+				zones[key] = append(zones[key], z)
+			}
+		}
+	}
+	for _, key := range keys {
+		app.Node().SetContext(jsii.String(key), jsii.Strings(zones[key]...))
+	}
+	var stacks []awscdk.Stack
+	for _, env := range envs {
+		stacks = append(stacks, buildEnvironment(app, env)...)
+	}
+	return stacks
+}
+
+// buildEnvironment adds the stacks of env to app, one per tier.
+func buildEnvironment(app awscdk.App, env config.Environment) []awscdk.Stack {
 	ami := map[string]*string{}
 	for region, id := range env.AMI {
 		ami[region] = jsii.String(id)
@@ -86,7 +154,7 @@ func build(app awscdk.App, env config.Environment) []awscdk.Stack {
 			Env:         stackEnv(env),
 			Description: jsii.String(fmt.Sprintf("tierkit %s tier, environment %s", tier, env.Name)),
 			// Stack tags: CloudFormation copies them to every resource that takes tags.
-			Tags: &map[string]*string{"tierkit:environment": jsii.String(env.Name)},
+			Tags: &map[string]*string{environmentTag: jsii.String(env.Name)},
 		})
 		zone := awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
 			HostedZoneId: jsii.String(env.HostedZone.ID),
@@ -168,10 +236,36 @@ func stackEnv(env config.Environment) *awscdk.Environment {
 	return e
 }
 
-// summarize prints each stack with its resource count and template path.
-func summarize(w io.Writer, env config.Environment, asm cxapi.CloudAssembly, dir string) error {
-	fmt.Fprintf(w, "environment %s:\n", env.Name)
+// hasErrors reports whether a stack of asm carries an error annotation (an
+// unsuppressed cdk-nag error): the CLI prints them and fails the synth.
+func hasErrors(asm cxapi.CloudAssembly) bool {
 	for _, stack := range *asm.Stacks() {
+		for _, m := range *stack.Messages() {
+			if m.Level == cxapi.SynthesisMessageLevel_ERROR {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// summarize prints, per environment, each stack with its resource count and
+// template path.
+func summarize(w io.Writer, envs []config.Environment, asm cxapi.CloudAssembly, dir string) error {
+	for _, env := range envs {
+		fmt.Fprintf(w, "environment %s:\n", env.Name)
+		if err := summarizeStacks(w, env, asm, dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func summarizeStacks(w io.Writer, env config.Environment, asm cxapi.CloudAssembly, dir string) error {
+	for _, stack := range *asm.Stacks() {
+		if tag := (*stack.Tags())[environmentTag]; tag == nil || *tag != env.Name {
+			continue
+		}
 		file := *stack.TemplateFile()
 		b, err := os.ReadFile(filepath.Join(*asm.Directory(), file))
 		if err != nil {

@@ -77,7 +77,8 @@ func defaultFindings(t *testing.T, plugin string) []string {
 	t.Helper()
 	defaultOnce.Do(func() {
 		defer func() { defaultFailure = recover() }()
-		app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(t)))
+		app := cdktest.Validated(cdktest.NewApp(t))
+		holdToAwsSolutions(app)
 		build(app, selectEnv(t, app))
 		app.Synth(nil)
 		defaultFound = cdktest.Findings(t, *app.Outdir())
@@ -126,10 +127,11 @@ func TestValidationFindingsAreReported(t *testing.T) {
 	}
 }
 
-// TestNagErrorsFailTheSynth proves the nag check can fail: a bucket without
-// server access logs is an AwsSolutions-S1 error.
+// TestNagErrorsFailTheSynth proves the app's nag check can fail: a bucket
+// without server access logs is an AwsSolutions-S1 error.
 func TestNagErrorsFailTheSynth(t *testing.T) {
-	app := cdktest.Nagged(cdktest.NewApp(t))
+	app := cdktest.NewApp(t)
+	holdToAwsSolutions(app)
 	awss3.NewBucket(awscdk.NewStack(app, jsii.String("Canary"), nil), jsii.String("Unlogged"), &awss3.BucketProps{EnforceSSL: jsii.Bool(true)})
 	defer func() {
 		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "Validation failed") {
@@ -140,6 +142,45 @@ func TestNagErrorsFailTheSynth(t *testing.T) {
 		}
 	}()
 	app.Synth(nil)
+}
+
+// twoEnvironments share an account and a region but not their zones.
+const twoEnvironments = `{
+  "dev": {"account": "123456789012", "region": "eu-west-1", "availabilityZones": ["eu-west-1a", "eu-west-1b"],
+    "domainName": "example.org", "hostedZone": {"id": "Z0123456789ABCDEFGHIJ", "name": "example.org"},
+    "ami": {"eu-west-1": "ami-0123456789abcdef0"}, "tiers": {"laravel": {"domainName": "dev.example.org"}}},
+  "prod": {"account": "123456789012", "region": "eu-west-1", "availabilityZones": ["eu-west-1b", "eu-west-1c"],
+    "domainName": "example.org", "hostedZone": {"id": "Z0123456789ABCDEFGHIJ", "name": "example.org"},
+    "ami": {"eu-west-1": "ami-0123456789abcdef0"}, "tiers": {"laravel": {}}}}`
+
+// TestAllEnvironmentsSynthesizeAsEachDoesAlone: the review synthesizes every
+// environment in one app; each stack must be the one its own synth deploys.
+func TestAllEnvironmentsSynthesizeAsEachDoesAlone(t *testing.T) {
+	all := cdktest.NewApp(t, withEnvironments(t, twoEnvironments), cdktest.WithContext(map[string]any{allEnvironmentsKey: "true"}))
+	envs, err := selectEnvironments(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var together []awscdk.Stack
+	cdktest.Check(t, func() { together = build(all, envs...) })
+	if len(together) != 2 {
+		t.Fatalf("got %d stacks, want dev-laravel and prod-laravel", len(together))
+	}
+	for _, stack := range together {
+		env := strings.TrimSuffix(*stack.StackName(), "-laravel")
+		alone := cdktest.NewApp(t, withEnvironments(t, twoEnvironments), cdktest.WithContext(map[string]any{config.EnvKey: env}))
+		want := cdktest.JSON(assertions.Template_FromStack(build(alone, selectEnv(t, alone))[0], nil).ToJSON())
+		if got := cdktest.JSON(assertions.Template_FromStack(stack, nil).ToJSON()); got != want {
+			t.Errorf("%s differs when synthesized with every environment", *stack.StackName())
+		}
+	}
+}
+
+func TestAllEnvironmentsIsTrueOrFalse(t *testing.T) {
+	app := cdktest.NewApp(t, cdktest.WithContext(map[string]any{allEnvironmentsKey: "yes"}))
+	if _, err := selectEnvironments(app); err == nil || !strings.Contains(err.Error(), "all-environments: must be true or false") {
+		t.Errorf("got %v, want an error naming all-environments and what it allows", err)
+	}
 }
 
 func TestOneStackPerTierNamedAfterTheEnvironment(t *testing.T) {

@@ -207,27 +207,7 @@ func (e Environment) TierNames() []string { return sortedKeys(e.Tiers) }
 // Every environment is validated, not only the selected one, so a broken
 // environment fails every synth (and CI) rather than only its own deploy.
 func Select(lookup func(key string) any) (Environment, error) {
-	var p problems
-	raw := defaultEnvironments
-	if v := lookup(EnvironmentsKey); v != nil {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return Environment{}, fmt.Errorf("%s: not readable as JSON: %v", EnvironmentsKey, err)
-		}
-		raw = b
-	}
-	var envs map[string]Environment
-	decodeStrict(EnvironmentsKey, raw, reflect.ValueOf(&envs).Elem(), &p)
-	if p.empty() && len(envs) == 0 {
-		p.add(EnvironmentsKey, "must name at least one environment")
-	}
-	for _, name := range sortedKeys(envs) {
-		env := envs[name]
-		env.Name = name
-		env.validate(join(EnvironmentsKey, name), &p)
-		envs[name] = env
-	}
-
+	envs, p := decodeAll(lookup)
 	names := sortedKeys(envs)
 	var selected string
 	switch v := lookup(EnvKey).(type) {
@@ -249,6 +229,47 @@ func Select(lookup func(key string) any) (Environment, error) {
 		return Environment{}, err
 	}
 	return envs[selected], nil
+}
+
+// All decodes the environments in the app's context, validates them as Select
+// does, and returns every one, sorted by name.
+func All(lookup func(key string) any) ([]Environment, error) {
+	envs, p := decodeAll(lookup)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	var all []Environment
+	for _, name := range sortedKeys(envs) {
+		all = append(all, envs[name])
+	}
+	return all, nil
+}
+
+// decodeAll decodes and validates the configured environments, or the
+// embedded example when none is configured, collecting every problem.
+func decodeAll(lookup func(key string) any) (map[string]Environment, *problems) {
+	p := &problems{}
+	raw := defaultEnvironments
+	if v := lookup(EnvironmentsKey); v != nil {
+		b, err := json.Marshal(v)
+		if err != nil {
+			p.add(EnvironmentsKey, "not readable as JSON: %v", err)
+			return nil, p
+		}
+		raw = b
+	}
+	var envs map[string]Environment
+	decodeStrict(EnvironmentsKey, raw, reflect.ValueOf(&envs).Elem(), p)
+	if p.empty() && len(envs) == 0 {
+		p.add(EnvironmentsKey, "must name at least one environment")
+	}
+	for _, name := range sortedKeys(envs) {
+		env := envs[name]
+		env.Name = name
+		env.validate(join(EnvironmentsKey, name), p)
+		envs[name] = env
+	}
+	return envs, p
 }
 
 // validate checks e, reporting each problem under path, and fills in defaults.

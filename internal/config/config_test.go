@@ -110,6 +110,29 @@ func TestEnvSelectsAmongSeveralEnvironments(t *testing.T) {
 	}
 }
 
+func TestAllReturnsEveryEnvironmentWithoutNeedingEnv(t *testing.T) {
+	envs := `{"prod": ` + valid + `, "dev": ` + valid + `}`
+	all, err := All(context(t, map[string]string{EnvironmentsKey: envs}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range all {
+		names = append(names, e.Name)
+	}
+	if got := strings.Join(names, " "); got != "dev prod" {
+		t.Errorf("environments: got %q, want %q", got, "dev prod")
+	}
+}
+
+func TestAllRefusesABrokenEnvironment(t *testing.T) {
+	envs := `{"prod": ` + valid + `, "dev": ` + patch(t, `{"region": null}`) + `}`
+	_, err := All(context(t, map[string]string{EnvironmentsKey: envs}))
+	if err == nil || !strings.Contains(err.Error(), "environments.dev.region") {
+		t.Errorf("got %v, want a problem at environments.dev.region", err)
+	}
+}
+
 // TestBrokenConfigurations feeds one broken configuration per row and checks
 // that the message names the field and what is allowed.
 func TestBrokenConfigurations(t *testing.T) {
