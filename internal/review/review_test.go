@@ -133,7 +133,9 @@ func TestChangedPropertiesAreNamed(t *testing.T) {
 }
 
 func TestCDKMetadataIsNotAChange(t *testing.T) {
-	changed := edit(t, func(r map[string]map[string]any) { r["CDKMetadata"]["Properties"] = map[string]any{"Analytics": "v2:2"} })
+	changed := edit(t, func(r map[string]map[string]any) {
+		r["CDKMetadata"]["Properties"] = map[string]any{"Analytics": "v2:2"}
+	})
 	r := newFixture(t, map[string]string{"dev-app": changed}, map[string]string{"dev-app": base}).run(t, nil)
 	if len(r.Changes["dev-app"]) != 0 {
 		t.Errorf("changes: got %v, want none", r.Changes["dev-app"])
