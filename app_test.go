@@ -24,6 +24,7 @@ import (
 
 	"github.com/tierkit/tierkit/internal/cdktest"
 	"github.com/tierkit/tierkit/internal/config"
+	"github.com/tierkit/tierkit/internal/review"
 )
 
 // runMainEnv makes the test binary run the app's main instead of the tests,
@@ -67,6 +68,7 @@ var (
 	defaultOnce    sync.Once
 	defaultFound   []string
 	defaultFailure any
+	defaultOutdir  string
 )
 
 // defaultFindings synthesizes the default app once, as `cdk synth` does, with
@@ -77,11 +79,13 @@ func defaultFindings(t *testing.T, plugin string) []string {
 	t.Helper()
 	defaultOnce.Do(func() {
 		defer func() { defaultFailure = recover() }()
-		app := cdktest.Validated(cdktest.NewApp(t))
+		// The CLI asks for construct paths in the template's metadata.
+		app := cdktest.Validated(cdktest.NewApp(cdktest.Lasting(t), cdktest.WithContext(map[string]any{"aws:cdk:enable-path-metadata": true})))
 		holdToAwsSolutions(app)
 		build(app, selectEnv(t, app))
 		app.Synth(nil)
-		defaultFound = cdktest.Findings(t, *app.Outdir())
+		defaultOutdir = *app.Outdir()
+		defaultFound = cdktest.Findings(t, defaultOutdir)
 	})
 	if defaultFailure != nil {
 		t.Fatalf("synthesizing the default app: %v", defaultFailure)
@@ -137,8 +141,8 @@ func TestNagErrorsFailTheSynth(t *testing.T) {
 		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "Validation failed") {
 			t.Errorf("synth: got %v, want a validation failure", r)
 		}
-		if findings := strings.Join(cdktest.Findings(t, *app.Outdir()), "\n"); !strings.Contains(findings, "AwsSolutions-S1") {
-			t.Errorf("findings do not name AwsSolutions-S1:\n%s", findings)
+		if findings := strings.Join(cdktest.Findings(t, *app.Outdir()), "\n"); !strings.Contains(findings, "at Canary/Unlogged/Resource: AwsSolutions-S1: ") {
+			t.Errorf("findings do not name the bucket and AwsSolutions-S1:\n%s", findings)
 		}
 	}()
 	app.Synth(nil)
@@ -407,4 +411,142 @@ func recommendedFlags(t *testing.T) map[string]any {
 			return flags
 		}
 	}
+}
+
+// defaultReport is the review report of the default app, as scripts/review
+// writes it for a stack without a reviewed template yet.
+func defaultReport(t *testing.T) string {
+	t.Helper()
+	defaultFindings(t, "")
+	r, err := review.Run(review.Options{Assembly: defaultOutdir, Reviewed: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := review.Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// reportSection returns the text under a "####" heading of the report.
+func reportSection(t *testing.T, report, heading string) string {
+	t.Helper()
+	_, after, ok := strings.Cut(report, "#### "+heading+"\n")
+	if !ok {
+		t.Fatalf("the report has no section %q", heading)
+	}
+	if i := strings.Index(after, "\n#"); i >= 0 {
+		after = after[:i]
+	}
+	return after
+}
+
+func TestReviewReportHasEverySectionPerStackInOrder(t *testing.T) {
+	report := defaultReport(t)
+	at := strings.Index(report, "### Stack `example-laravel`: ")
+	for _, h := range []string{review.SectionChanges, review.SectionInternet, review.SectionIAM, review.SectionStateful, review.SectionSuppressions, review.SectionTypes} {
+		i := strings.Index(report, "#### "+h+"\n")
+		if at < 0 || i < at {
+			t.Errorf("section %q is missing or out of order", h)
+		}
+		at = i
+	}
+}
+
+func TestReviewReportShowsWhatFacesTheInternet(t *testing.T) {
+	s := reportSection(t, defaultReport(t), review.SectionInternet)
+	for _, want := range []string{
+		"HTTP:80, redirect to HTTPS:443 (HTTP_301)",
+		"HTTPS:443, TLS policy ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09, forward to ${TierEdgeTargetGroup",
+		"from 0.0.0.0/0, tcp 443: ", "from 0.0.0.0/0, tcp 80: ",
+		"api.example.com. A -> alias dualstack.${TierEdgeLoadBalancer",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the internet-facing section does not show %q:\n%s", want, s)
+		}
+	}
+	if n := strings.Count(s, "| ingress "); n != 2 {
+		t.Errorf("%d ingress rules from anywhere, want 2 (80 and 443 on the load balancer)", n)
+	}
+}
+
+func TestReviewReportShowsTheFleetRolesStatements(t *testing.T) {
+	s := reportSection(t, defaultReport(t), review.SectionIAM)
+	for _, want := range []string{
+		"(Tier/Default/Fleet/Role), assumed by ec2.amazonaws.com",
+		"  - Allow secretsmanager:DescribeSecret, secretsmanager:GetSecretValue on ${TierDatabaseSecretAttachment",
+		"on ${TierUploadsBucket903CB65E.Arn}, ${TierUploadsBucket903CB65E.Arn}/*",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the IAM section does not show %q:\n%s", want, s)
+		}
+	}
+}
+
+func TestReviewReportShowsStatefulResourcesWithTheirPolicies(t *testing.T) {
+	s := reportSection(t, defaultReport(t), review.SectionStateful)
+	for _, row := range []string{
+		`\| TierDatabaseInstanceAC06CB03 +\| AWS::RDS::DBInstance +\| Tier/Default/Database/Instance +\| Snapshot +\| Snapshot \|`,
+		`\| TierUploadsBucket903CB65E +\| AWS::S3::Bucket +\| Tier/Default/Uploads/Bucket +\| Retain +\| Retain \|`,
+	} {
+		if !regexp.MustCompile(row).MatchString(s) {
+			t.Errorf("the stateful section has no row %s:\n%s", row, s)
+		}
+	}
+}
+
+func TestReviewReportShowsEverySuppressionWithItsReason(t *testing.T) {
+	s := reportSection(t, defaultReport(t), review.SectionSuppressions)
+	for _, want := range []string{
+		"| cdk-nag                 | AwsSolutions-SMG4 ",
+		"| Not rotated: the PHP applications read the password once at boot",
+		"| CloudFormation Validate | F3002 ",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the suppressions section does not show %q:\n%s", want, s)
+		}
+	}
+	tpl := cdktest.JSON(mustReadJSON(t, filepath.Join(defaultOutdir, "example-laravel.template.json")))
+	if want, got := strings.Count(tpl, `"reason":`), strings.Count(s, "| cdk-nag "); got != want {
+		t.Errorf("%d cdk-nag suppressions listed, the template has %d", got, want)
+	}
+}
+
+func TestReviewReportCountsResourcesByType(t *testing.T) {
+	s := reportSection(t, defaultReport(t), review.SectionTypes)
+	if !regexp.MustCompile(`\| AWS::RDS::DBInstance +\| 1 \|`).MatchString(s) {
+		t.Errorf("no count of 1 database instance:\n%s", s)
+	}
+}
+
+// TestReviewReportReadsInATerminal: plain text with no colour codes or HTML,
+// and every table's columns line up (the last one is left ragged).
+func TestReviewReportReadsInATerminal(t *testing.T) {
+	report := defaultReport(t)
+	if strings.ContainsAny(report, "\x1b") || regexp.MustCompile(`<(details|br|table)`).MatchString(report) {
+		t.Error("the report holds colour codes or HTML")
+	}
+	for _, table := range regexp.MustCompile(`(?m)(^\|.*\n)+`).FindAllString(report, -1) {
+		lines := strings.Split(strings.TrimSuffix(table, "\n"), "\n")
+		lastColumn := func(l string) int { return strings.LastIndex(strings.TrimSuffix(l, " |"), " | ") }
+		for _, l := range lines[1:] {
+			if lastColumn(l) != lastColumn(lines[0]) {
+				t.Errorf("columns do not line up:\n%s\n%s", lines[0], l)
+			}
+		}
+	}
+}
+
+func mustReadJSON(t *testing.T, file string) any {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	var v any
+	if err == nil {
+		err = json.Unmarshal(b, &v)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

@@ -232,7 +232,7 @@ func Shared(build func(tb testing.TB) awscdk.Stack) func(testing.TB) *Template {
 		tb.Helper()
 		once.Do(func() {
 			defer func() { fail = recover() }()
-			stack := build(lastingTempDir{tb})
+			stack := build(Lasting(tb))
 			tpl = &Template{assertions.Template_FromStack(stack, nil), *awscdk.Stage_Of(stack).Outdir()}
 		})
 		if fail != nil {
@@ -241,6 +241,11 @@ func Shared(build func(tb testing.TB) awscdk.Stack) func(testing.TB) *Template {
 		return tpl
 	}
 }
+
+// Lasting returns tb with a TempDir that outlives the test, for an app
+// synthesized once and read by later tests (scripts/test empties the
+// temporary directory afterwards).
+func Lasting(tb testing.TB) testing.TB { return lastingTempDir{tb} }
 
 // lastingTempDir is a testing.TB whose TempDir is not removed when the test
 // that asked for it ends.

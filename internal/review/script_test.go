@@ -1,0 +1,150 @@
+package review
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestScriptsReviewInAScratchCopy runs scripts/review, as CI does, in copies
+// of the project: the unchanged copy passes; with a stateful construct
+// renamed (the uploads bucket) it fails naming the resource. The two run side
+// by side (each is mostly one Node.js process, about 10 s). That an
+// unsuppressed cdk-nag error fails the app's synth is tested in-process
+// (TestNagErrorsFailTheSynth): a third copy here would cost 9 s more.
+func TestScriptsReviewInAScratchCopy(t *testing.T) {
+	cases := []struct {
+		name, file, old, new string
+		code                 int
+		want                 []string
+	}{
+		{"unchanged", "", "", "", 0, []string{"review passed: "}},
+		{"renamed uploads bucket", "constructs/webtier/webtier.go", `storage.New(t, "Uploads", &uploads)`, `storage.New(t, "Files", &uploads)`, 1,
+			[]string{"example-laravel/TierUploadsBucket903CB65E: AWS::S3::Bucket Tier/Default/Uploads/Bucket will be orphaned"}},
+	}
+	type result struct {
+		out  string
+		code int
+		err  error
+	}
+	results := make([]chan result, len(cases))
+	for i, c := range cases {
+		dir := scratchCopy(t)
+		if c.file != "" {
+			replaceIn(t, filepath.Join(dir, c.file), c.old, c.new)
+		}
+		results[i] = make(chan result, 1)
+		go func() {
+			cmd := exec.Command("scripts/review")
+			cmd.Dir = dir
+			// scripts/test turns validation off for the test processes; the
+			// review's own synthesis must have it, as a user's would.
+			cmd.Env = withoutVar(os.Environ(), "CDK_VALIDATION")
+			out, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				results[i] <- result{string(out), ee.ExitCode(), nil}
+				return
+			}
+			results[i] <- result{string(out), 0, err}
+		}()
+	}
+	for i, c := range cases {
+		r := <-results[i]
+		if r.err != nil {
+			t.Fatalf("%s: %v", c.name, r.err)
+		}
+		if r.code != c.code {
+			t.Errorf("%s: exit %d, want %d:\n%s", c.name, r.code, c.code, r.out)
+		}
+		for _, want := range c.want {
+			if !strings.Contains(r.out, want) {
+				t.Errorf("%s: the output does not hold %q:\n%s", c.name, want, r.out)
+			}
+		}
+	}
+}
+
+// scratchCopy copies the project's files (tracked, and untracked but not
+// ignored) into a temporary directory; the installed toolchain is linked.
+func scratchCopy(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := exec.Command("git", "ls-files", "--cached", "--others", "--exclude-standard", "-z")
+	ls.Dir = root
+	files, err := ls.Output()
+	if err != nil {
+		t.Fatalf("listing the project's files: %v", err)
+	}
+	dir := t.TempDir()
+	for _, f := range strings.Split(strings.TrimSuffix(string(files), "\x00"), "\x00") {
+		if err := copyFile(filepath.Join(root, f), filepath.Join(dir, f)); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	toolchain := filepath.Join(root, "scripts/node_modules")
+	if _, err := os.Stat(toolchain); err != nil {
+		t.Fatalf("the toolchain is not installed (run scripts/test): %v", err)
+	}
+	if err := os.Symlink(toolchain, filepath.Join(dir, "scripts/node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	info, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return err
+	}
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, info.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// replaceIn replaces old by new in file, failing when old is not there.
+func replaceIn(t *testing.T, file, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(old)) {
+		t.Fatalf("%s no longer holds %s", file, old)
+	}
+	if err := os.WriteFile(file, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func withoutVar(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
