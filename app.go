@@ -62,7 +62,14 @@ func run(stdout, stderr io.Writer) (status int) {
 		fmt.Fprintf(stderr, "tierkit: %v\n", err)
 		return 1
 	}
-	holdToAwsSolutions(app)
+	nag, err := contextFlag(app, nagKey)
+	if err != nil {
+		fmt.Fprintf(stderr, "tierkit: %v\n", err)
+		return 1
+	}
+	if nag {
+		holdToAwsSolutions(app)
+	}
 	build(app, envs...)
 	asm := app.Synth(nil)
 	if dir := os.Getenv(summaryEnv); dir != "" && !hasErrors(asm) {
@@ -74,9 +81,15 @@ func run(stdout, stderr io.Writer) (status int) {
 	return 0
 }
 
+// nagKey, true in the context ("-c nag=true", as scripts/review passes it),
+// checks every stack against cdk-nag's AwsSolutions rules. Off by default:
+// loading cdk-nag adds about 45 MiB to the synth's peak, which would take
+// scripts/synth over its 1 GiB budget; CI reviews every change with it.
+const nagKey = "nag"
+
 // holdToAwsSolutions checks every stack of app against cdk-nag's AwsSolutions
 // rules: an unsuppressed error fails the synth (the CLI lists it with the
-// resource and the rule), so no command deploys what the review refuses.
+// resource and the rule).
 func holdToAwsSolutions(app awscdk.App) {
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }
@@ -93,14 +106,27 @@ func selectEnvironment(app awscdk.App) (config.Environment, error) {
 // selectEnvironments returns the selected environment, or every configured
 // one when the context asks for all.
 func selectEnvironments(app awscdk.App) ([]config.Environment, error) {
-	switch v := app.Node().TryGetContext(jsii.String(allEnvironmentsKey)); v {
-	case nil, false, "false":
-		env, err := selectEnvironment(app)
-		return []config.Environment{env}, err
-	case true, "true":
+	all, err := contextFlag(app, allEnvironmentsKey)
+	if err != nil {
+		return nil, err
+	}
+	if all {
 		return config.All(contextReader(app))
+	}
+	env, err := selectEnvironment(app)
+	return []config.Environment{env}, err
+}
+
+// contextFlag reads a true/false context key; absent is false. "-c key=true"
+// hands over a string, cdk.json a boolean.
+func contextFlag(app awscdk.App, key string) (bool, error) {
+	switch v := app.Node().TryGetContext(jsii.String(key)); v {
+	case nil, false, "false":
+		return false, nil
+	case true, "true":
+		return true, nil
 	default:
-		return nil, fmt.Errorf("%s: must be true or false, got %v", allEnvironmentsKey, v)
+		return false, fmt.Errorf("%s: must be true or false, got %v", key, v)
 	}
 }
 
@@ -240,6 +266,9 @@ func stackEnv(env config.Environment) *awscdk.Environment {
 // unsuppressed cdk-nag error): the CLI prints them and fails the synth.
 func hasErrors(asm cxapi.CloudAssembly) bool {
 	for _, stack := range *asm.Stacks() {
+		if stack.Messages() == nil {
+			continue
+		}
 		for _, m := range *stack.Messages() {
 			if m.Level == cxapi.SynthesisMessageLevel_ERROR {
 				return true
