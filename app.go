@@ -247,6 +247,7 @@ func fleetProps(f config.Fleet) fleet.Props {
 		p.Instances = *f.Instances
 	} else {
 		p.MinCapacity, p.MaxCapacity = *f.MinCapacity, *f.MaxCapacity
+		p.ScaleOn, p.TargetCPUPercent, p.TargetRequestsPerMinute = fleet.ScaleOn(f.ScaleOn), f.TargetCPUPercent, f.TargetRequestsPerMinute
 	}
 	return p
 }

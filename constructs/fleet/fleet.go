@@ -31,6 +31,18 @@ import (
 // Mode is how the fleet's servers are run.
 type Mode string
 
+// ScaleOn is the metric an Auto Scaling fleet tracks.
+type ScaleOn string
+
+// Metrics an Auto Scaling fleet tracks.
+const (
+	// ScaleOnCPU keeps the group's average CPU utilization at TargetCPUPercent.
+	ScaleOnCPU ScaleOn = "cpu"
+	// ScaleOnRequests keeps the load balancer requests per server at
+	// TargetRequestsPerMinute.
+	ScaleOnRequests ScaleOn = "requests"
+)
+
 const (
 	// AutoScaling runs the servers in an Auto Scaling group: failed servers
 	// are replaced, CPU load adds servers, and an AMI or launch template change
@@ -118,11 +130,28 @@ type Props struct {
 	// Default: 5 minutes; allowed only in AutoScaling mode.
 	HealthCheckGrace time.Duration
 
+	// ScaleOn is what the Auto Scaling group tracks: ScaleOnCPU (average CPU
+	// utilization, TargetCPUPercent) or ScaleOnRequests (requests per server
+	// per minute, TargetRequestsPerMinute), which suits servers whose CPU is
+	// not what limits them, e.g. waiting on the database. ScaleOnRequests needs
+	// the group registered in a load balancer's target group first, and then
+	// a call to ScaleOnRequestCount (webtier does both).
+	//
+	// Default: ScaleOnCPU; allowed only in AutoScaling mode.
+	ScaleOn ScaleOn
+
 	// TargetCPUPercent is the average CPU utilization the Auto Scaling group
 	// keeps by adding and removing servers, 10 to 90.
 	//
-	// Default: 50; allowed only in AutoScaling mode.
+	// Default: 50; allowed only in AutoScaling mode with ScaleOnCPU.
 	TargetCPUPercent int
+
+	// TargetRequestsPerMinute is the number of requests per server per minute
+	// the Auto Scaling group keeps, 1 to 1000000: measure what one server
+	// answers before its latency degrades, and take about 70% of it.
+	//
+	// Default: 1000; allowed only in AutoScaling mode with ScaleOnRequests.
+	TargetRequestsPerMinute int
 
 	// Boot is the servers' boot script (user data). Tiers add their steps to
 	// it, before or after New: it is rendered when the stack is synthesized.
@@ -193,6 +222,21 @@ func (p Props) Validate() error {
 		if p.TargetCPUPercent != 0 && (p.TargetCPUPercent < 10 || p.TargetCPUPercent > 90) {
 			add("TargetCPUPercent: %d is out of range; allowed: 10 to 90 (0 for the default, 50)", p.TargetCPUPercent)
 		}
+		if p.TargetRequestsPerMinute < 0 || p.TargetRequestsPerMinute > 1000000 {
+			add("TargetRequestsPerMinute: %d is out of range; allowed: 1 to 1000000 (0 for the default, 1000)", p.TargetRequestsPerMinute)
+		}
+		switch p.ScaleOn {
+		case "", ScaleOnCPU:
+			if p.TargetRequestsPerMinute != 0 {
+				add("TargetRequestsPerMinute: set with ScaleOn %s; allowed only with ScaleOn %s", ScaleOnCPU, ScaleOnRequests)
+			}
+		case ScaleOnRequests:
+			if p.TargetCPUPercent != 0 {
+				add("TargetCPUPercent: set with ScaleOn %s; allowed only with ScaleOn %s", ScaleOnRequests, ScaleOnCPU)
+			}
+		default:
+			add("ScaleOn: %q is not a metric; allowed: %q, %q (\"\" for the default, %q)", p.ScaleOn, ScaleOnCPU, ScaleOnRequests, ScaleOnCPU)
+		}
 	case Fixed:
 		if p.Instances < 0 || p.Instances > 20 {
 			add("Instances: %d is out of range; allowed: 1 to 20 (0 for the default, 2)", p.Instances)
@@ -200,6 +244,7 @@ func (p Props) Validate() error {
 		for field, set := range map[string]bool{
 			"MinCapacity": p.MinCapacity != 0, "MaxCapacity": p.MaxCapacity != 0, "HealthCheckGrace": p.HealthCheckGrace != 0,
 			"TargetCPUPercent": p.TargetCPUPercent != 0, "NotificationTopic": p.NotificationTopic != nil,
+			"ScaleOn": p.ScaleOn != "", "TargetRequestsPerMinute": p.TargetRequestsPerMinute != 0,
 		} {
 			if set {
 				add("%s: set with Mode %s; allowed only with Mode %s", field, Fixed, AutoScaling)
@@ -226,7 +271,7 @@ func (p Props) Validate() error {
 
 // fieldOrder is the order of Props' fields, which problems are reported in.
 var fieldOrder = []string{"Vpc", "Image", "InstanceType", "Mode", "Instances", "MinCapacity", "MaxCapacity",
-	"Port", "RootDeviceName", "RootVolumeGiB", "HealthCheckGrace", "TargetCPUPercent", "NotificationTopic"}
+	"Port", "RootDeviceName", "RootVolumeGiB", "HealthCheckGrace", "ScaleOn", "TargetCPUPercent", "TargetRequestsPerMinute", "NotificationTopic"}
 
 // sortProblems orders problems by their field's place in Props, so that the
 // message is the same on every run.
@@ -263,6 +308,8 @@ type Fleet struct {
 	targets        []awselasticloadbalancingv2.IApplicationLoadBalancerTarget
 	script         *boot.Script
 	topic          awssns.ITopic
+	scaleOn        ScaleOn
+	targetRequests int
 }
 
 // Role returns the servers' instance role. It has Session Manager access
@@ -311,6 +358,19 @@ func (f *Fleet) SingletonGroup() awsautoscaling.AutoScalingGroup { return f.sing
 
 // Mode returns how the servers are run.
 func (f *Fleet) Mode() Mode { return f.mode }
+
+// ScaleOnRequestCount adds the requests-per-server scaling policy when Props
+// ScaleOn is ScaleOnRequests, and does nothing otherwise. Call it once the
+// group is registered in an Application Load Balancer's target group (the
+// policy's metric names both); webtier calls it after the edge.
+func (f *Fleet) ScaleOnRequestCount() {
+	if f.group == nil || f.scaleOn != ScaleOnRequests {
+		return
+	}
+	f.group.ScaleOnRequestCount(jsii.String("RequestScaling"), &awsautoscaling.RequestCountScalingProps{
+		TargetRequestsPerMinute: jsii.Number(f.targetRequests),
+	})
+}
 
 // NotificationTopic returns the topic of the Auto Scaling notifications, or
 // nil in Fixed mode.
@@ -476,9 +536,15 @@ func (f *Fleet) newGroup(p Props, private *awsec2.SubnetSelection) {
 	// Every AMI or launch template change rolls the group: a new server is
 	// added and healthy before an old one goes (100% stays in service).
 	f.group = f.newAutoScalingGroup("Group", p, private, grace, minimum, maximum, 100, 200)
-	f.group.ScaleOnCpuUtilization(jsii.String("CpuScaling"), &awsautoscaling.CpuUtilizationScalingProps{
-		TargetUtilizationPercent: jsii.Number(cpu),
-	})
+	f.scaleOn, f.targetRequests = p.ScaleOn, p.TargetRequestsPerMinute
+	if f.targetRequests == 0 {
+		f.targetRequests = 1000
+	}
+	if p.ScaleOn != ScaleOnRequests {
+		f.group.ScaleOnCpuUtilization(jsii.String("CpuScaling"), &awsautoscaling.CpuUtilizationScalingProps{
+			TargetUtilizationPercent: jsii.Number(cpu),
+		})
+	}
 	f.targets = []awselasticloadbalancingv2.IApplicationLoadBalancerTarget{f.group}
 	if p.Singleton {
 		// A group of exactly one, never scaled: scaling the main group in or
@@ -515,6 +581,9 @@ func (f *Fleet) newAutoScalingGroup(id string, p Props, private *awsec2.SubnetSe
 			MaxHealthyPercentage: jsii.Number(maxHealthy),
 			InstanceWarmup:       grace,
 		}),
+		// Group metrics (free at one-minute granularity) let an alarm compare
+		// the servers in service with the desired capacity.
+		GroupMetrics: &[]awsautoscaling.GroupMetrics{awsautoscaling.GroupMetrics_All()},
 		Notifications: &[]*awsautoscaling.NotificationConfiguration{{
 			Topic: f.topic,
 			ScalingEvents: awsautoscaling.NewScalingEvents(

@@ -406,6 +406,12 @@ func TestGroupTracksCPU(t *testing.T) {
 	})
 }
 
+func TestGroupCollectsGroupMetricsForTheCapacityAlarm(t *testing.T) {
+	groupTemplate(t).HasResourceProperties(t, group, map[string]any{
+		"MetricsCollection": []any{map[string]any{"Granularity": "1Minute"}},
+	})
+}
+
 func TestGroupNotifiesLaunchesTerminationsAndErrors(t *testing.T) {
 	tp := groupTemplate(t)
 	topicID, _ := only(t, tp, "AWS::SNS::Topic")
@@ -550,6 +556,11 @@ func TestInvalidProps(t *testing.T) {
 		{"grace fraction", with(func(p *fleet.Props) { p.HealthCheckGrace = 1500 * time.Millisecond }), "HealthCheckGrace: 1.5s is out of range; allowed: whole seconds"},
 		{"grace too long", with(func(p *fleet.Props) { p.HealthCheckGrace = 3 * time.Hour }), "HealthCheckGrace: 3h0m0s is out of range"},
 		{"cpu too high", with(func(p *fleet.Props) { p.TargetCPUPercent = 95 }), "TargetCPUPercent: 95 is out of range; allowed: 10 to 90"},
+		{"unknown metric", with(func(p *fleet.Props) { p.ScaleOn = "memory" }), `ScaleOn: "memory" is not a metric; allowed: "cpu", "requests"`},
+		{"requests target with cpu", with(func(p *fleet.Props) { p.TargetRequestsPerMinute = 500 }), "TargetRequestsPerMinute: set with ScaleOn cpu; allowed only with ScaleOn requests"},
+		{"cpu target with requests", with(func(p *fleet.Props) { p.ScaleOn = fleet.ScaleOnRequests; p.TargetCPUPercent = 60 }), "TargetCPUPercent: set with ScaleOn requests; allowed only with ScaleOn cpu"},
+		{"requests target too high", with(func(p *fleet.Props) { p.ScaleOn = fleet.ScaleOnRequests; p.TargetRequestsPerMinute = 2000000 }), "TargetRequestsPerMinute: 2000000 is out of range; allowed: 1 to 1000000"},
+		{"scale on with fixed", with(func(p *fleet.Props) { p.Mode = fleet.Fixed; p.ScaleOn = fleet.ScaleOnRequests }), "ScaleOn: set with Mode fixed"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

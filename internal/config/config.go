@@ -12,6 +12,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"net/mail"
 	"net/netip"
 	posix "path"
 	"reflect"
@@ -38,6 +39,12 @@ const (
 const (
 	FleetAutoScaling = "autoscaling"
 	FleetFixed       = "fixed"
+)
+
+// Scaling metrics accepted in Fleet.ScaleOn.
+const (
+	ScaleOnCPU      = "cpu"
+	ScaleOnRequests = "requests"
 )
 
 // Database engines accepted in Database.Engine.
@@ -85,6 +92,10 @@ type Environment struct {
 	Fleet Fleet `json:"fleet"`
 	// Database is the RDS database of the tiers.
 	Database Database `json:"database"`
+	// Alarms says who is told when an alarm fires, and when alarms fire.
+	Alarms Alarms `json:"alarms"`
+	// Firewall is the AWS WAF web ACL in front of each tier's load balancer.
+	Firewall Firewall `json:"firewall"`
 	// Tiers selects the tiers to deploy by name ("laravel", "nextcloud"). Required, at least one.
 	Tiers map[string]Tier `json:"tiers"`
 }
@@ -118,6 +129,50 @@ type Fleet struct {
 	// IPFiles are the absolute paths holding GoldenIP, e.g. the Apache vhost.
 	// Default: ["/etc/hosts"] when GoldenIP is set; only with GoldenIP.
 	IPFiles []string `json:"ipFiles"`
+	// ScaleOn is what the Auto Scaling group tracks: "cpu" or "requests"
+	// (requests per server per minute). Only with mode "autoscaling". Default: "cpu".
+	ScaleOn string `json:"scaleOn"`
+	// TargetCPUPercent is the CPU utilization kept, 10 to 90. Only with scaleOn "cpu". Default: 50.
+	TargetCPUPercent int `json:"targetCpuPercent"`
+	// TargetRequestsPerMinute is the requests per server per minute kept, 1 to
+	// 1000000. Only with scaleOn "requests". Default: 1000.
+	TargetRequestsPerMinute int `json:"targetRequestsPerMinute"`
+}
+
+// Alarms are the recipients and thresholds of each tier's alarms. A zero
+// threshold takes the monitoring block's default.
+type Alarms struct {
+	// Emails receive every alarm and Auto Scaling notification (each address
+	// confirms its subscription once). Default: none; the topic can be
+	// subscribed to later.
+	Emails []string `json:"emails"`
+	// UnhealthyHosts: alarm when this many targets are unhealthy. Default: 1.
+	UnhealthyHosts int `json:"unhealthyHosts"`
+	// Target5xxPerMinute: alarm above this many 5xx answers of the servers per minute. Default: 10.
+	Target5xxPerMinute int `json:"target5xxPerMinute"`
+	// LoadBalancer5xxPerMinute: alarm above this many 5xx answers of the load balancer per minute. Default: 10.
+	LoadBalancer5xxPerMinute int `json:"loadBalancer5xxPerMinute"`
+	// ResponseTimeMs: alarm when the 95th percentile response time exceeds it. Default: 2000.
+	ResponseTimeMs int `json:"responseTimeMs"`
+	// DatabaseCPUPercent: alarm above this database CPU utilization. Default: 80.
+	DatabaseCPUPercent int `json:"databaseCpuPercent"`
+	// DatabaseFreeStorageGiB: alarm below this free database storage. Default: 2.
+	DatabaseFreeStorageGiB int `json:"databaseFreeStorageGiB"`
+	// DatabaseFreeMemoryMiB: alarm below this freeable database memory. Default: 256.
+	DatabaseFreeMemoryMiB int `json:"databaseFreeMemoryMiB"`
+	// CacheCPUPercent: alarm above this cache engine CPU utilization (Nextcloud). Default: 90.
+	CacheCPUPercent int `json:"cacheCpuPercent"`
+	// CacheMemoryPercent: alarm above this cache memory usage (Nextcloud). Default: 90.
+	CacheMemoryPercent int `json:"cacheMemoryPercent"`
+}
+
+// Firewall configures the AWS WAF web ACL.
+type Firewall struct {
+	// Enabled puts the web ACL in front of the load balancer. Default: true.
+	Enabled *bool `json:"enabled"`
+	// RateLimit is how many requests one IP address may send in 5 minutes
+	// before it is blocked, 10 to 2000000000. Default: 2000.
+	RateLimit int `json:"rateLimit"`
 }
 
 // Database is the engine and size of the RDS instance.
@@ -325,6 +380,8 @@ func (e *Environment) validate(path string, p *problems) {
 	}
 	e.Fleet.validate(at("fleet"), p)
 	e.Database.validate(at("database"), p)
+	e.Alarms.validate(at("alarms"), p)
+	e.Firewall.validate(at("firewall"), p)
 	e.validateTiers(at("tiers"), p)
 }
 
@@ -390,10 +447,73 @@ func (f *Fleet) validate(path string, p *problems) {
 	} else if len(f.IPFiles) > 0 {
 		p.add(at("ipFiles"), "only applies with goldenIp: there is nothing to replace")
 	}
+	f.validateScaling(at, p)
 	for i, file := range f.IPFiles {
 		if !posix.IsAbs(file) || posix.Clean(file) != file {
 			p.add(fmt.Sprintf("%s[%d]", at("ipFiles"), i), "%q is not a clean absolute path", file)
 		}
+	}
+}
+
+func (a *Alarms) validate(path string, p *problems) {
+	at := func(key string) string { return join(path, key) }
+	for i, email := range a.Emails {
+		if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || addr.Name != "" {
+			p.add(fmt.Sprintf("%s[%d]", at("emails"), i), "%q is not an e-mail address; expected e.g. ops@example.com", email)
+		}
+	}
+	for _, t := range []struct {
+		key     string
+		v, high int
+	}{
+		{"unhealthyHosts", a.UnhealthyHosts, 100}, {"target5xxPerMinute", a.Target5xxPerMinute, 1000000},
+		{"loadBalancer5xxPerMinute", a.LoadBalancer5xxPerMinute, 1000000}, {"responseTimeMs", a.ResponseTimeMs, 60000},
+		{"databaseCpuPercent", a.DatabaseCPUPercent, 100}, {"databaseFreeStorageGiB", a.DatabaseFreeStorageGiB, 65536},
+		{"databaseFreeMemoryMiB", a.DatabaseFreeMemoryMiB, 1048576}, {"cacheCpuPercent", a.CacheCPUPercent, 100},
+		{"cacheMemoryPercent", a.CacheMemoryPercent, 100},
+	} {
+		if t.v != 0 {
+			checkRange(at(t.key), t.v, 1, t.high, p)
+		}
+	}
+}
+
+func (f *Firewall) validate(path string, p *problems) {
+	if f.Enabled == nil {
+		enabled := true
+		f.Enabled = &enabled
+	}
+	if f.RateLimit != 0 {
+		checkRange(join(path, "rateLimit"), f.RateLimit, 10, 2000000000, p)
+	}
+}
+
+func (f *Fleet) validateScaling(at func(string) string, p *problems) {
+	if f.Mode == FleetFixed {
+		for key, set := range map[string]bool{"scaleOn": f.ScaleOn != "", "targetCpuPercent": f.TargetCPUPercent != 0, "targetRequestsPerMinute": f.TargetRequestsPerMinute != 0} {
+			if set {
+				p.add(at(key), "only applies to mode %q; fixed fleets do not scale", FleetAutoScaling)
+			}
+		}
+		return
+	}
+	switch f.ScaleOn {
+	case "", ScaleOnCPU:
+		if f.TargetRequestsPerMinute != 0 {
+			p.add(at("targetRequestsPerMinute"), "only applies with scaleOn %q", ScaleOnRequests)
+		}
+	case ScaleOnRequests:
+		if f.TargetCPUPercent != 0 {
+			p.add(at("targetCpuPercent"), "only applies with scaleOn %q", ScaleOnCPU)
+		}
+	default:
+		p.add(at("scaleOn"), "%q is not a scaling metric; allowed: %s, %s", f.ScaleOn, ScaleOnCPU, ScaleOnRequests)
+	}
+	if f.TargetCPUPercent != 0 {
+		checkRange(at("targetCpuPercent"), f.TargetCPUPercent, 10, 90, p)
+	}
+	if f.TargetRequestsPerMinute != 0 {
+		checkRange(at("targetRequestsPerMinute"), f.TargetRequestsPerMinute, 1, 1000000, p)
 	}
 }
 

@@ -86,6 +86,9 @@ func TestValidEnvironmentIsDecodedWithDefaults(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
 		}
 	}
+	if !*env.Firewall.Enabled {
+		t.Error("the firewall is off by default; want on")
+	}
 	if *env.Fleet.Instances != 2 || *env.Database.AllocatedStorageGiB != 50 {
 		t.Errorf("sizes: got %d instances, %d GiB; want 2, 50", *env.Fleet.Instances, *env.Database.AllocatedStorageGiB)
 	}
@@ -164,6 +167,21 @@ func TestBrokenConfigurations(t *testing.T) {
 				`environments.prod.fleet.instances: must be a whole number, got the string "2"`,
 				`environments.prod.availabilityZones: must be a list, got the string "eu-west-1a"`,
 			}},
+		{"scaling on a fixed fleet", `{"prod": ` + patch(t, `{"fleet": {"mode": "fixed", "scaleOn": "requests"}}`) + `}`, "",
+			[]string{`environments.prod.fleet.scaleOn: only applies to mode "autoscaling"; fixed fleets do not scale`}},
+		{"unknown scaling metric", `{"prod": ` + patch(t, `{"fleet": {"scaleOn": "memory"}}`) + `}`, "",
+			[]string{`environments.prod.fleet.scaleOn: "memory" is not a scaling metric; allowed: cpu, requests`}},
+		{"request target when scaling on cpu", `{"prod": ` + patch(t, `{"fleet": {"targetRequestsPerMinute": 500}}`) + `}`, "",
+			[]string{`environments.prod.fleet.targetRequestsPerMinute: only applies with scaleOn "requests"`}},
+		{"cpu target out of range", `{"prod": ` + patch(t, `{"fleet": {"targetCpuPercent": 95}}`) + `}`, "",
+			[]string{"environments.prod.fleet.targetCpuPercent: 95 is out of range; allowed: 10 to 90"}},
+		{"alarm e-mail and threshold", `{"prod": ` + patch(t, `{"alarms": {"emails": ["ops@example.org", "Ops <ops>"], "databaseCpuPercent": 120}}`) + `}`, "",
+			[]string{
+				`environments.prod.alarms.emails[1]: "Ops <ops>" is not an e-mail address; expected e.g. ops@example.com`,
+				"environments.prod.alarms.databaseCpuPercent: 120 is out of range; allowed: 1 to 100",
+			}},
+		{"firewall rate limit", `{"prod": ` + patch(t, `{"firewall": {"rateLimit": 5}}`) + `}`, "",
+			[]string{"environments.prod.firewall.rateLimit: 5 is out of range; allowed: 10 to 2000000000"}},
 		{"fractional number", `{"prod": ` + patch(t, `{"fleet": {"mode": "fixed", "instances": 1.5}}`) + `}`, "",
 			[]string{"environments.prod.fleet.instances: must be a whole number, got the number 1.5"}},
 		{"missing required values", `{"prod": ` + patch(t, `{"domainName": null, "hostedZone": null, "ami": null, "tiers": null}`) + `}`, "",
