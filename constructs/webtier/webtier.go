@@ -221,6 +221,8 @@ func New(scope constructs.Construct, id string, props *Props) *Tier {
 	ep.HealthCheckPath = p.HealthCheckPath
 	ep.AccessLogBucket = t.logBucket
 	t.edge = edge.New(t, "Edge", &ep)
+	// Now that the group is a target of the edge's target group.
+	t.fleet.ScaleOnRequestCount()
 
 	role := t.fleet.Role()
 	t.database.AllowFrom(t.fleet)

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
@@ -196,6 +197,21 @@ func TestTierWorksAsAScopeAndCanBeTaggedAndDependedOn(t *testing.T) {
 		"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "team", "Value": "api"}}),
 	})
 	tpl.HasResource(t, "AWS::CloudFormation::WaitConditionHandle", map[string]any{"DependsOn": assertions.Match_ArrayWith(&[]any{"TierFleetRole87C45DF5"})})
+}
+
+func TestFleetCanScaleOnRequestsPerServer(t *testing.T) {
+	stack := cdktest.NewStack(cdktest.NewApp(t), "Test")
+	p := props(stack)
+	p.Fleet.ScaleOn, p.Fleet.TargetRequestsPerMinute = fleet.ScaleOnRequests, 600
+	webtier.New(stack, "Tier", p)
+	tpl := &cdktest.Template{Template: assertions.Template_FromStack(stack, nil)}
+	tpl.HasResourceProperties(t, "AWS::AutoScaling::ScalingPolicy", map[string]any{
+		"TargetTrackingConfiguration": map[string]any{
+			"PredefinedMetricSpecification": assertions.Match_ObjectLike(&map[string]any{"PredefinedMetricType": "ALBRequestCountPerTarget"}),
+			"TargetValue":                   600,
+		},
+	})
+	tpl.ResourceCountIs(t, "AWS::AutoScaling::ScalingPolicy", 1)
 }
 
 func TestInvalidProps(t *testing.T) {
