@@ -173,6 +173,7 @@ type Cache struct {
 	connections awsec2.Connections
 	slowLog     awslogs.LogGroup
 	port        int
+	replicas    int
 }
 
 // ReplicationGroup returns the ElastiCache replication group, for metrics
@@ -186,6 +187,9 @@ func (c *Cache) Secret() awssecretsmanager.ISecret { return c.secret }
 // Endpoint returns the primary endpoint's host name (a CloudFormation
 // token); it follows a failover.
 func (c *Cache) Endpoint() string { return *c.group.AttrPrimaryEndPointAddress() }
+
+// Replicas returns the number of replicas next to the primary.
+func (c *Cache) Replicas() int { return c.replicas }
 
 // Port returns the port the cache listens on.
 func (c *Cache) Port() int { return c.port }
@@ -245,7 +249,7 @@ func New(scope constructs.Construct, id string, props *Props) *Cache {
 		p.SnapshotRetentionDays = defaultSnapshotDays
 	}
 
-	c := &Cache{port: p.Port}
+	c := &Cache{port: p.Port, replicas: p.Replicas}
 	constructs.NewConstruct_Override(c, scope, jsii.String(id))
 
 	// The group has no ingress until AllowFrom, and the cache opens no
