@@ -22,8 +22,10 @@ import (
 
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/database"
+	"github.com/tierkit/tierkit/constructs/firewall"
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/laravel"
+	"github.com/tierkit/tierkit/constructs/monitoring"
 	"github.com/tierkit/tierkit/constructs/network"
 	"github.com/tierkit/tierkit/constructs/nextcloud"
 	"github.com/tierkit/tierkit/constructs/webtier"
@@ -198,6 +200,10 @@ func buildEnvironment(app awscdk.App, env config.Environment) []awscdk.Stack {
 				InstanceType:        env.Database.InstanceType,
 				AllocatedStorageGiB: *env.Database.AllocatedStorageGiB,
 			},
+			AlarmEmails:     env.Alarms.Emails,
+			Monitoring:      monitoring.Props{Thresholds: thresholds(env.Alarms)},
+			Firewall:        firewall.Props{RateLimit: env.Firewall.RateLimit},
+			DisableFirewall: !*env.Firewall.Enabled,
 		}
 		// "Tier" is part of every logical ID in the stack: renaming it replaces the database and buckets.
 		refused := func(err error) {
@@ -228,6 +234,7 @@ func laravelProps(base webtier.Props, t config.Tier) *laravel.APIProps {
 		AppPath: t.AppPath, WebServer: t.WebServer, PHPFPMUnit: t.PHPFPMUnit,
 		SessionDriver: t.SessionDriver, CacheStore: t.CacheStore, RedisHost: t.RedisHost,
 		FrontendOrigins: t.FrontendOrigins, Scheduler: t.Scheduler, CronFiles: t.CronFiles, LogChannel: t.LogChannel,
+		AlarmEmails: base.AlarmEmails, Monitoring: base.Monitoring, Firewall: base.Firewall, DisableFirewall: base.DisableFirewall,
 	}
 }
 
@@ -238,6 +245,18 @@ func nextcloudProps(base webtier.Props, t config.Tier) *nextcloud.Props {
 		Network: base.Network, Boot: base.Boot, Fleet: base.Fleet, Database: base.Database,
 		InstallPath: t.InstallPath, WebServer: t.WebServer, PHPFPMUnit: t.PHPFPMUnit, CronFiles: t.CronFiles,
 		PrimaryStorage: t.PrimaryStorage, DataDirectoryShared: t.DataDirectoryShared, BackgroundJobs: t.BackgroundJobs,
+		AlarmEmails: base.AlarmEmails, Monitoring: base.Monitoring, Firewall: base.Firewall, DisableFirewall: base.DisableFirewall,
+	}
+}
+
+// thresholds are the alarm thresholds of the configuration; zero keeps the
+// monitoring block's default.
+func thresholds(a config.Alarms) monitoring.Thresholds {
+	return monitoring.Thresholds{
+		UnhealthyHosts: a.UnhealthyHosts, Target5xxPerMinute: a.Target5xxPerMinute, LoadBalancer5xxPerMinute: a.LoadBalancer5xxPerMinute,
+		ResponseTimeSeconds: float64(a.ResponseTimeMs) / 1000, DatabaseCPUPercent: a.DatabaseCPUPercent,
+		DatabaseFreeStorageGiB: a.DatabaseFreeStorageGiB, DatabaseFreeMemoryMiB: a.DatabaseFreeMemoryMiB,
+		CacheCPUPercent: a.CacheCPUPercent, CacheMemoryPercent: a.CacheMemoryPercent,
 	}
 }
 

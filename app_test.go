@@ -550,3 +550,19 @@ func mustReadJSON(t *testing.T, file string) any {
 	}
 	return v
 }
+
+func TestAlarmEmailsAndThresholdsFromTheConfiguration(t *testing.T) {
+	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`,
+		`"tiers": {"laravel": {}}, "alarms": {"emails": ["ops@example.org"], "databaseCpuPercent": 70}`, 1)
+	app := cdktest.NewApp(t, withEnvironments(t, env))
+	tpl := &cdktest.Template{Template: assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil)}
+	tpl.HasResourceProperties(t, "AWS::SNS::Subscription", map[string]any{"Protocol": "email", "Endpoint": "ops@example.org"})
+	tpl.HasResourceProperties(t, "AWS::CloudWatch::Alarm", map[string]any{"MetricName": "CPUUtilization", "Namespace": "AWS/RDS", "Threshold": 70})
+}
+
+func TestFirewallOffInTheConfigurationLeavesNoWebACL(t *testing.T) {
+	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`, `"tiers": {"laravel": {}}, "firewall": {"enabled": false}`, 1)
+	app := cdktest.NewApp(t, withEnvironments(t, env))
+	tpl := &cdktest.Template{Template: assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil)}
+	tpl.ResourceCountIs(t, "AWS::WAFv2::WebACL", 0)
+}

@@ -33,8 +33,10 @@ import (
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/edge"
+	"github.com/tierkit/tierkit/constructs/firewall"
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/logs"
+	"github.com/tierkit/tierkit/constructs/monitoring"
 	"github.com/tierkit/tierkit/constructs/network"
 	"github.com/tierkit/tierkit/constructs/storage"
 	"github.com/tierkit/tierkit/constructs/webtier"
@@ -142,6 +144,31 @@ type APIProps struct {
 	//
 	// Default: the storage block's defaults.
 	Uploads storage.Props
+
+	// AlarmEmails receive the tier's alarms and the Auto Scaling
+	// notifications (each address confirms its subscription once).
+	//
+	// Default: none; subscribe to the topic (MonitoringTopic) later.
+	AlarmEmails []string
+
+	// Monitoring configures the alarms' thresholds, or brings the topic they
+	// notify; the watched resources are set by the tier.
+	//
+	// Default: the monitoring block's thresholds and a new encrypted topic.
+	Monitoring monitoring.Props
+
+	// Firewall configures the AWS WAF web ACL in front of the load balancer.
+	//
+	// Default: the firewall block's defaults (AWS managed common, known bad inputs, SQL
+	// injection and PHP rules; bodies over 8 KB counted, not blocked; 2000
+	// requests per IP per 5 minutes).
+	Firewall firewall.Props
+
+	// DisableFirewall leaves the load balancer without a web ACL, e.g. when
+	// AWS Firewall Manager manages one.
+	//
+	// Default: false.
+	DisableFirewall bool
 
 	// Logs configures the log groups; the tier adds one for the
 	// application's log files (AppPath/storage/logs/*.log).
@@ -304,6 +331,10 @@ func (p APIProps) webtierProps() webtier.Props {
 		Edge:            p.Edge,
 		Database:        p.Database,
 		Uploads:         uploads,
+		AlarmEmails:     p.AlarmEmails,
+		Monitoring:      p.Monitoring,
+		Firewall:        p.Firewall,
+		DisableFirewall: p.DisableFirewall,
 	}
 }
 
@@ -502,6 +533,7 @@ func NewAPITier(scope constructs.Construct, id string, props *APIProps) *APITier
 	// from webtier.New to NewAPITier without replacing its database.
 	t.tier = webtier.New(t, "Default", &wp)
 	t.appLogs = t.tier.Logs().AddFile("Laravel", p.AppPath+"/storage/logs/*.log")
+	t.tier.Monitoring().LinkLogGroups(t.appLogs)
 
 	if p.uses("dynamodb") {
 		t.table = newCacheTable(t)

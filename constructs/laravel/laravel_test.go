@@ -755,3 +755,17 @@ func TestSchedulerOffAndEveryNode(t *testing.T) {
 		t.Errorf("Scheduler every-node: want the tier's entry and the AMI's disabled (err %v):\n%s", r.Err, r.Log)
 	}
 }
+
+func TestDashboardLinksTheApplicationLog(t *testing.T) {
+	body := cdktest.JSON(template(t).Resources("AWS::CloudWatch::Dashboard"))
+	if id := cdktest.LogicalID(t, template(t), "AWS::Logs::LogGroup", "TierLogsLaravel"); !strings.Contains(body, `{"Ref":"`+id+`"}`) {
+		t.Errorf("the dashboard does not link %s", id)
+	}
+}
+
+func TestUploadsAreCountedNotBlockedByTheFirewall(t *testing.T) {
+	acl := cdktest.JSON(template(t).Resources("AWS::WAFv2::WebACL"))
+	if !strings.Contains(acl, `{"ActionToUse":{"Count":{}},"Name":"SizeRestrictions_BODY"}`) || strings.Contains(acl, "PROPFIND_METHOD") {
+		t.Errorf("want SizeRestrictions_BODY counted and PROPFIND blocked:\n%s", acl)
+	}
+}

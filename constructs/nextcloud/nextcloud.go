@@ -36,8 +36,10 @@ import (
 	"github.com/tierkit/tierkit/constructs/cache"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/edge"
+	"github.com/tierkit/tierkit/constructs/firewall"
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/logs"
+	"github.com/tierkit/tierkit/constructs/monitoring"
 	"github.com/tierkit/tierkit/constructs/network"
 	"github.com/tierkit/tierkit/constructs/storage"
 	"github.com/tierkit/tierkit/constructs/webtier"
@@ -73,6 +75,7 @@ const (
 	defaultCronFile        = "/etc/cron.d/nextcloud"
 	defaultDatabaseName    = "app" // the database block's default
 	defaultIdleTimeout     = 300 * time.Second
+	defaultRateLimit       = 20000
 	seedLength             = 80
 )
 
@@ -154,6 +157,31 @@ type Props struct {
 	//
 	// Default: the storage block's defaults.
 	Uploads storage.Props
+
+	// AlarmEmails receive the tier's alarms and the Auto Scaling
+	// notifications (each address confirms its subscription once).
+	//
+	// Default: none; subscribe to the topic (MonitoringTopic) later.
+	AlarmEmails []string
+
+	// Monitoring configures the alarms' thresholds, or brings the topic they
+	// notify; the watched resources are set by the tier.
+	//
+	// Default: the monitoring block's thresholds and a new encrypted topic.
+	Monitoring monitoring.Props
+
+	// Firewall configures the AWS WAF web ACL in front of the load balancer.
+	//
+	// Default: the firewall block's rules, with WebDAV's PROPFIND counted, not
+	// blocked, besides bodies over 8 KB (uploads), and 20000 requests per IP
+	// per 5 minutes: sync clients send many, and an office shares one address.
+	Firewall firewall.Props
+
+	// DisableFirewall leaves the load balancer without a web ACL, e.g. when
+	// AWS Firewall Manager manages one.
+	//
+	// Default: false.
+	DisableFirewall bool
 
 	// Logs configures the log groups; the tier adds "Nextcloud" for
 	// /var/log/nextcloud/nextcloud.log.
@@ -273,6 +301,14 @@ func (p Props) webtierProps() webtier.Props {
 	if edgeProps.IdleTimeout == 0 {
 		edgeProps.IdleTimeout = defaultIdleTimeout
 	}
+	firewallProps := p.Firewall
+	if firewallProps.CountOnlyRules == nil {
+		// WebDAV (every sync client) sends PROPFIND; uploads exceed 8 KB.
+		firewallProps.CountOnlyRules = []string{"SizeRestrictions_BODY", "PROPFIND_METHOD"}
+	}
+	if firewallProps.RateLimit == 0 {
+		firewallProps.RateLimit = defaultRateLimit
+	}
 	return webtier.Props{
 		DomainName:      p.DomainName,
 		Zone:            p.Zone,
@@ -285,6 +321,10 @@ func (p Props) webtierProps() webtier.Props {
 		Edge:            edgeProps,
 		Database:        p.Database,
 		Uploads:         p.Uploads,
+		AlarmEmails:     p.AlarmEmails,
+		Monitoring:      p.Monitoring,
+		Firewall:        firewallProps,
+		DisableFirewall: p.DisableFirewall,
 	}
 }
 
@@ -435,6 +475,7 @@ func NewTier(scope constructs.Construct, id string, props *Props) *Tier {
 	// the IDs of a bare web tier with this tier's id.
 	t.tier = webtier.New(t, "Default", &wp)
 	t.logGroup = t.tier.Logs().AddFile("Nextcloud", LogFile)
+	t.tier.Monitoring().LinkLogGroups(t.logGroup)
 
 	role := t.tier.Fleet().Role()
 	cp := p.Cache
@@ -443,6 +484,8 @@ func NewTier(scope constructs.Construct, id string, props *Props) *Tier {
 	// cache and its AUTH token.
 	t.cache = cache.New(t, "Cache", &cp)
 	t.cache.AllowFrom(t.tier.Fleet())
+	t.tier.Monitoring().WatchCache(t.cache.ReplicationGroup().Ref(), 1+t.cache.Replicas())
+	t.tier.Monitoring().LinkLogGroups(t.cache.SlowLog())
 	t.cache.GrantSecretRead(role)
 
 	t.seed = newSeed(t)

@@ -796,3 +796,41 @@ func requirePHP(t *testing.T) bool {
 	}
 	return true
 }
+
+func TestCacheNodesHaveAlarms(t *testing.T) {
+	alarms := cdktest.JSON(template(t).Resources("AWS::CloudWatch::Alarm"))
+	group := cdktest.LogicalID(t, template(t), "AWS::ElastiCache::ReplicationGroup", "TierCache")
+	for _, node := range []string{"-001", "-002"} {
+		if !strings.Contains(alarms, `{"Fn::Join":["",[{"Ref":"`+group+`"},"`+node+`"]]}`) {
+			t.Errorf("no alarm watches cache node %s%s", group, node)
+		}
+	}
+	for _, metric := range []string{`"MetricName":"EngineCPUUtilization"`, `"MetricName":"DatabaseMemoryUsagePercentage"`} {
+		if !strings.Contains(alarms, metric) {
+			t.Errorf("no cache alarm on %s", metric)
+		}
+	}
+}
+
+// TestFirewallLetsWebDAVAndUploadsThrough: sync clients send PROPFIND and
+// uploads exceed 8 KB; both rules only count, and the rate limit suits them.
+func TestFirewallLetsWebDAVAndUploadsThrough(t *testing.T) {
+	acl := cdktest.JSON(template(t).Resources("AWS::WAFv2::WebACL"))
+	for _, rule := range []string{"PROPFIND_METHOD", "SizeRestrictions_BODY"} {
+		if !strings.Contains(acl, `{"ActionToUse":{"Count":{}},"Name":"`+rule+`"}`) {
+			t.Errorf("the web ACL does not only count %s:\n%s", rule, acl)
+		}
+	}
+	if !strings.Contains(acl, `"Limit":20000`) {
+		t.Errorf("the rate limit is not 20000 per 5 minutes:\n%s", acl)
+	}
+}
+
+func TestDashboardLinksTheNextcloudLogAndTheCacheSlowLog(t *testing.T) {
+	body := cdktest.JSON(template(t).Resources("AWS::CloudWatch::Dashboard"))
+	for _, prefix := range []string{"TierLogsNextcloud", "TierCacheSlowLog"} {
+		if id := cdktest.LogicalID(t, template(t), "AWS::Logs::LogGroup", prefix); !strings.Contains(body, `{"Ref":"`+id+`"}`) {
+			t.Errorf("the dashboard does not link %s", id)
+		}
+	}
+}

@@ -12,14 +12,17 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/edge"
+	"github.com/tierkit/tierkit/constructs/firewall"
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/logs"
+	"github.com/tierkit/tierkit/constructs/monitoring"
 	"github.com/tierkit/tierkit/constructs/network"
 	"github.com/tierkit/tierkit/constructs/storage"
 )
@@ -83,6 +86,34 @@ type Props struct {
 	//
 	// Default: storage's defaults.
 	Uploads storage.Props
+
+	// AlarmEmails receive the tier's alarms and, in AutoScaling mode, the
+	// group's launch and terminate notifications (each address confirms its
+	// subscription once).
+	//
+	// Default: none; subscribe to MonitoringTopic() later.
+	AlarmEmails []string
+
+	// Monitoring configures the alarms (Thresholds) or brings the topic they
+	// notify (Topic; then AlarmEmails stays empty). LoadBalancer, TargetGroup,
+	// Database, AutoScalingGroup, Instances and LogGroups are set by the tier.
+	//
+	// Default: monitoring's thresholds, and a new topic encrypted with a
+	// customer managed KMS key.
+	Monitoring monitoring.Props
+
+	// Firewall configures the AWS WAF web ACL in front of the load balancer;
+	// LoadBalancer is set by the tier.
+	//
+	// Default: firewall's defaults (AWS managed common, known bad inputs, SQL
+	// injection and PHP rules, 2000 requests per IP per 5 minutes).
+	Firewall firewall.Props
+
+	// DisableFirewall leaves the load balancer without a web ACL, e.g. when
+	// one is managed elsewhere (AWS Firewall Manager).
+	//
+	// Default: false, the web ACL protects the load balancer.
+	DisableFirewall bool
 }
 
 // Validate reports what is wrong with p, naming the field and what is
@@ -115,6 +146,13 @@ func (p Props) Validate() error {
 		{p.Edge.AccessLogBucket != nil, "Edge.AccessLogBucket"},
 		{p.Database.Vpc != nil, "Database.Vpc"},
 		{p.Uploads.AccessLogBucket != nil, "Uploads.AccessLogBucket"},
+		{p.Firewall.LoadBalancer != nil, "Firewall.LoadBalancer"},
+		{p.Monitoring.LoadBalancer != nil, "Monitoring.LoadBalancer"}, {p.Monitoring.TargetGroup != nil, "Monitoring.TargetGroup"},
+		{p.Monitoring.Database != nil, "Monitoring.Database"}, {p.Monitoring.AutoScalingGroup != nil, "Monitoring.AutoScalingGroup"},
+		{p.Monitoring.Instances != 0, "Monitoring.Instances"}, {len(p.Monitoring.LogGroups) > 0, "Monitoring.LogGroups"},
+	}
+	if p.Monitoring.Topic != nil && len(p.AlarmEmails) > 0 {
+		add("AlarmEmails: set with Monitoring.Topic; subscribe the addresses to that topic instead")
 	}
 	for _, w := range wired {
 		if w.set {
@@ -130,13 +168,16 @@ func (p Props) Validate() error {
 // Tier is one web application on several servers behind a load balancer.
 type Tier struct {
 	constructs.Construct
-	network   *network.Network
-	logs      *logs.Logs
-	logBucket awss3.Bucket
-	uploads   *storage.Uploads
-	database  *database.Database
-	fleet     *fleet.Fleet
-	edge      *edge.Edge
+	network    *network.Network
+	logs       *logs.Logs
+	logBucket  awss3.Bucket
+	uploads    *storage.Uploads
+	database   *database.Database
+	fleet      *fleet.Fleet
+	edge       *edge.Edge
+	firewall   *firewall.Firewall
+	topic      awssns.ITopic
+	monitoring *monitoring.Monitoring
 }
 
 // Network returns the VPC block.
@@ -160,6 +201,18 @@ func (t *Tier) Fleet() *fleet.Fleet { return t.fleet }
 
 // Edge returns the load balancer, its listeners, certificate and DNS records.
 func (t *Tier) Edge() *edge.Edge { return t.edge }
+
+// MonitoringTopic returns the topic of the alarms and the Auto Scaling
+// notifications.
+func (t *Tier) MonitoringTopic() awssns.ITopic { return t.topic }
+
+// Monitoring returns the alarms and the dashboard; tiers add their log groups
+// with LinkLogGroups and their cache with WatchCache.
+func (t *Tier) Monitoring() *monitoring.Monitoring { return t.monitoring }
+
+// Firewall returns the web ACL in front of the load balancer, or nil when
+// DisableFirewall is set.
+func (t *Tier) Firewall() *firewall.Firewall { return t.firewall }
 
 // webServerLogs are the default access and error logs of the web servers the
 // boot script knows by their systemd unit.
@@ -207,7 +260,17 @@ func New(scope constructs.Construct, id string, props *Props) *Tier {
 	db.Vpc = vpc
 	t.database = database.New(t, "Database", &db)
 
+	// "Alerts" is part of the topic's logical ID (and ARN): renaming it drops
+	// the subscriptions.
+	t.topic = p.Monitoring.Topic
+	if t.topic == nil {
+		t.topic = monitoring.NewTopic(t, "Alerts", p.AlarmEmails)
+	}
+
 	fp := p.Fleet
+	if fp.NotificationTopic == nil && (fp.Mode == "" || fp.Mode == fleet.AutoScaling) {
+		fp.NotificationTopic = t.topic
+	}
 	script := boot.New(&bootProps)
 	// Rendered at synthesis, so the files tiers add to Logs() later are shipped too.
 	script.SetAgentConfig(t.logs.AgentConfig)
@@ -223,6 +286,27 @@ func New(scope constructs.Construct, id string, props *Props) *Tier {
 	t.edge = edge.New(t, "Edge", &ep)
 	// Now that the group is a target of the edge's target group.
 	t.fleet.ScaleOnRequestCount()
+
+	if !p.DisableFirewall {
+		fw := p.Firewall
+		fw.LoadBalancer = t.edge.LoadBalancer()
+		t.firewall = firewall.New(t, "Firewall", &fw)
+	}
+
+	mp := p.Monitoring
+	mp.Topic, mp.LoadBalancer, mp.TargetGroup, mp.Database = t.topic, t.edge.LoadBalancer(), t.edge.TargetGroup(), t.database.Instance()
+	if group := t.fleet.AutoScalingGroup(); group != nil {
+		mp.AutoScalingGroup = group
+	} else {
+		mp.Instances = len(t.fleet.Instances())
+	}
+	for _, g := range t.logs.Groups() {
+		mp.LogGroups = append(mp.LogGroups, g)
+	}
+	if t.firewall != nil {
+		mp.LogGroups = append(mp.LogGroups, t.firewall.LogGroup())
+	}
+	t.monitoring = monitoring.New(t, "Monitoring", &mp)
 
 	role := t.fleet.Role()
 	t.database.AllowFrom(t.fleet)

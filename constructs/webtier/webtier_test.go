@@ -33,7 +33,7 @@ var template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
 	stack := cdktest.NewStack(app, "Test")
 	tier := webtier.New(stack, "Tier", props(stack))
-	tier.Logs().AddFile("App", "/var/www/app/storage/logs/*.log")
+	tier.Monitoring().LinkLogGroups(tier.Logs().AddFile("App", "/var/www/app/storage/logs/*.log"))
 	return stack
 })
 
@@ -68,6 +68,8 @@ func TestStatefulLogicalIDsArePinned(t *testing.T) {
 		"TierLogsWebAccess37BEA118":                                      "Retain",
 		"TierLogsWebError5EF9F0A7":                                       "Retain",
 		"TierLogsAppEA94A56D":                                            "Retain",
+		"TierFirewallLogsB95E5F11":                                       "Retain",
+		"TierAlertsKey087F2F1E":                                          "Retain",
 	}
 	resources := template(t).ToJSON()
 	for id, policy := range want {
@@ -197,6 +199,49 @@ func TestTierWorksAsAScopeAndCanBeTaggedAndDependedOn(t *testing.T) {
 		"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "team", "Value": "api"}}),
 	})
 	tpl.HasResource(t, "AWS::CloudFormation::WaitConditionHandle", map[string]any{"DependsOn": assertions.Match_ArrayWith(&[]any{"TierFleetRole87C45DF5"})})
+}
+
+func TestLoadBalancerIsBehindTheWebACL(t *testing.T) {
+	template(t).HasResourceProperties(t, "AWS::WAFv2::WebACLAssociation", map[string]any{
+		"ResourceArn": map[string]any{"Ref": logicalID(t, "AWS::ElasticLoadBalancingV2::LoadBalancer", "TierEdgeLoadBalancer")},
+		"WebACLArn":   map[string]any{"Fn::GetAtt": []any{logicalID(t, "AWS::WAFv2::WebACL", "TierFirewallWebACL"), "Arn"}},
+	})
+}
+
+func TestFirewallCanBeDisabled(t *testing.T) {
+	stack := cdktest.NewStack(cdktest.NewApp(t), "Test")
+	p := props(stack)
+	p.DisableFirewall = true
+	webtier.New(stack, "Tier", p)
+	tpl := &cdktest.Template{Template: assertions.Template_FromStack(stack, nil)}
+	tpl.ResourceCountIs(t, "AWS::WAFv2::WebACL", 0)
+	tpl.ResourceCountIs(t, "AWS::CloudWatch::Alarm", 8)
+}
+
+func TestAlarmsAndGroupNotificationsGoToOneTopic(t *testing.T) {
+	topic := map[string]any{"Ref": logicalID(t, "AWS::SNS::Topic", "TierAlertsTopic")}
+	alarms := template(t).Resources("AWS::CloudWatch::Alarm")
+	if len(alarms) != 8 {
+		t.Errorf("%d alarms, want 8", len(alarms))
+	}
+	for id, a := range alarms {
+		if got := cdktest.JSON(a["Properties"].(map[string]any)["AlarmActions"]); got != cdktest.JSON([]any{topic}) {
+			t.Errorf("%s: AlarmActions %s, want the tier's topic", id, got)
+		}
+	}
+	template(t).HasResourceProperties(t, "AWS::AutoScaling::AutoScalingGroup", map[string]any{
+		"NotificationConfigurations": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"TopicARN": topic})}),
+	})
+	template(t).ResourceCountIs(t, "AWS::SNS::Topic", 1)
+}
+
+func TestDashboardLinksTheLogGroupsOfTheTierAndTheFirewall(t *testing.T) {
+	body := cdktest.JSON(template(t).Resources("AWS::CloudWatch::Dashboard"))
+	for _, prefix := range []string{"TierLogsBoot", "TierLogsApp", "TierFirewallLogs"} {
+		if id := logicalID(t, "AWS::Logs::LogGroup", prefix); !strings.Contains(body, `{"Ref":"`+id+`"}`) {
+			t.Errorf("the dashboard does not link %s", id)
+		}
+	}
 }
 
 func TestFleetCanScaleOnRequestsPerServer(t *testing.T) {
