@@ -21,6 +21,10 @@ export PATH="$toolchain/.bin:$PATH"
 export JSII_NODE="$toolchain/.bin/node"
 # npm's "latest" aws-cdk is a stale 3.0.0; never advertise it.
 export CDK_DISABLE_VERSION_CHECK=1
+# A 4 MB young generation (V8's default grows to 16 MB or more) for the CLI and
+# jsii: measured 1000-1016 -> 945 MiB peak for scripts/synth, no time lost
+# (6.5-7.0 s either way). Your own NODE_OPTIONS come after and win.
+export NODE_OPTIONS="--max-semi-space-size=4${NODE_OPTIONS:+ $NODE_OPTIONS}"
 
 cd "$root"
 
