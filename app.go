@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
@@ -24,6 +25,7 @@ import (
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/firewall"
 	"github.com/tierkit/tierkit/constructs/fleet"
+	"github.com/tierkit/tierkit/constructs/frontend"
 	"github.com/tierkit/tierkit/constructs/laravel"
 	"github.com/tierkit/tierkit/constructs/monitoring"
 	"github.com/tierkit/tierkit/constructs/network"
@@ -213,7 +215,7 @@ func buildEnvironment(app awscdk.App, env config.Environment) []awscdk.Stack {
 		}
 		switch tier {
 		case config.TierLaravel:
-			props := laravelProps(base, env.Tiers[tier])
+			props := laravelProps(base, env.Tiers[tier], env.Frontend)
 			refused(props.Validate())
 			laravel.NewAPITier(stack, "Tier", props)
 		case config.TierNextcloud:
@@ -223,11 +225,63 @@ func buildEnvironment(app awscdk.App, env config.Environment) []awscdk.Stack {
 		}
 		stacks = append(stacks, stack)
 	}
+	if env.Frontend != nil {
+		stacks = append(stacks, buildFrontend(app, env)...)
+	}
 	return stacks
 }
 
-// laravelProps is the Laravel API tier of base with the tier's settings.
-func laravelProps(base webtier.Props, t config.Tier) *laravel.APIProps {
+// buildFrontend adds the environment's static site: the stack <env>-frontend,
+// and, outside us-east-1, the stack <env>-frontend-certificate in us-east-1
+// that holds its CloudFront certificate (cross-region references).
+func buildFrontend(app awscdk.App, env config.Environment) []awscdk.Stack {
+	f := env.Frontend
+	var names []string
+	if f.RedirectWWW {
+		names = append(names, "www."+f.DomainName)
+	}
+	tags := &map[string]*string{environmentTag: jsii.String(env.Name)}
+	var stacks []awscdk.Stack
+	var certificate awscertificatemanager.ICertificate
+	crossRegion := env.Region != frontend.CertificateRegion
+	if crossRegion {
+		// The stack id is its CloudFormation name: renaming it replaces the certificate.
+		cs := frontend.NewCertificateStack(app, env.Name+"-frontend-certificate", &frontend.CertificateStackProps{
+			Account: env.Account, DomainName: f.DomainName, SubjectAlternativeNames: names,
+			HostedZoneID: env.HostedZone.ID, HostedZoneName: env.HostedZone.Name,
+		})
+		awscdk.Tags_Of(cs).Add(jsii.String(environmentTag), jsii.String(env.Name), nil)
+		certificate = cs.Certificate()
+		stacks = append(stacks, cs)
+	}
+	stack := awscdk.NewStack(app, jsii.String(env.Name+"-frontend"), &awscdk.StackProps{
+		Env:                   stackEnv(env),
+		Description:           jsii.String(fmt.Sprintf("tierkit static frontend, environment %s", env.Name)),
+		Tags:                  tags,
+		CrossRegionReferences: jsii.Bool(crossRegion),
+	})
+	zone := awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
+		HostedZoneId: jsii.String(env.HostedZone.ID),
+		ZoneName:     jsii.String(env.HostedZone.Name),
+	})
+	// "Site" is part of every logical ID in the stack: renaming it replaces the bucket.
+	site := frontend.New(stack, "Site", &frontend.Props{
+		DomainName: f.DomainName, Zone: zone, Certificate: certificate,
+		RedirectWWW: f.RedirectWWW, DisableSPAFallback: !*f.SPAFallback,
+	})
+	// scripts/publish reads these.
+	awscdk.NewCfnOutput(stack, jsii.String("BucketName"), &awscdk.CfnOutputProps{Value: site.Bucket().BucketName()})
+	awscdk.NewCfnOutput(stack, jsii.String("DistributionId"), &awscdk.CfnOutputProps{Value: site.Distribution().DistributionId()})
+	awscdk.NewCfnOutput(stack, jsii.String("SiteURL"), &awscdk.CfnOutputProps{Value: jsii.String(f.Origin())})
+	return append(stacks, stack)
+}
+
+// laravelProps is the Laravel API tier of base with the tier's settings. The
+// environment's static site, when it has one, is a frontend origin (CORS).
+func laravelProps(base webtier.Props, t config.Tier, site *config.Frontend) *laravel.APIProps {
+	if site != nil && !slices.Contains(t.FrontendOrigins, site.Origin()) {
+		t.FrontendOrigins = append(slices.Clone(t.FrontendOrigins), site.Origin())
+	}
 	return &laravel.APIProps{
 		DomainName: base.DomainName, Zone: base.Zone, Image: base.Image, HealthCheckPath: base.HealthCheckPath,
 		Network: base.Network, Boot: base.Boot, Fleet: base.Fleet, Database: base.Database,

@@ -429,10 +429,12 @@ func defaultReport(t *testing.T) string {
 	return b.String()
 }
 
-// reportSection returns the text under a "####" heading of the report.
+// reportSection returns the text under a "####" heading of the report, in
+// the API's stack.
 func reportSection(t *testing.T, report, heading string) string {
 	t.Helper()
-	_, after, ok := strings.Cut(report, "#### "+heading+"\n")
+	_, api, _ := strings.Cut(report, "### Stack `example-laravel`")
+	_, after, ok := strings.Cut(api, "#### "+heading+"\n")
 	if !ok {
 		t.Fatalf("the report has no section %q", heading)
 	}
@@ -444,13 +446,20 @@ func reportSection(t *testing.T, report, heading string) string {
 
 func TestReviewReportHasEverySectionPerStackInOrder(t *testing.T) {
 	report := defaultReport(t)
-	at := strings.Index(report, "### Stack `example-laravel`: ")
-	for _, h := range []string{review.SectionChanges, review.SectionInternet, review.SectionIAM, review.SectionStateful, review.SectionSuppressions, review.SectionTypes} {
-		i := strings.Index(report, "#### "+h+"\n")
-		if at < 0 || i < at {
-			t.Errorf("section %q is missing or out of order", h)
+	for _, stack := range []string{"example-frontend", "example-laravel"} {
+		_, part, found := strings.Cut(report, "### Stack `"+stack+"`: ")
+		if !found {
+			t.Errorf("the report has no stack %s", stack)
 		}
-		at = i
+		part, _, _ = strings.Cut(part, "\n### ")
+		at := -1
+		for _, h := range []string{review.SectionChanges, review.SectionInternet, review.SectionIAM, review.SectionStateful, review.SectionSuppressions, review.SectionTypes} {
+			i := strings.Index(part, "#### "+h+"\n")
+			if i < 0 || i < at {
+				t.Errorf("%s: section %q is missing or out of order", stack, h)
+			}
+			at = i
+		}
 	}
 }
 
@@ -565,4 +574,61 @@ func TestFirewallOffInTheConfigurationLeavesNoWebACL(t *testing.T) {
 	app := cdktest.NewApp(t, withEnvironments(t, env))
 	tpl := &cdktest.Template{Template: assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil)}
 	tpl.ResourceCountIs(t, "AWS::WAFv2::WebACL", 0)
+}
+
+func TestDefaultEnvironmentShowsTheSiteBesideTheAPI(t *testing.T) {
+	app := cdktest.NewApp(t)
+	stacks := build(app, selectEnv(t, app))
+	var names []string
+	for _, s := range stacks {
+		names = append(names, *s.StackName())
+	}
+	if got := strings.Join(names, " "); got != "example-laravel example-frontend" {
+		t.Fatalf("stacks: got %q, want example-laravel example-frontend", got)
+	}
+	site := &cdktest.Template{Template: assertions.Template_FromStack(stacks[1], nil)}
+	site.HasResourceProperties(t, "AWS::CloudFront::Distribution", map[string]any{
+		"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{"Aliases": []any{"example.com"}}),
+	})
+	for _, output := range []string{"BucketName", "DistributionId", "SiteURL"} {
+		if _, ok := (*site.FindOutputs(jsii.String(output), nil))[output]; !ok {
+			t.Errorf("the site stack has no output %s (scripts/publish reads it)", output)
+		}
+	}
+}
+
+// TestTheAPIAllowsTheSitesOrigin: the frontend's origin reaches the API's
+// CORS settings and its uploads bucket, without being configured twice.
+func TestTheAPIAllowsTheSitesOrigin(t *testing.T) {
+	app := cdktest.NewApp(t)
+	api := &cdktest.Template{Template: assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil)}
+	if ud := cdktest.UserDataJSON(t, api); !strings.Contains(ud, `CORS_ALLOWED_ORIGINS 'https://example.com'`) {
+		t.Error("the API's .env does not allow https://example.com")
+	}
+	api.HasResourceProperties(t, "AWS::S3::Bucket", map[string]any{
+		"CorsConfiguration": map[string]any{"CorsRules": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{"AllowedOrigins": []any{"https://example.com"}}),
+		})},
+	})
+}
+
+// TestSiteOutsideUsEast1GetsItsCertificateFromAStackInUsEast1: CloudFront
+// takes certificates from us-east-1 only.
+func TestSiteOutsideUsEast1GetsItsCertificateFromAStackInUsEast1(t *testing.T) {
+	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`, `"tiers": {"laravel": {}}, "frontend": {"redirectWww": true}`, 1)
+	app := cdktest.NewApp(t, withEnvironments(t, env))
+	stacks := build(app, selectEnv(t, app))
+	regions := map[string]string{}
+	for _, s := range stacks {
+		regions[*s.StackName()] = *s.Region()
+	}
+	if regions["prod-frontend-certificate"] != "us-east-1" || regions["prod-frontend"] != "eu-west-1" {
+		t.Fatalf("stack regions: %v; want prod-frontend-certificate in us-east-1, prod-frontend in eu-west-1", regions)
+	}
+	cert := &cdktest.Template{Template: assertions.Template_FromStack(stacks[1], nil)}
+	cert.HasResourceProperties(t, "AWS::CertificateManager::Certificate", map[string]any{
+		"DomainName": "example.org", "SubjectAlternativeNames": []any{"www.example.org"}, "ValidationMethod": "DNS",
+	})
+	site := &cdktest.Template{Template: assertions.Template_FromStack(stacks[2], nil)}
+	site.ResourceCountIs(t, "AWS::CertificateManager::Certificate", 0)
 }

@@ -96,6 +96,9 @@ type Environment struct {
 	Alarms Alarms `json:"alarms"`
 	// Firewall is the AWS WAF web ACL in front of each tier's load balancer.
 	Firewall Firewall `json:"firewall"`
+	// Frontend is the environment's static site on S3 and CloudFront (article
+	// 000's example.com). Default: none.
+	Frontend *Frontend `json:"frontend"`
 	// Tiers selects the tiers to deploy by name ("laravel", "nextcloud"). Required, at least one.
 	Tiers map[string]Tier `json:"tiers"`
 }
@@ -165,6 +168,21 @@ type Alarms struct {
 	// CacheMemoryPercent: alarm above this cache memory usage (Nextcloud). Default: 90.
 	CacheMemoryPercent int `json:"cacheMemoryPercent"`
 }
+
+// Frontend is a static site served by CloudFront from a private bucket.
+type Frontend struct {
+	// DomainName is the site's name, inside the hosted zone. Default: the
+	// environment's domainName (the apex, e.g. example.com).
+	DomainName string `json:"domainName"`
+	// RedirectWWW also serves www.<domainName>, with a redirect to it. Default: false.
+	RedirectWWW bool `json:"redirectWww"`
+	// SPAFallback answers paths the bucket does not hold with /index.html, for
+	// client-side routing (Nuxt, Vue Router). Default: true.
+	SPAFallback *bool `json:"spaFallback"`
+}
+
+// Origin is the site's origin, as browsers send it in CORS requests.
+func (f Frontend) Origin() string { return "https://" + f.DomainName }
 
 // Firewall configures the AWS WAF web ACL.
 type Firewall struct {
@@ -381,8 +399,13 @@ func (e *Environment) validate(path string, p *problems) {
 	e.Fleet.validate(at("fleet"), p)
 	e.Database.validate(at("database"), p)
 	e.Alarms.validate(at("alarms"), p)
+
 	e.Firewall.validate(at("firewall"), p)
 	e.validateTiers(at("tiers"), p)
+	if e.Frontend != nil {
+		// After the tiers: their default names are known then.
+		e.validateFrontend(at("frontend"), p)
+	}
 }
 
 func (e *Environment) validateZones(path string, p *problems) {
@@ -535,6 +558,30 @@ func (d *Database) validate(path string, p *problems) {
 	}
 	d.AllocatedStorageGiB = orDefault(d.AllocatedStorageGiB, 20)
 	checkRange(at("allocatedStorageGiB"), *d.AllocatedStorageGiB, 20, 65536, p)
+}
+
+func (e *Environment) validateFrontend(path string, p *problems) {
+	f := e.Frontend
+	if f.DomainName == "" {
+		f.DomainName = e.DomainName
+	}
+	if f.SPAFallback == nil {
+		on := true
+		f.SPAFallback = &on
+	}
+	at := join(path, "domainName")
+	if f.DomainName == "" {
+		return // the environment's domainName is reported missing
+	}
+	checkDomain(at, f.DomainName, p)
+	if e.HostedZone.Name != "" && !inZone(f.DomainName, e.HostedZone.Name) {
+		p.add(at, "%q is not inside the hosted zone %q", f.DomainName, e.HostedZone.Name)
+	}
+	for _, name := range sortedKeys(e.Tiers) {
+		if t := e.Tiers[name]; t.DomainName == f.DomainName || (f.RedirectWWW && t.DomainName == "www."+f.DomainName) {
+			p.add(at, "%q is served by tier %s; the site needs its own name", t.DomainName, name)
+		}
+	}
 }
 
 func (e *Environment) validateTiers(path string, p *problems) {

@@ -94,6 +94,16 @@ func TestValidEnvironmentIsDecodedWithDefaults(t *testing.T) {
 	}
 }
 
+func TestFrontendDefaultsToTheApexWithSPAFallback(t *testing.T) {
+	env, err := Select(context(t, map[string]string{EnvironmentsKey: `{"prod": ` + patch(t, `{"frontend": {}}`) + `}`}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := env.Frontend; f == nil || f.DomainName != "example.org" || !*f.SPAFallback || f.Origin() != "https://example.org" {
+		t.Errorf("got %+v; want example.org with the SPA fallback", f)
+	}
+}
+
 func TestAutoScalingFleetDefaults(t *testing.T) {
 	env, err := Select(context(t, map[string]string{EnvironmentsKey: `{"dev": ` + patch(t, `{"fleet": {}}`) + `}`}))
 	if err != nil {
@@ -182,6 +192,10 @@ func TestBrokenConfigurations(t *testing.T) {
 			}},
 		{"firewall rate limit", `{"prod": ` + patch(t, `{"firewall": {"rateLimit": 5}}`) + `}`, "",
 			[]string{"environments.prod.firewall.rateLimit: 5 is out of range; allowed: 10 to 2000000000"}},
+		{"frontend outside the zone", `{"prod": ` + patch(t, `{"frontend": {"domainName": "example.net"}}`) + `}`, "",
+			[]string{`environments.prod.frontend.domainName: "example.net" is not inside the hosted zone "example.org"`}},
+		{"frontend on a tier's name", `{"prod": ` + patch(t, `{"frontend": {"domainName": "api.example.org"}}`) + `}`, "",
+			[]string{`environments.prod.frontend.domainName: "api.example.org" is served by tier laravel; the site needs its own name`}},
 		{"fractional number", `{"prod": ` + patch(t, `{"fleet": {"mode": "fixed", "instances": 1.5}}`) + `}`, "",
 			[]string{"environments.prod.fleet.instances: must be a whole number, got the number 1.5"}},
 		{"missing required values", `{"prod": ` + patch(t, `{"domainName": null, "hostedZone": null, "ami": null, "tiers": null}`) + `}`, "",
