@@ -44,7 +44,9 @@ func TestScriptsReviewInAScratchCopy(t *testing.T) {
 			cmd.Dir = dir
 			// scripts/test turns validation off for the test processes; the
 			// review's own synthesis must have it, as a user's would.
-			cmd.Env = withoutVar(os.Environ(), "CDK_VALIDATION")
+			// CI=true as in CI, where the CLI would print its multi-stack
+			// lines on stdout; the script keeps them out.
+			cmd.Env = append(withoutVar(withoutVar(os.Environ(), "CDK_VALIDATION"), "CI"), "CI=true")
 			out, err := cmd.CombinedOutput()
 			var ee *exec.ExitError
 			if errors.As(err, &ee) {
@@ -65,6 +67,11 @@ func TestScriptsReviewInAScratchCopy(t *testing.T) {
 		for _, want := range c.want {
 			if !strings.Contains(r.out, want) {
 				t.Errorf("%s: the output does not hold %q:\n%s", c.name, want, r.out)
+			}
+		}
+		for _, noise := range []string{"Successfully synthesized to ", "Supply a stack id "} {
+			if strings.Contains(r.out, noise) {
+				t.Errorf("%s: the output holds the CLI's %q:\n%s", c.name, noise, r.out)
 			}
 		}
 	}
