@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -163,12 +162,7 @@ func newAutoScalingDrill(t *testing.T) *drillFake {
 
 func (f *drillFake) write(path, content string, mode os.FileMode) {
 	f.t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		f.t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
-		f.t.Fatal(err)
-	}
+	writeFile(f.t, path, content, mode)
 }
 
 func (f *drillFake) set(flag string) { f.write(filepath.Join(f.state, flag), "", 0o644) }
@@ -177,49 +171,19 @@ func (f *drillFake) set(flag string) { f.write(filepath.Join(f.state, flag), "",
 // controlling terminal, whatever terminal runs the tests.
 func (f *drillFake) command(args ...string) (*exec.Cmd, *bytes.Buffer) {
 	f.t.Helper()
-	script, err := filepath.Abs(filepath.Join("scripts", "drill"))
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	var out bytes.Buffer
-	cmd := exec.Command(script, args...)
-	cmd.Env, cmd.Stdout, cmd.Stderr = f.env, &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	return cmd, &out
+	return scriptCommand(f.t, "drill", f.env, args...)
 }
 
 // run runs scripts/drill and returns its output (stdout and stderr) and exit code.
 func (f *drillFake) run(args ...string) (string, int) {
 	f.t.Helper()
-	cmd, out := f.command(args...)
-	code := drillExitCode(f.t, cmd.Run(), out)
-	return out.String(), code
-}
-
-func drillExitCode(t *testing.T, err error, out *bytes.Buffer) int {
-	t.Helper()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &exit):
-		return exit.ExitCode()
-	}
-	t.Fatalf("scripts/drill did not run: %v\n%s", err, out)
-	return -1
+	return runScript(f.t, "drill", f.env, args...)
 }
 
 // calls are the fakes' calls, "aws SERVICE OPERATION ARGS..." or "curl ARGS...".
 func (f *drillFake) calls() []string {
 	f.t.Helper()
-	b, err := os.ReadFile(filepath.Join(f.state, "calls.log"))
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if len(b) == 0 {
-		return nil
-	}
-	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	return readLines(f.t, filepath.Join(f.state, "calls.log"))
 }
 
 // changes are the calls that change something, with their arguments.
@@ -237,15 +201,6 @@ func (f *drillFake) wantChanges(out string, want ...string) {
 	f.t.Helper()
 	if got := f.changes(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		f.t.Errorf("calls that change something:\n%s\nwant:\n%s\noutput:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), out)
-	}
-}
-
-func wantOutput(t *testing.T, out string, fragments ...string) {
-	t.Helper()
-	for _, s := range fragments {
-		if !strings.Contains(out, s) {
-			t.Errorf("the output does not say %q:\n%s", s, out)
-		}
 	}
 }
 
@@ -422,7 +377,7 @@ func TestDrillInterruptedStartsTheServerAndResumesTheProcesses(t *testing.T) {
 	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	if code := drillExitCode(t, cmd.Wait(), out); code != 130 {
+	if code := exitCode(t, "drill", cmd.Wait(), out); code != 130 {
 		t.Errorf("exit %d, want 130:\n%s", code, out)
 	}
 	f.wantChanges(out.String(),
@@ -530,7 +485,7 @@ func TestDrillAsksOnTheTerminal(t *testing.T) {
 			cmd.Env = append(f.env, "SHELL=/bin/sh")
 			cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(tc.answer+"\n"), &out, &out
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-			code := drillExitCode(t, cmd.Run(), &out)
+			code := exitCode(t, "drill", cmd.Run(), &out)
 			if strings.Contains(out.String(), "pseudo-terminal") {
 				t.Skipf("script(1) has no terminal to give here:\n%s", &out)
 			}
@@ -569,17 +524,5 @@ func TestDrillRefusesBeforeAnyChangeWhenTheStackIsMissingOrHasOneHealthyServer(t
 			wantOutput(t, out, tc.want)
 			tc.f.wantChanges(out)
 		})
-	}
-}
-
-func TestDrillScriptPassesShellcheck(t *testing.T) {
-	if _, err := exec.LookPath("shellcheck"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("shellcheck is not on PATH: install shellcheck (Debian package shellcheck)")
-		}
-		t.Skip("install shellcheck (Debian package shellcheck)")
-	}
-	if out, err := exec.Command("shellcheck", "--severity=style", filepath.Join("scripts", "drill")).CombinedOutput(); err != nil {
-		t.Errorf("shellcheck: %v\n%s", err, out)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"maps"
 	"os"
 	"os/exec"
@@ -206,12 +205,7 @@ func newPublishFake(t *testing.T) *publishFake {
 
 func (f *publishFake) write(path, content string, mode os.FileMode) {
 	f.t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		f.t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
-		f.t.Fatal(err)
-	}
+	writeFile(f.t, path, content, mode)
 }
 
 // run runs scripts/publish with args in a session of its own (no controlling
@@ -219,12 +213,7 @@ func (f *publishFake) write(path, content string, mode os.FileMode) {
 // and stderr) and exit code.
 func (f *publishFake) run(args ...string) (string, int) {
 	f.t.Helper()
-	var out bytes.Buffer
-	cmd := exec.Command(publishScript(f.t), args...)
-	cmd.Env, cmd.Stdout, cmd.Stderr = f.env, &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	code := publishExitCode(f.t, cmd.Run(), &out)
-	return out.String(), code
+	return runScript(f.t, "publish", f.env, args...)
 }
 
 func publishScript(t *testing.T) string {
@@ -236,30 +225,10 @@ func publishScript(t *testing.T) string {
 	return script
 }
 
-func publishExitCode(t *testing.T, err error, out *bytes.Buffer) int {
-	t.Helper()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &exit):
-		return exit.ExitCode()
-	}
-	t.Fatalf("scripts/publish did not run: %v\n%s", err, out)
-	return -1
-}
-
 // lines are the non-empty lines of a file of the state directory.
 func (f *publishFake) lines(name string) []string {
 	f.t.Helper()
-	b, err := os.ReadFile(filepath.Join(f.state, name))
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if len(b) == 0 {
-		return nil
-	}
-	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	return readLines(f.t, filepath.Join(f.state, name))
 }
 
 // calls are the fake's calls, "aws SERVICE OPERATION ARGS...".
@@ -308,15 +277,6 @@ func (f *publishFake) bucket() map[string]string {
 		f.t.Fatal(err)
 	}
 	return objects
-}
-
-func publishWantOutput(t *testing.T, out string, fragments ...string) {
-	t.Helper()
-	for _, s := range fragments {
-		if !strings.Contains(out, s) {
-			t.Errorf("the output does not say %q:\n%s", s, out)
-		}
-	}
 }
 
 // publishReferences are the files a page references.
@@ -371,7 +331,7 @@ func TestPublishUploadsFilesThenPagesThenInvalidatesAndDeletesTheOldFilesLast(t 
 			t.Errorf("%s: want the site to s3://%s with --only-show-errors", c, publishBucket)
 		}
 	}
-	publishWantOutput(t, strings.Join(calls, "\n"),
+	wantOutput(t, strings.Join(calls, "\n"),
 		"aws cloudfront create-invalidation --distribution-id "+publishDistribution+" --paths /* ",
 		"aws cloudfront wait invalidation-completed --distribution-id "+publishDistribution+" --id "+publishInvalidation)
 
@@ -421,7 +381,7 @@ func TestPublishUploadsFilesThenPagesThenInvalidatesAndDeletesTheOldFilesLast(t 
 	if c := f.lines("credentials"); len(c) != 1 || c[0] != "frontend-deployer eu-west-1" {
 		t.Errorf("the AWS CLI saw AWS_PROFILE and AWS_REGION %q, want frontend-deployer eu-west-1", c)
 	}
-	publishWantOutput(t, out,
+	wantOutput(t, out,
 		"prod-frontend: bucket "+publishBucket+", distribution "+publishDistribution+", the site at "+publishURL,
 		"AWS_PROFILE=frontend-deployer, AWS_REGION=eu-west-1",
 		"invalidation "+publishInvalidation+" completed")
@@ -441,7 +401,7 @@ func TestPublishWithNoWaitDoesNotWaitForTheInvalidation(t *testing.T) {
 		t.Fatalf("exit %d, want 0:\n%s", code, out)
 	}
 	f.wantSteps(out, "describe-stacks", "sync", "sync", "sync", "create-invalidation", "sync --delete", "sync --delete")
-	publishWantOutput(t, out, "invalidation "+publishInvalidation+" created; not waiting for it (--no-wait)",
+	wantOutput(t, out, "invalidation "+publishInvalidation+" created; not waiting for it (--no-wait)",
 		"published "+f.site+" to "+publishURL)
 	if _, ok := f.bucket()["_nuxt/entry.Old00000.js"]; ok {
 		t.Error("the previous build's files are still in the bucket")
@@ -464,7 +424,7 @@ func TestPublishDryRunPassesDryrunAndDoesNotInvalidate(t *testing.T) {
 		t.Errorf("the dry run changed the bucket:\n%s", strings.Join(events, "\n"))
 	}
 	// The CLI's own listing of what would change.
-	publishWantOutput(t, out,
+	wantOutput(t, out,
 		"(dryrun) upload: "+f.site+"/_nuxt/entry.B9x2Qa1c.js to s3://"+publishBucket+"/_nuxt/entry.B9x2Qa1c.js",
 		"(dryrun) delete: s3://"+publishBucket+"/_nuxt/entry.Old00000.js",
 		"dry run: no invalidation of CloudFront's cache",
@@ -492,7 +452,7 @@ func TestPublishStopsAtTheFailedStepAndNamesIt(t *testing.T) {
 			if code != 1 {
 				t.Errorf("exit %d, want 1:\n%s", code, out)
 			}
-			publishWantOutput(t, out, "tierkit publish: "+tc.want, "An error occurred (AccessDenied)")
+			wantOutput(t, out, "tierkit publish: "+tc.want, "An error occurred (AccessDenied)")
 			// Nothing runs after the failed call.
 			calls := f.calls()
 			if last := calls[len(calls)-1]; !regexp.MustCompile(tc.fail).MatchString(last) {
@@ -522,7 +482,7 @@ func TestPublishRefusesWithoutEnvironmentAndDir(t *testing.T) {
 			if code != 2 {
 				t.Errorf("exit %d, want 2:\n%s", code, out)
 			}
-			publishWantOutput(t, out, "usage: scripts/publish ENV DIR [--confirm ENV] [--dry-run] [--no-wait]")
+			wantOutput(t, out, "usage: scripts/publish ENV DIR [--confirm ENV] [--dry-run] [--no-wait]")
 			if calls := f.calls(); len(calls) != 0 {
 				t.Errorf("called %q", calls)
 			}
@@ -544,7 +504,7 @@ func TestPublishRefusesADirWithoutIndexHTML(t *testing.T) {
 		if code != 1 {
 			t.Errorf("%s: exit %d, want 1:\n%s", dir, code, out)
 		}
-		publishWantOutput(t, out, "tierkit publish: ", want)
+		wantOutput(t, out, "tierkit publish: ", want)
 	}
 	if calls := f.calls(); len(calls) != 0 {
 		t.Errorf("called %q", calls)
@@ -557,7 +517,7 @@ func TestPublishRefusesAConfirmationOfAnotherEnvironment(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit %d, want 1:\n%s", code, out)
 	}
-	publishWantOutput(t, out, "--confirm staging does not match the environment prod; nothing was done")
+	wantOutput(t, out, "--confirm staging does not match the environment prod; nothing was done")
 	// Not even a read: a typo must not look at the wrong account.
 	if calls := f.calls(); len(calls) != 0 {
 		t.Errorf("called %q", calls)
@@ -571,7 +531,7 @@ func TestPublishRefusesWithoutATerminalOrConfirm(t *testing.T) {
 		if code != 1 {
 			t.Errorf("%q: exit %d, want 1:\n%s", args, code, out)
 		}
-		publishWantOutput(t, out, "no terminal to confirm on: pass --confirm prod to replace the site of prod; nothing was done")
+		wantOutput(t, out, "no terminal to confirm on: pass --confirm prod to replace the site of prod; nothing was done")
 		if calls := f.calls(); len(calls) != 0 {
 			t.Errorf("%q: called %q", args, calls)
 		}
@@ -585,7 +545,7 @@ func TestPublishRefusesAStackWithoutTheOutputs(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit %d, want 1:\n%s", code, out)
 	}
-	publishWantOutput(t, out, "prod-frontend has no DistributionId output: is it a tierkit frontend stack?")
+	wantOutput(t, out, "prod-frontend has no DistributionId output: is it a tierkit frontend stack?")
 	f.wantSteps(out, "describe-stacks")
 }
 
@@ -610,27 +570,15 @@ func TestPublishAsksOnTheTerminalNamingTheSite(t *testing.T) {
 			cmd.Env = append(f.env, "SHELL=/bin/sh")
 			cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(tc.answer+"\n"), &out, &out
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-			code := publishExitCode(t, cmd.Run(), &out)
+			code := exitCode(t, "publish", cmd.Run(), &out)
 			if strings.Contains(out.String(), "pseudo-terminal") {
 				t.Skipf("script(1) has no terminal to give here:\n%s", &out)
 			}
 			if code != tc.code {
 				t.Errorf("exit %d, want %d:\n%s", code, tc.code, &out)
 			}
-			publishWantOutput(t, out.String(), "This replaces the site of prod ("+publishURL+"). Type the environment name to continue: ")
+			wantOutput(t, out.String(), "This replaces the site of prod ("+publishURL+"). Type the environment name to continue: ")
 			f.wantSteps(out.String(), tc.steps...)
 		})
-	}
-}
-
-func TestPublishScriptPassesShellcheck(t *testing.T) {
-	if _, err := exec.LookPath("shellcheck"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("shellcheck is not on PATH: install shellcheck (Debian package shellcheck)")
-		}
-		t.Skip("install shellcheck (Debian package shellcheck)")
-	}
-	if out, err := exec.Command("shellcheck", "--severity=style", filepath.Join("scripts", "publish")).CombinedOutput(); err != nil {
-		t.Errorf("shellcheck: %v\n%s", err, out)
 	}
 }

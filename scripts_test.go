@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// The harness of the scripts' tests (drill, publish): fake commands written
+// into a temporary directory put first on PATH, and the script run in a
+// session of its own, with no controlling terminal whatever runs the tests.
+
+// writeFile writes a file of a test, creating its directory.
+func writeFile(t *testing.T, path, content string, mode os.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// scriptCommand is scripts/NAME with args and env, in a session of its own;
+// stdout and stderr go to the returned buffer.
+func scriptCommand(t *testing.T, name string, env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	script, err := filepath.Abs(filepath.Join("scripts", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd := exec.Command(script, args...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	return cmd, &out
+}
+
+// runScript runs scripts/NAME and returns its output and exit code.
+func runScript(t *testing.T, name string, env []string, args ...string) (string, int) {
+	t.Helper()
+	cmd, out := scriptCommand(t, name, env, args...)
+	code := exitCode(t, name, cmd.Run(), out)
+	return out.String(), code
+}
+
+// exitCode is the exit code of a script that ran; a script that did not run
+// fails the test.
+func exitCode(t *testing.T, name string, err error, out *bytes.Buffer) int {
+	t.Helper()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		return exit.ExitCode()
+	}
+	t.Fatalf("scripts/%s did not run: %v\n%s", name, err, out)
+	return -1
+}
+
+// readLines returns the lines of a file the fakes write, e.g. their call log.
+func readLines(t *testing.T, file string) []string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+}
+
+func wantOutput(t *testing.T, out string, fragments ...string) {
+	t.Helper()
+	for _, s := range fragments {
+		if !strings.Contains(out, s) {
+			t.Errorf("the output does not say %q:\n%s", s, out)
+		}
+	}
+}
+
+// TestScriptsPassShellcheck checks every script, following what they source.
+func TestScriptsPassShellcheck(t *testing.T) {
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("shellcheck is not on PATH: install shellcheck (Debian package shellcheck)")
+		}
+		t.Skip("install shellcheck (Debian package shellcheck)")
+	}
+	scripts := []string{".ci/run", "scripts/lib/env.sh"}
+	for _, name := range []string{"app", "bench", "cdk", "drill", "publish", "review", "synth", "test"} {
+		scripts = append(scripts, filepath.Join("scripts", name))
+	}
+	args := append([]string{"-x", "--source-path=SCRIPTDIR", "--severity=style"}, scripts...)
+	if out, err := exec.Command("shellcheck", args...).CombinedOutput(); err != nil {
+		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
+}
