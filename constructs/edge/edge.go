@@ -23,6 +23,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/tierkit/tierkit/constructs/storage"
+	"github.com/tierkit/tierkit/internal/check"
 )
 
 // Health check timing, fixed because it is the reliability control: a target
@@ -166,10 +167,7 @@ type Props struct {
 // Availability Zone.
 var publicSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC, OnePerAz: jsii.Bool(true)}
 
-var (
-	labelRE        = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	healthyCodesRE = regexp.MustCompile(`^[2-4][0-9][0-9](-[2-4][0-9][0-9])?(,[2-4][0-9][0-9](-[2-4][0-9][0-9])?)*$`)
-)
+var healthyCodesRE = regexp.MustCompile(`^[2-4][0-9][0-9](-[2-4][0-9][0-9])?(,[2-4][0-9][0-9](-[2-4][0-9][0-9])?)*$`)
 
 // Validate reports what is wrong with p, naming the field and what is allowed.
 func (p Props) Validate() error {
@@ -186,15 +184,15 @@ func (p Props) Validate() error {
 	switch {
 	case domain == "":
 		add(`DomainName: missing; required: the name served, e.g. "api.example.com"`)
-	case !isHostName(domain):
+	case !check.HostName(domain):
 		add("DomainName: %q is not a host name; allowed: lower-case labels of letters, digits and hyphens separated by dots, e.g. \"api.example.com\"", p.DomainName)
 	case p.Certificate == nil && len(domain) > 64:
 		add("DomainName: %q is %d characters; allowed: at most 64 for a new ACM certificate (or pass Certificate)", p.DomainName, len(domain))
 	}
 	if p.Zone == nil {
 		add("Zone: missing; required: the hosted zone of DomainName, from awsroute53.HostedZone_FromHostedZoneAttributes")
-	} else if name, ok := zoneName(p.Zone); ok && domain != "" {
-		if domain != name && !strings.HasSuffix(domain, "."+name) {
+	} else if name, ok := check.ZoneName(p.Zone); ok && domain != "" {
+		if !check.InZone(domain, name) {
 			add("DomainName: %q is outside the hosted zone %q; allowed: the zone's name or a name under it", p.DomainName, name)
 		}
 	}
@@ -269,21 +267,6 @@ func checkPublicSubnets(vpc awsec2.IVpc, dualStack bool) (problems []string) {
 	return problems
 }
 
-// zoneName returns the zone's name when it is known at synthesis: not for a
-// zone imported by id alone, whose ZoneName throws.
-func zoneName(zone awsroute53.IHostedZone) (name string, ok bool) {
-	defer func() {
-		if recover() != nil {
-			name, ok = "", false
-		}
-	}()
-	n := zone.ZoneName()
-	if n == nil || *awscdk.Token_IsUnresolved(n) {
-		return "", false
-	}
-	return strings.TrimSuffix(strings.ToLower(*n), "."), true
-}
-
 // checkSeconds returns what is wrong with an optional duration d (0 means the
 // default): "" when it is whole seconds within [lo, hi].
 func checkSeconds(d, lo, hi time.Duration) string {
@@ -305,22 +288,6 @@ func isTLS13Policy(policy awselasticloadbalancingv2.SslPolicy) bool {
 	name := string(policy)
 	return strings.HasPrefix(name, "TLS13_") || strings.HasPrefix(name, "FIPS_TLS13_") ||
 		policy == awselasticloadbalancingv2.SslPolicy_RECOMMENDED_TLS
-}
-
-func isHostName(name string) bool {
-	if len(name) > 253 {
-		return false
-	}
-	labels := strings.Split(name, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for _, l := range labels {
-		if !labelRE.MatchString(l) {
-			return false
-		}
-	}
-	return true
 }
 
 // Edge is the internet-facing side of a web tier: an ALB in the public

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/tierkit/tierkit/internal/check"
 )
 
 // CertificateStackProps configures a CertificateStack.
@@ -48,7 +49,7 @@ func (p CertificateStackProps) Validate() error {
 	switch {
 	case zone == "":
 		add(`HostedZoneName: missing; required: the name of the hosted zone, e.g. "example.com"`)
-	case !isHostName(zone):
+	case !check.HostName(zone):
 		add("HostedZoneName: %q is not a domain name; allowed: labels of letters, digits and hyphens separated by dots", p.HostedZoneName)
 	}
 	if p.HostedZoneID == "" {
@@ -56,9 +57,9 @@ func (p CertificateStackProps) Validate() error {
 	}
 	inZone := func(field, name string) {
 		switch {
-		case !isHostName(name):
+		case !check.HostName(name):
 			add(`%s: %q is not a domain name; allowed: lower-case labels of letters, digits and hyphens separated by dots, e.g. "example.com"`, field, name)
-		case zone != "" && name != zone && !strings.HasSuffix(name, "."+zone):
+		case zone != "" && !check.InZone(name, zone):
 			add("%s: %q is outside the hosted zone %q; allowed: the zone's name or a name under it", field, name, zone)
 		}
 	}

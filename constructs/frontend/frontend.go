@@ -8,7 +8,6 @@ package frontend
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -21,6 +20,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/tierkit/tierkit/internal/check"
 )
 
 // CertificateRegion is the only region whose ACM certificates CloudFront
@@ -75,8 +75,6 @@ type Props struct {
 	DisableSPAFallback bool
 }
 
-var labelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
 // Validate reports what is wrong with p, naming the field and what is allowed.
 func (p Props) Validate() error {
 	var problems []string
@@ -86,7 +84,7 @@ func (p Props) Validate() error {
 	switch {
 	case domain == "":
 		add(`DomainName: missing; required: the site's name, e.g. "example.com"`)
-	case !isHostName(domain):
+	case !check.HostName(domain):
 		add(`DomainName: %q is not a domain name; allowed: lower-case labels of letters, digits and hyphens separated by dots, e.g. "example.com"`, p.DomainName)
 	case p.Certificate == nil && len(domain) > 64:
 		add("DomainName: %q is %d characters; allowed: at most 64 for a new ACM certificate (or pass Certificate)", p.DomainName, len(domain))
@@ -95,7 +93,7 @@ func (p Props) Validate() error {
 	}
 	if p.Zone == nil {
 		add("Zone: missing; required: the hosted zone of DomainName, from awsroute53.HostedZone_FromHostedZoneAttributes")
-	} else if name, ok := zoneName(p.Zone); ok && domain != "" && domain != name && !strings.HasSuffix(domain, "."+name) {
+	} else if name, ok := check.ZoneName(p.Zone); ok && domain != "" && !check.InZone(domain, name) {
 		add("DomainName: %q is outside the hosted zone %q; allowed: the zone's name or a name under it", p.DomainName, name)
 	}
 	if p.Certificate != nil {
@@ -107,37 +105,6 @@ func (p Props) Validate() error {
 		return fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
 	return nil
-}
-
-func isHostName(name string) bool {
-	if len(name) > 253 {
-		return false
-	}
-	labels := strings.Split(name, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for _, l := range labels {
-		if !labelRE.MatchString(l) {
-			return false
-		}
-	}
-	return true
-}
-
-// zoneName returns the zone's name when it is known at synthesis: not for a
-// zone imported by id alone, whose ZoneName throws.
-func zoneName(zone awsroute53.IHostedZone) (name string, ok bool) {
-	defer func() {
-		if recover() != nil {
-			name, ok = "", false
-		}
-	}()
-	n := zone.ZoneName()
-	if n == nil || *awscdk.Token_IsUnresolved(n) {
-		return "", false
-	}
-	return strings.TrimSuffix(strings.ToLower(*n), "."), true
 }
 
 // certificateRegion returns the region of a certificate imported by a literal

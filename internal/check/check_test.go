@@ -24,3 +24,26 @@ func TestRetention(t *testing.T) {
 		}
 	}
 }
+
+func TestHostNameAcceptsLowerCaseNamesOfTwoLabelsOrMore(t *testing.T) {
+	for name, want := range map[string]bool{
+		"example.com": true, "api.example.com": true, "a-1.example.com": true,
+		"example": false, "Example.com": false, "example.com.": false, "-a.example.com": false, "a..example.com": false,
+		strings.Repeat("a", 64) + ".com": false,
+	} {
+		if got := HostName(name); got != want {
+			t.Errorf("HostName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestInZoneIsTheZoneOrANameBelowIt(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		want bool
+	}{{"example.com", true}, {"api.example.com", true}, {"badexample.com", false}, {"example.org", false}} {
+		if got := InZone(c.name, "example.com"); got != c.want {
+			t.Errorf("InZone(%q, example.com) = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

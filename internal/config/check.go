@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+
+	"github.com/tierkit/tierkit/internal/check"
 )
 
 var (
@@ -17,7 +19,6 @@ var (
 	amiID    = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
 	// instanceType matches EC2 and RDS class names such as t3.small, m7g.2xlarge, u-6tb1.metal.
 	instanceType = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
-	label        = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 )
 
 // problems collects every problem of a configuration, so that all of them are
@@ -65,19 +66,9 @@ func checkDomain(path, name string, p *problems) {
 		p.add(path, "required: a domain name such as example.com")
 		return
 	}
-	labels := strings.Split(name, ".")
-	ok := len(name) <= 253 && len(labels) >= 2
-	for _, l := range labels {
-		ok = ok && label.MatchString(l)
-	}
-	if !ok {
+	if !check.HostName(name) {
 		p.add(path, "%q is not a domain name; expected lower-case labels of letters, digits and hyphens joined by dots, e.g. api.example.com", name)
 	}
-}
-
-// inZone reports whether name is zone or a name below it.
-func inZone(name, zone string) bool {
-	return name == zone || strings.HasSuffix(name, "."+zone)
 }
 
 func checkCIDR(path, cidr string, p *problems) {

@@ -19,6 +19,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/tierkit/tierkit/internal/check"
 )
 
 // Context keys read by Select.
@@ -368,7 +370,7 @@ func (e *Environment) validate(path string, p *problems) {
 		p.add(at("hostedZone.id"), "%q is not a hosted zone id; expected Z followed by up to 31 upper-case letters and digits", e.HostedZone.ID)
 	}
 	checkDomain(at("hostedZone.name"), e.HostedZone.Name, p)
-	if e.DomainName != "" && e.HostedZone.Name != "" && !inZone(e.DomainName, e.HostedZone.Name) {
+	if e.DomainName != "" && e.HostedZone.Name != "" && !check.InZone(e.DomainName, e.HostedZone.Name) {
 		p.add(at("domainName"), "%q is not inside the hosted zone %q", e.DomainName, e.HostedZone.Name)
 	}
 
@@ -574,7 +576,7 @@ func (e *Environment) validateFrontend(path string, p *problems) {
 		return // the environment's domainName is reported missing
 	}
 	checkDomain(at, f.DomainName, p)
-	if e.HostedZone.Name != "" && !inZone(f.DomainName, e.HostedZone.Name) {
+	if e.HostedZone.Name != "" && !check.InZone(f.DomainName, e.HostedZone.Name) {
 		p.add(at, "%q is not inside the hosted zone %q", f.DomainName, e.HostedZone.Name)
 	}
 	for _, name := range sortedKeys(e.Tiers) {
@@ -610,7 +612,7 @@ func (e *Environment) validateTiers(path string, p *problems) {
 		}
 		if tier.DomainName != "" {
 			checkDomain(at, tier.DomainName, p)
-			if e.HostedZone.Name != "" && !inZone(tier.DomainName, e.HostedZone.Name) {
+			if e.HostedZone.Name != "" && !check.InZone(tier.DomainName, e.HostedZone.Name) {
 				p.add(at, "%q is not inside the hosted zone %q", tier.DomainName, e.HostedZone.Name)
 			}
 			if other, dup := served[tier.DomainName]; dup {
