@@ -164,30 +164,7 @@ func TestOnlyTheFleetSecurityGroupReachesTheCachePort(t *testing.T) {
 	tpl.HasResourceProperties(t, replicationGroup, map[string]any{
 		"SecurityGroupIds": []any{map[string]any{"Fn::GetAtt": []any{cacheSGID, "GroupId"}}},
 	})
-	groups := *tpl.FindResources(jsii.String("AWS::EC2::SecurityGroup"), nil)
-	if _, inline := props(groups[cacheSGID])["SecurityGroupIngress"]; inline {
-		t.Errorf("cache security group has inline ingress: %s", cdktest.JSON(props(groups[cacheSGID])))
-	}
-	var rules int
-	for _, r := range *tpl.FindResources(jsii.String(ingress), nil) {
-		p := props(r)
-		if !strings.Contains(cdktest.JSON(p["GroupId"]), cacheSGID) {
-			continue
-		}
-		rules++
-		want := map[string]any{"IpProtocol": "tcp", "FromPort": float64(6380), "ToPort": float64(6380)}
-		for k, v := range want {
-			if p[k] != v {
-				t.Errorf("ingress %s = %v; want %v", k, p[k], v)
-			}
-		}
-		if src := cdktest.JSON(p["SourceSecurityGroupId"]); !strings.Contains(src, fleetSGID) || p["CidrIp"] != nil || p["CidrIpv6"] != nil {
-			t.Errorf("ingress from %s (CIDR %v %v); want the fleet security group only", src, p["CidrIp"], p["CidrIpv6"])
-		}
-	}
-	if rules != 1 {
-		t.Errorf("%d ingress rules on the cache security group; want 1, from the fleet", rules)
-	}
+	tpl.OnlyIngressFrom(t, cacheSGID, fleetSGID, 6380)
 }
 
 func TestCacheOpensNoOutboundConnections(t *testing.T) {

@@ -239,31 +239,7 @@ func TestMySQLRequiresTLS(t *testing.T) {
 }
 
 func TestOnlyTheFleetSecurityGroupReachesTheDatabasePort(t *testing.T) {
-	tpl := template(t)
-	groups := *tpl.FindResources(jsii.String("AWS::EC2::SecurityGroup"), nil)
-	if _, inline := props(groups[dbSGID])["SecurityGroupIngress"]; inline {
-		t.Errorf("database security group has inline ingress: %s", cdktest.JSON(props(groups[dbSGID])))
-	}
-	var rules int
-	for _, r := range *tpl.FindResources(jsii.String(ingress), nil) {
-		p := props(r)
-		if !strings.Contains(cdktest.JSON(p["GroupId"]), dbSGID) {
-			continue
-		}
-		rules++
-		want := map[string]any{"IpProtocol": "tcp", "FromPort": float64(3307), "ToPort": float64(3307)}
-		for k, v := range want {
-			if p[k] != v {
-				t.Errorf("ingress %s = %v; want %v", k, p[k], v)
-			}
-		}
-		if src := cdktest.JSON(p["SourceSecurityGroupId"]); !strings.Contains(src, fleetSGID) || p["CidrIp"] != nil || p["CidrIpv6"] != nil {
-			t.Errorf("ingress from %s (CIDR %v %v); want the fleet security group only", src, p["CidrIp"], p["CidrIpv6"])
-		}
-	}
-	if rules != 1 {
-		t.Errorf("%d ingress rules on the database security group; want 1, from the fleet", rules)
-	}
+	template(t).OnlyIngressFrom(t, dbSGID, fleetSGID, 3307)
 }
 
 func TestSecretReadIsGrantedOnThisSecretOnly(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -214,6 +215,37 @@ func (t *Template) Resources(typ string) map[string]map[string]any {
 		out[id] = *r
 	}
 	return out
+}
+
+// OnlyIngressFrom checks that the security group sgID admits exactly one
+// source, the security group sourceID, on TCP port only, through a separate
+// ingress resource (no inline rule, no CIDR): the rule every data store holds.
+func (t *Template) OnlyIngressFrom(tb testing.TB, sgID, sourceID string, port int) {
+	tb.Helper()
+	group, _ := t.Resources("AWS::EC2::SecurityGroup")[sgID]["Properties"].(map[string]any)
+	if _, inline := group["SecurityGroupIngress"]; inline {
+		tb.Errorf("security group %s has inline ingress: %s", sgID, JSON(group))
+	}
+	var rules int
+	for _, r := range t.Resources("AWS::EC2::SecurityGroupIngress") {
+		p, _ := r["Properties"].(map[string]any)
+		if !strings.Contains(JSON(p["GroupId"]), sgID) {
+			continue
+		}
+		rules++
+		want := map[string]any{"IpProtocol": "tcp", "FromPort": float64(port), "ToPort": float64(port)}
+		for k, v := range want {
+			if p[k] != v {
+				tb.Errorf("ingress %s = %v; want %v", k, p[k], v)
+			}
+		}
+		if src := JSON(p["SourceSecurityGroupId"]); !strings.Contains(src, sourceID) || p["CidrIp"] != nil || p["CidrIpv6"] != nil {
+			tb.Errorf("ingress from %s (CIDR %v %v); want the security group %s only", src, p["CidrIp"], p["CidrIpv6"], sourceID)
+		}
+	}
+	if rules != 1 {
+		tb.Errorf("%d ingress rules on the security group %s; want 1, from %s", rules, sgID, sourceID)
+	}
 }
 
 // Shared returns a function that synthesizes a stack once, on first use, and
