@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
 // The scripts/drill tests run the script against a fake AWS CLI and a fake
@@ -162,7 +164,7 @@ func newAutoScalingDrill(t *testing.T) *drillFake {
 
 func (f *drillFake) write(path, content string, mode os.FileMode) {
 	f.t.Helper()
-	writeFile(f.t, path, content, mode)
+	cdktest.WriteFile(f.t, path, content, mode)
 }
 
 func (f *drillFake) set(flag string) { f.write(filepath.Join(f.state, flag), "", 0o644) }

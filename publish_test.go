@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
 // The scripts/publish tests run the script against a fake AWS CLI that logs
@@ -205,7 +207,7 @@ func newPublishFake(t *testing.T) *publishFake {
 
 func (f *publishFake) write(path, content string, mode os.FileMode) {
 	f.t.Helper()
-	writeFile(f.t, path, content, mode)
+	cdktest.WriteFile(f.t, path, content, mode)
 }
 
 // run runs scripts/publish with args in a session of its own (no controlling

@@ -15,17 +15,6 @@ import (
 // into a temporary directory put first on PATH, and the script run in a
 // session of its own, with no controlling terminal whatever runs the tests.
 
-// writeFile writes a file of a test, creating its directory.
-func writeFile(t *testing.T, path, content string, mode os.FileMode) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // scriptCommand is scripts/NAME with args and env, in a session of its own;
 // stdout and stderr go to the returned buffer.
 func scriptCommand(t *testing.T, name string, env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {

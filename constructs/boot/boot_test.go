@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tierkit/tierkit/constructs/boot"
+	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
 const (
@@ -34,8 +35,8 @@ func exitCode(err error) int {
 
 func TestGoldenIPIsReplacedByTheInstanceIP(t *testing.T) {
 	m := newMachine(t)
-	writeFile(t, filepath.Join(m.Root, "etc/hosts"), "127.0.0.1 localhost\n10.0.0.1 api.example.com api\n10.0.0.10 db.internal\n110.0.0.1 far\n", 0o644)
-	writeFile(t, filepath.Join(m.Root, vhost), strings.Join([]string{
+	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/hosts"), "127.0.0.1 localhost\n10.0.0.1 api.example.com api\n10.0.0.10 db.internal\n110.0.0.1 far\n", 0o644)
+	cdktest.WriteFile(t, filepath.Join(m.Root, vhost), strings.Join([]string{
 		"<VirtualHost 10.0.0.1:80>",
 		"  ServerName api.example.com",
 		"  Require ip 10.0.0.1 10.0.0.1 10.0.0.10",
@@ -58,7 +59,7 @@ func TestGoldenIPIsReplacedByTheInstanceIP(t *testing.T) {
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
-	if got, want := readFile(t, filepath.Join(m.Root, "etc/hosts")), "127.0.0.1 localhost\n10.0.2.33 api.example.com api\n10.0.0.10 db.internal\n110.0.0.1 far\n"; got != want {
+	if got, want := cdktest.ReadFile(t, filepath.Join(m.Root, "etc/hosts")), "127.0.0.1 localhost\n10.0.2.33 api.example.com api\n10.0.0.10 db.internal\n110.0.0.1 far\n"; got != want {
 		t.Errorf("/etc/hosts:\n%s\nwant:\n%s", got, want)
 	}
 	want := strings.Join([]string{
@@ -70,7 +71,7 @@ func TestGoldenIPIsReplacedByTheInstanceIP(t *testing.T) {
 		"</VirtualHost>",
 		"",
 	}, "\n")
-	if got := readFile(t, filepath.Join(m.Root, vhost)); got != want {
+	if got := cdktest.ReadFile(t, filepath.Join(m.Root, vhost)); got != want {
 		t.Errorf("vhost:\n%s\nwant:\n%s", got, want)
 	}
 	if fi, err := os.Lstat(enabled); err != nil || fi.Mode()&os.ModeSymlink == 0 {
@@ -97,7 +98,7 @@ func TestAgentConfigIsWrittenAndTheAgentStarted(t *testing.T) {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
 	config := filepath.Join(m.Root, "opt/aws/amazon-cloudwatch-agent/etc/tierkit.json")
-	if got := readFile(t, config); got != agentConfig+"\n" {
+	if got := cdktest.ReadFile(t, config); got != agentConfig+"\n" {
 		t.Errorf("agent config:\n%s\nwant:\n%s", got, agentConfig)
 	}
 	want := "agent-ctl -a fetch-config -m ec2 -s -c file:" + config
@@ -140,7 +141,7 @@ printf 'LOCAL_IP=%s\n' `+boot.Quote("it's $LOCAL_IP, literally")+` >"$ROOT/etc/a
 	if !slices.Equal(r.Calls, want) {
 		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(r.Calls, "\n"), strings.Join(want, "\n"))
 	}
-	if got := readFile(t, filepath.Join(m.Root, "etc/app/env")); got != "LOCAL_IP=it's $LOCAL_IP, literally\n" {
+	if got := cdktest.ReadFile(t, filepath.Join(m.Root, "etc/app/env")); got != "LOCAL_IP=it's $LOCAL_IP, literally\n" {
 		t.Errorf("a quoted value was expanded: %q", got)
 	}
 	if !strings.Contains(r.Log, "tierkit-boot: step first") || !strings.Contains(r.Console, "tierkit-boot: step second") {
@@ -171,7 +172,7 @@ func TestWebServerIsStoppedFirstAndStartedLast(t *testing.T) {
 
 func TestFailingStepKeepsTheWebServerDown(t *testing.T) {
 	m := newMachine(t)
-	writeFile(t, filepath.Join(m.Root, "var/lib/tierkit/boot-ok"), "baked into the AMI\n", 0o644)
+	cdktest.WriteFile(t, filepath.Join(m.Root, "var/lib/tierkit/boot-ok"), "baked into the AMI\n", 0o644)
 	s := boot.New(nil)
 	s.AddStep("migrate", `echo migrating
 sh -c 'exit 3' # the failing command
@@ -190,7 +191,7 @@ echo "not reached" >>"$TIERKIT_TEST_CALLS"`)
 	if !strings.Contains(r.Log, line) || !strings.Contains(r.Console, line) {
 		t.Errorf("want %q in the log and on the console; log:\n%s", line, r.Log)
 	}
-	if got := readFile(t, filepath.Join(m.Root, "var/lib/tierkit/boot-failed")); !strings.Contains(got, "step migrate failed") {
+	if got := cdktest.ReadFile(t, filepath.Join(m.Root, "var/lib/tierkit/boot-failed")); !strings.Contains(got, "step migrate failed") {
 		t.Errorf("boot-failed: %q", got)
 	}
 	if m.exists("var/lib/tierkit/boot-ok") {
@@ -269,7 +270,7 @@ EOF`)
 	for name, s := range map[string]*boot.Script{"default": boot.New(nil), "full": full} {
 		t.Run(name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "user-data")
-			writeFile(t, file, s.Render(), 0o644)
+			cdktest.WriteFile(t, file, s.Render(), 0o644)
 			if out, err := exec.Command("shellcheck", "--severity=style", file).CombinedOutput(); err != nil {
 				t.Errorf("shellcheck: %v\n%s", err, out)
 			}
@@ -457,7 +458,7 @@ secret_field arn:db missing >/dev/null || echo "missing field fails" >>"$TIERKIT
 	if r.Err != nil || !slices.Contains(r.Calls, "missing field fails") {
 		t.Errorf("boot: %v, calls %q; want success, with a missing field reported as a failure the step handles", r.Err, r.Calls)
 	}
-	if got := readFile(t, filepath.Join(m.Root, "password")); got != "pw-3xAmple" {
+	if got := cdktest.ReadFile(t, filepath.Join(m.Root, "password")); got != "pw-3xAmple" {
 		t.Errorf("the step read %q, want the secret's password", got)
 	}
 	if strings.Contains(r.Log, "pw-3xAmple") || strings.Contains(r.Console, "pw-3xAmple") {
@@ -467,7 +468,7 @@ secret_field arn:db missing >/dev/null || echo "missing field fails" >>"$TIERKIT
 
 func TestDisableCronFilesStepRenamesTheAMIsEntries(t *testing.T) {
 	m := newMachine(t)
-	writeFile(t, filepath.Join(m.Root, "etc/cron.d/laravel"), "* * * * * www-data php artisan schedule:run\n", 0o644)
+	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/cron.d/laravel"), "* * * * * www-data php artisan schedule:run\n", 0o644)
 	s := boot.New(nil)
 	s.AddStep("cron-off", boot.DisableCronFilesStep([]string{"/etc/cron.d/laravel", "/etc/cron.d/absent"}))
 	if r := m.run(t, s.Render()); r.Err != nil {

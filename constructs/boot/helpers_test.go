@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
 // The fake instance the script boots on.
@@ -100,8 +102,8 @@ func newMachine(t *testing.T) *machine {
 	t.Helper()
 	dir := t.TempDir()
 	m := &machine{Root: filepath.Join(dir, "root"), stubs: filepath.Join(dir, "bin"), calls: filepath.Join(dir, "calls"), imds: newFakeIMDS(t)}
-	writeFile(t, filepath.Join(m.stubs, "systemctl"), "#!/bin/bash\necho \"systemctl $*\" >>\"$TIERKIT_TEST_CALLS\"\n", 0o755)
-	writeFile(t, filepath.Join(m.Root, "etc/hosts"), "127.0.0.1 localhost\n", 0o644)
+	cdktest.WriteFile(t, filepath.Join(m.stubs, "systemctl"), "#!/bin/bash\necho \"systemctl $*\" >>\"$TIERKIT_TEST_CALLS\"\n", 0o755)
+	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/hosts"), "127.0.0.1 localhost\n", 0o644)
 	return m
 }
 
@@ -109,7 +111,7 @@ func newMachine(t *testing.T) *machine {
 // the configuration it was pointed at.
 func (m *machine) withAgent(t *testing.T) {
 	t.Helper()
-	writeFile(t, filepath.Join(m.Root, "opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"),
+	cdktest.WriteFile(t, filepath.Join(m.Root, "opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"),
 		"#!/bin/bash\necho \"agent-ctl $*\" >>\"$TIERKIT_TEST_CALLS\"\n", 0o755)
 }
 
@@ -125,7 +127,7 @@ type result struct {
 func (m *machine) run(t *testing.T, script string) result {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "user-data")
-	writeFile(t, file, script, 0o755)
+	cdktest.WriteFile(t, file, script, 0o755)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", file)
@@ -142,7 +144,7 @@ func (m *machine) run(t *testing.T, script string) result {
 	if ctx.Err() != nil {
 		t.Fatalf("the script did not finish in time:\n%s", out.String())
 	}
-	r := result{Err: err, Console: out.String(), Log: readFile(t, filepath.Join(m.Root, "var/log/tierkit-boot.log"))}
+	r := result{Err: err, Console: out.String(), Log: cdktest.ReadFile(t, filepath.Join(m.Root, "var/log/tierkit-boot.log"))}
 	if b, err := os.ReadFile(m.calls); err == nil {
 		r.Calls = strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 	}
@@ -152,25 +154,6 @@ func (m *machine) run(t *testing.T, script string) result {
 func (m *machine) exists(rel string) bool {
 	_, err := os.Lstat(filepath.Join(m.Root, rel))
 	return err == nil
-}
-
-func writeFile(t *testing.T, file, content string, mode os.FileMode) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(file, []byte(content), mode); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func readFile(t *testing.T, file string) string {
-	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("reading %s: %v", file, err)
-	}
-	return string(b)
 }
 
 // lineOf returns the 1-based number of the first line of script containing s.

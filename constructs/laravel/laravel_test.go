@@ -467,7 +467,7 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 	// A server made from an AMI of the singleton carries its entry: gone too.
 	other := newMachine(t, false, "/var/www/html", secret(password))
-	writeFile(t, filepath.Join(other.Root, "etc/cron.d/tierkit-scheduler"), want, 0o644)
+	cdktest.WriteFile(t, filepath.Join(other.Root, "etc/cron.d/tierkit-scheduler"), want, 0o644)
 	r = other.run(t, cdktest.UserData(t, template(t)))
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
@@ -506,8 +506,8 @@ func TestVariantBoot(t *testing.T) {
 	// An existing secret may hold characters the generated ones never do.
 	pw := "pa ss#wo$rd,1"
 	m := newMachine(t, true, "/srv/api", secret(pw))
-	writeFile(t, filepath.Join(m.Root, "etc/cron.d/api-schedule"), "* * * * * nginx php /srv/api/artisan schedule:run\n", 0o644)
-	writeFile(t, filepath.Join(m.Root, "var/spool/cron/crontabs/nginx"), "* * * * * php /srv/api/artisan schedule:run\n", 0o600)
+	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/cron.d/api-schedule"), "* * * * * nginx php /srv/api/artisan schedule:run\n", 0o644)
+	cdktest.WriteFile(t, filepath.Join(m.Root, "var/spool/cron/crontabs/nginx"), "* * * * * php /srv/api/artisan schedule:run\n", 0o600)
 	tpl := variant(t)
 	r := m.run(t, cdktest.UserData(t, tpl))
 	if r.Err != nil {
@@ -573,7 +573,7 @@ func TestBootFailsWithoutAnEnvFileOrAPPKEY(t *testing.T) {
 			if env == "" {
 				os.Remove(filepath.Join(m.Root, "var/www/html/.env"))
 			} else {
-				writeFile(t, filepath.Join(m.Root, "var/www/html/.env"), env, 0o644)
+				cdktest.WriteFile(t, filepath.Join(m.Root, "var/www/html/.env"), env, 0o644)
 			}
 			r := m.run(t, cdktest.UserData(t, template(t)))
 			if r.Err == nil || !strings.Contains(r.Log, "tierkit-boot: laravel-env: ") || !strings.Contains(r.Log, "/var/www/html/.env") {
@@ -592,7 +592,7 @@ func TestBootKeepsTheAMIsCABundleWhenTheTruststoreIsDown(t *testing.T) {
 	}
 	m = newMachine(t, false, "/var/www/html", secret(password))
 	m.aws.NoBundle = true
-	writeFile(t, filepath.Join(m.Root, "etc/ssl/certs/rds-global-bundle.pem"), fakeaws.CABundle, 0o644)
+	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/ssl/certs/rds-global-bundle.pem"), fakeaws.CABundle, 0o644)
 	if r := m.run(t, cdktest.UserData(t, template(t))); r.Err != nil || !strings.Contains(r.Log, "failed; keeping the AMI's bundle") {
 		t.Errorf("with the AMI's bundle, want the boot to go on (err %v):\n%s", r.Err, r.Log)
 	}
@@ -607,7 +607,7 @@ func TestRenderedUserDataPassesShellcheck(t *testing.T) {
 	}
 	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
 		file := filepath.Join(t.TempDir(), "user-data")
-		writeFile(t, file, cdktest.UserData(t, tpl), 0o644)
+		cdktest.WriteFile(t, file, cdktest.UserData(t, tpl), 0o644)
 		if out, err := exec.Command("shellcheck", "--severity=style", file).CombinedOutput(); err != nil {
 			t.Errorf("%s: shellcheck: %v\n%s", name, err, out)
 		}
@@ -744,7 +744,7 @@ func TestSchedulerOffAndEveryNode(t *testing.T) {
 		t.Errorf("Scheduler off: a group carries the singleton tag")
 	}
 	m := newMachine(t, false, "/var/www/html", secret(password))
-	writeFile(t, filepath.Join(m.Root, "etc/cron.d/tierkit-scheduler"), "left by the AMI\n", 0o644)
+	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/cron.d/tierkit-scheduler"), "left by the AMI\n", 0o644)
 	if r := m.run(t, cdktest.UserData(t, tpl)); r.Err != nil || m.exists("etc/cron.d/tierkit-scheduler") || m.exists("etc/cron.d/laravel") {
 		t.Errorf("Scheduler off: want no scheduler entry and the AMI's disabled (err %v):\n%s", r.Err, r.Log)
 	}

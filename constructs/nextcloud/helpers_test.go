@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tierkit/tierkit/internal/cdktest"
 	"github.com/tierkit/tierkit/internal/fakeaws"
 )
 
@@ -88,23 +89,23 @@ func newMachine(t *testing.T, singleton bool, install, config string) *machine {
 	dir := t.TempDir()
 	m := &machine{Root: filepath.Join(dir, "root"), stubs: filepath.Join(dir, "bin"), calls: filepath.Join(dir, "calls"),
 		imds: fakeaws.NewIMDS(t, singleton), aws: fakeaws.NewSecretsManager(t, secrets())}
-	writeFile(t, filepath.Join(m.stubs, "systemctl"), `#!/bin/bash
+	cdktest.WriteFile(t, filepath.Join(m.stubs, "systemctl"), `#!/bin/bash
 echo "systemctl $*" >>"$TIERKIT_TEST_CALLS"
 [[ "$*" != "cat crond.service" ]]
 `, 0o755)
-	writeFile(t, filepath.Join(m.stubs, "runuser"), `#!/bin/bash
+	cdktest.WriteFile(t, filepath.Join(m.stubs, "runuser"), `#!/bin/bash
 echo "runuser $*" >>"$TIERKIT_TEST_CALLS"
 exit 2
 `, 0o755)
-	writeFile(t, filepath.Join(m.stubs, "chown"), `#!/bin/bash
+	cdktest.WriteFile(t, filepath.Join(m.stubs, "chown"), `#!/bin/bash
 echo "chown ${*//"$TIERKIT_ROOT"/}" >>"$TIERKIT_TEST_CALLS"
 `, 0o755)
-	writeFile(t, filepath.Join(m.Root, "opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"), "#!/bin/bash\n", 0o755)
-	writeFile(t, filepath.Join(m.Root, "etc/hosts"), "127.0.0.1 localhost\n10.0.0.1 cloud.example.com cloud\n", 0o644)
-	writeFile(t, filepath.Join(m.Root, vhost), "<VirtualHost 10.0.0.1:80>\n  ServerName cloud.example.com\n  DocumentRoot /var/www/nextcloud\n</VirtualHost>\n", 0o644)
-	writeFile(t, filepath.Join(m.Root, install, "config/config.php"), config, 0o640)
-	writeFile(t, filepath.Join(m.Root, install, "cron.php"), "<?php\n", 0o644)
-	writeFile(t, filepath.Join(m.Root, "etc/cron.d/nextcloud"), "*/5 * * * * www-data php -f /var/www/nextcloud/cron.php\n", 0o644)
+	cdktest.WriteFile(t, filepath.Join(m.Root, "opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"), "#!/bin/bash\n", 0o755)
+	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/hosts"), "127.0.0.1 localhost\n10.0.0.1 cloud.example.com cloud\n", 0o644)
+	cdktest.WriteFile(t, filepath.Join(m.Root, vhost), "<VirtualHost 10.0.0.1:80>\n  ServerName cloud.example.com\n  DocumentRoot /var/www/nextcloud\n</VirtualHost>\n", 0o644)
+	cdktest.WriteFile(t, filepath.Join(m.Root, install, "config/config.php"), config, 0o640)
+	cdktest.WriteFile(t, filepath.Join(m.Root, install, "cron.php"), "<?php\n", 0o644)
+	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/cron.d/nextcloud"), "*/5 * * * * www-data php -f /var/www/nextcloud/cron.php\n", 0o644)
 	for _, d := range []string{"etc/php/8.3/apache2/conf.d", "etc/php/8.3/cli/conf.d"} {
 		if err := os.MkdirAll(filepath.Join(m.Root, d), 0o755); err != nil {
 			t.Fatal(err)
@@ -125,7 +126,7 @@ type result struct {
 func (m *machine) run(t *testing.T, script string) result {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "user-data")
-	writeFile(t, file, script, 0o755)
+	cdktest.WriteFile(t, file, script, 0o755)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", file)
@@ -160,24 +161,5 @@ func (m *machine) exists(rel string) bool {
 
 func (m *machine) read(t *testing.T, rel string) string {
 	t.Helper()
-	return readFile(t, filepath.Join(m.Root, rel))
-}
-
-func writeFile(t *testing.T, file, content string, mode os.FileMode) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(file, []byte(content), mode); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func readFile(t *testing.T, file string) string {
-	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("reading %s: %v", file, err)
-	}
-	return string(b)
+	return cdktest.ReadFile(t, filepath.Join(m.Root, rel))
 }

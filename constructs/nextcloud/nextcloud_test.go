@@ -543,7 +543,7 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 	// A server made from an AMI of the singleton carries its entry: gone too.
 	other := newMachine(t, false, "/var/www/nextcloud", installedConfig)
-	writeFile(t, filepath.Join(other.Root, "etc/cron.d/tierkit-nextcloud"), want, 0o644)
+	cdktest.WriteFile(t, filepath.Join(other.Root, "etc/cron.d/tierkit-nextcloud"), want, 0o644)
 	r = other.run(t, cdktest.UserData(t, template(t)))
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
@@ -561,8 +561,8 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 func TestVariantBoot(t *testing.T) {
 	m := newMachine(t, true, "/srv/nextcloud", freshConfig)
-	writeFile(t, filepath.Join(m.Root, "etc/cron.d/nextcloud-cron-php"), "*/5 * * * * nginx php -f /srv/nextcloud/cron.php\n", 0o644)
-	writeFile(t, filepath.Join(m.Root, "var/spool/cron/crontabs/nginx"), "*/5 * * * * php -f /srv/nextcloud/cron.php\n", 0o600)
+	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/cron.d/nextcloud-cron-php"), "*/5 * * * * nginx php -f /srv/nextcloud/cron.php\n", 0o644)
+	cdktest.WriteFile(t, filepath.Join(m.Root, "var/spool/cron/crontabs/nginx"), "*/5 * * * * php -f /srv/nextcloud/cron.php\n", 0o600)
 	tpl := variant(t)
 	r := m.run(t, cdktest.UserData(t, tpl))
 	if r.Err != nil {
@@ -635,7 +635,7 @@ func TestRenderedUserDataPassesShellcheck(t *testing.T) {
 	}
 	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
 		file := filepath.Join(t.TempDir(), "user-data")
-		writeFile(t, file, cdktest.UserData(t, tpl), 0o644)
+		cdktest.WriteFile(t, file, cdktest.UserData(t, tpl), 0o644)
 		if out, err := exec.Command("shellcheck", "--severity=style", file).CombinedOutput(); err != nil {
 			t.Errorf("%s: shellcheck: %v\n%s", name, err, out)
 		}

@@ -217,6 +217,28 @@ func (t *Template) Resources(typ string) map[string]map[string]any {
 	return out
 }
 
+// WriteFile writes a file of a test, creating its directory.
+func WriteFile(tb testing.TB, file, content string, mode os.FileMode) {
+	tb.Helper()
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte(content), mode); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// ReadFile returns the content of a file a test reads, failing it when the
+// file cannot be read.
+func ReadFile(tb testing.TB, file string) string {
+	tb.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		tb.Fatalf("reading %s: %v", file, err)
+	}
+	return string(b)
+}
+
 // OnlyIngressFrom checks that the security group sgID admits exactly one
 // source, the security group sourceID, on TCP port only, through a separate
 // ingress resource (no inline rule, no CIDR): the rule every data store holds.
