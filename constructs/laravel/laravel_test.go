@@ -342,10 +342,10 @@ func secret(pw string) map[string]any {
 }
 
 // boot runs the default template's boot script on a copy of the golden server.
-func bootDefault(t *testing.T, singleton bool) (*machine, result) {
+func bootDefault(t *testing.T, singleton bool) (*fakeaws.Machine, fakeaws.Result) {
 	t.Helper()
 	m := newMachine(t, singleton, "/var/www/html", secret(password))
-	r := m.run(t, cdktest.UserData(t, template(t)))
+	r := m.Run(t, cdktest.UserData(t, template(t)))
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
@@ -383,14 +383,14 @@ FRONTEND_URL=https://example.com
 CORS_ALLOWED_ORIGINS=https://example.com
 SANCTUM_STATEFUL_DOMAINS=example.com
 `
-	if got := m.read(t, "var/www/html/.env"); got != want {
+	if got := m.Read(t, "var/www/html/.env"); got != want {
 		t.Errorf(".env:\n%s\nwant:\n%s", got, want)
 	}
 	fi, err := os.Stat(filepath.Join(m.Root, "var/www/html/.env"))
 	if err != nil || fi.Mode().Perm() != 0o640 {
 		t.Errorf(".env mode %v (%v), want 0640", fi.Mode().Perm(), err)
 	}
-	if got := m.read(t, "etc/ssl/certs/rds-global-bundle.pem"); got != fakeaws.CABundle {
+	if got := m.Read(t, "etc/ssl/certs/rds-global-bundle.pem"); got != fakeaws.CABundle {
 		t.Errorf("RDS CA bundle %q, want the truststore's", got)
 	}
 	leftovers, _ := filepath.Glob(filepath.Join(m.Root, "var/www/html/.env.*"))
@@ -410,14 +410,14 @@ func TestPasswordStaysOutOfTheLogs(t *testing.T) {
 	if !strings.Contains(r.Log, "settings written, password from ref-TierDatabaseSecretAttachment") {
 		t.Errorf("the log does not say where the password came from:\n%s", r.Log)
 	}
-	if !strings.Contains(m.read(t, "var/www/html/.env"), "\nDB_PASSWORD="+password+"\n") {
+	if !strings.Contains(m.Read(t, "var/www/html/.env"), "\nDB_PASSWORD="+password+"\n") {
 		t.Errorf("the password is not in .env")
 	}
 }
 
 func TestSecretIsReadWithASignedRequest(t *testing.T) {
 	m, _ := bootDefault(t, false)
-	reqs := m.aws.Requests()
+	reqs := m.AWS.Requests()
 	// One request per field read (password, username, dbname).
 	if len(reqs) == 0 || len(reqs) > 3 {
 		t.Fatalf("%d requests to Secrets Manager, want 1 to 3", len(reqs))
@@ -438,10 +438,10 @@ func TestSecretIsReadWithASignedRequest(t *testing.T) {
 
 func TestGoldenIPIsReplacedByTheServersOwn(t *testing.T) {
 	m, _ := bootDefault(t, false)
-	if got := m.read(t, "etc/hosts"); got != "127.0.0.1 localhost\n10.0.2.33 api.example.com api\n" {
+	if got := m.Read(t, "etc/hosts"); got != "127.0.0.1 localhost\n10.0.2.33 api.example.com api\n" {
 		t.Errorf("/etc/hosts: %q", got)
 	}
-	if got := m.read(t, vhost); !strings.HasPrefix(got, "<VirtualHost 10.0.2.33:80>") {
+	if got := m.Read(t, vhost); !strings.HasPrefix(got, "<VirtualHost 10.0.2.33:80>") {
 		t.Errorf("vhost: %q", got)
 	}
 }
@@ -453,10 +453,10 @@ SHELL=/bin/sh
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 * * * * * www-data [ -e /var/lib/tierkit/boot-ok ] && cd /var/www/html && php artisan schedule:run >> /dev/null 2>&1
 `
-	if got := m.read(t, "etc/cron.d/tierkit-scheduler"); got != want {
+	if got := m.Read(t, "etc/cron.d/tierkit-scheduler"); got != want {
 		t.Errorf("singleton's cron entry:\n%s\nwant:\n%s", got, want)
 	}
-	if m.exists("etc/cron.d/laravel") || !m.exists("etc/cron.d/.laravel.disabled-by-tierkit") {
+	if m.Exists("etc/cron.d/laravel") || !m.Exists("etc/cron.d/.laravel.disabled-by-tierkit") {
 		t.Errorf("the AMI's /etc/cron.d/laravel is not disabled on the singleton")
 	}
 	for _, c := range []string{"systemctl enable cron", "systemctl reload-or-restart cron"} {
@@ -468,11 +468,11 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 	// A server made from an AMI of the singleton carries its entry: gone too.
 	other := newMachine(t, false, "/var/www/html", secret(password))
 	cdktest.WriteFile(t, filepath.Join(other.Root, "etc/cron.d/tierkit-scheduler"), want, 0o644)
-	r = other.run(t, cdktest.UserData(t, template(t)))
+	r = other.Run(t, cdktest.UserData(t, template(t)))
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
-	if other.exists("etc/cron.d/tierkit-scheduler") || other.exists("etc/cron.d/laravel") || !other.exists("etc/cron.d/.laravel.disabled-by-tierkit") {
+	if other.Exists("etc/cron.d/tierkit-scheduler") || other.Exists("etc/cron.d/laravel") || !other.Exists("etc/cron.d/.laravel.disabled-by-tierkit") {
 		t.Errorf("a server that is not the singleton still has a scheduler entry")
 	}
 	if !strings.Contains(r.Log, "not the singleton") {
@@ -509,11 +509,11 @@ func TestVariantBoot(t *testing.T) {
 	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/cron.d/api-schedule"), "* * * * * nginx php /srv/api/artisan schedule:run\n", 0o644)
 	cdktest.WriteFile(t, filepath.Join(m.Root, "var/spool/cron/crontabs/nginx"), "* * * * * php /srv/api/artisan schedule:run\n", 0o600)
 	tpl := variant(t)
-	r := m.run(t, cdktest.UserData(t, tpl))
+	r := m.Run(t, cdktest.UserData(t, tpl))
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
-	env := m.read(t, "srv/api/.env")
+	env := m.Read(t, "srv/api/.env")
 	table := cdktest.LogicalID(t, tpl, "AWS::DynamoDB::Table", "TierCacheTable")
 	db := cdktest.LogicalID(t, tpl, "AWS::RDS::DBInstance", "TierDatabaseInstance")
 	for _, line := range []string{
@@ -537,23 +537,23 @@ func TestVariantBoot(t *testing.T) {
 	if !slices.Contains(r.Calls, "runuser -u nginx -- php artisan config:cache") {
 		t.Errorf("calls %q: want artisan run as nginx", r.Calls)
 	}
-	if got := m.read(t, "etc/cron.d/tierkit-scheduler"); !strings.Contains(got, "* * * * * nginx [ -e /var/lib/tierkit/boot-ok ] && cd /srv/api && php artisan schedule:run") {
+	if got := m.Read(t, "etc/cron.d/tierkit-scheduler"); !strings.Contains(got, "* * * * * nginx [ -e /var/lib/tierkit/boot-ok ] && cd /srv/api && php artisan schedule:run") {
 		t.Errorf("cron entry:\n%s", got)
 	}
 	for _, f := range []string{"etc/cron.d/.api-schedule.disabled-by-tierkit", "var/spool/cron/crontabs/.nginx.disabled-by-tierkit"} {
-		if !m.exists(f) {
+		if !m.Exists(f) {
 			t.Errorf("%s missing: the AMI's cron entries are not disabled", f)
 		}
 	}
-	if !m.exists("etc/cron.d/laravel") {
+	if !m.Exists("etc/cron.d/laravel") {
 		t.Errorf("/etc/cron.d/laravel, not in CronFiles, was touched")
 	}
 }
 
 func TestBootFailsWhenTheSecretCannotBeRead(t *testing.T) {
 	m := newMachine(t, false, "/var/www/html", secret(password))
-	m.aws.Deny = true
-	r := m.run(t, cdktest.UserData(t, template(t)))
+	m.AWS.Deny = true
+	r := m.Run(t, cdktest.UserData(t, template(t)))
 	if r.Err == nil || !strings.Contains(r.Log, "laravel-env: Secrets Manager answered 400 for ref-TierDatabaseSecretAttachment") ||
 		!strings.Contains(r.Log, "AccessDeniedException") || !strings.Contains(r.Log, "step laravel-env failed") {
 		t.Errorf("want the boot to fail in laravel-env, naming the error (err %v):\n%s", r.Err, r.Log)
@@ -561,7 +561,7 @@ func TestBootFailsWhenTheSecretCannotBeRead(t *testing.T) {
 	if slices.Contains(r.Calls, "systemctl restart apache2") {
 		t.Errorf("the web server was started")
 	}
-	if got := m.read(t, "var/www/html/.env"); got != defaultEnv {
+	if got := m.Read(t, "var/www/html/.env"); got != defaultEnv {
 		t.Errorf(".env changed by a failed boot:\n%s", got)
 	}
 }
@@ -575,7 +575,7 @@ func TestBootFailsWithoutAnEnvFileOrAPPKEY(t *testing.T) {
 			} else {
 				cdktest.WriteFile(t, filepath.Join(m.Root, "var/www/html/.env"), env, 0o644)
 			}
-			r := m.run(t, cdktest.UserData(t, template(t)))
+			r := m.Run(t, cdktest.UserData(t, template(t)))
 			if r.Err == nil || !strings.Contains(r.Log, "tierkit-boot: laravel-env: ") || !strings.Contains(r.Log, "/var/www/html/.env") {
 				t.Errorf("want the boot to fail in laravel-env (err %v):\n%s", r.Err, r.Log)
 			}
@@ -585,15 +585,15 @@ func TestBootFailsWithoutAnEnvFileOrAPPKEY(t *testing.T) {
 
 func TestBootKeepsTheAMIsCABundleWhenTheTruststoreIsDown(t *testing.T) {
 	m := newMachine(t, false, "/var/www/html", secret(password))
-	m.aws.NoBundle = true
-	r := m.run(t, cdktest.UserData(t, template(t)))
+	m.AWS.NoBundle = true
+	r := m.Run(t, cdktest.UserData(t, template(t)))
 	if r.Err == nil || !strings.Contains(r.Log, "rds-ca: no RDS CA bundle") {
 		t.Errorf("without a bundle, want the boot to fail in rds-ca (err %v):\n%s", r.Err, r.Log)
 	}
 	m = newMachine(t, false, "/var/www/html", secret(password))
-	m.aws.NoBundle = true
+	m.AWS.NoBundle = true
 	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/ssl/certs/rds-global-bundle.pem"), fakeaws.CABundle, 0o644)
-	if r := m.run(t, cdktest.UserData(t, template(t))); r.Err != nil || !strings.Contains(r.Log, "failed; keeping the AMI's bundle") {
+	if r := m.Run(t, cdktest.UserData(t, template(t))); r.Err != nil || !strings.Contains(r.Log, "failed; keeping the AMI's bundle") {
 		t.Errorf("with the AMI's bundle, want the boot to go on (err %v):\n%s", r.Err, r.Log)
 	}
 }
@@ -745,13 +745,13 @@ func TestSchedulerOffAndEveryNode(t *testing.T) {
 	}
 	m := newMachine(t, false, "/var/www/html", secret(password))
 	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/cron.d/tierkit-scheduler"), "left by the AMI\n", 0o644)
-	if r := m.run(t, cdktest.UserData(t, tpl)); r.Err != nil || m.exists("etc/cron.d/tierkit-scheduler") || m.exists("etc/cron.d/laravel") {
+	if r := m.Run(t, cdktest.UserData(t, tpl)); r.Err != nil || m.Exists("etc/cron.d/tierkit-scheduler") || m.Exists("etc/cron.d/laravel") {
 		t.Errorf("Scheduler off: want no scheduler entry and the AMI's disabled (err %v):\n%s", r.Err, r.Log)
 	}
 
 	tpl = &cdktest.Template{Template: assertions.Template_FromStack(every, nil)}
 	m = newMachine(t, false, "/var/www/html", secret(password))
-	if r := m.run(t, cdktest.UserData(t, tpl)); r.Err != nil || !m.exists("etc/cron.d/tierkit-scheduler") || m.exists("etc/cron.d/laravel") {
+	if r := m.Run(t, cdktest.UserData(t, tpl)); r.Err != nil || !m.Exists("etc/cron.d/tierkit-scheduler") || m.Exists("etc/cron.d/laravel") {
 		t.Errorf("Scheduler every-node: want the tier's entry and the AMI's disabled (err %v):\n%s", r.Err, r.Log)
 	}
 }

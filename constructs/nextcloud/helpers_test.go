@@ -1,14 +1,9 @@
 package nextcloud_test
 
 import (
-	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/tierkit/tierkit/internal/cdktest"
 	"github.com/tierkit/tierkit/internal/fakeaws"
@@ -26,18 +21,6 @@ const (
 	// seed is the generated-values secret: 80 letters and digits.
 	seed = "AbCdEfGhIj" + "k1m2n3o4p5q6r7s8t9u0v1w2x3y4z5" + "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxw"
 )
-
-// machine is a temporary root the boot script runs against, with stubs for
-// the programs that need root or a real system (systemctl, runuser, chown,
-// the CloudWatch agent). php is not stubbed: the boot runs no occ, and
-// checks the configuration with php -l only where PHP is installed.
-type machine struct {
-	Root  string
-	stubs string
-	calls string
-	imds  *fakeaws.IMDS
-	aws   *fakeaws.SecretsManager
-}
 
 // freshConfig is the AMI's config.php of a server installed without the
 // instance-wide values (an autoconfig install, a hand-made image).
@@ -84,23 +67,14 @@ func secrets() map[string]map[string]any {
 // with config (config.php's content), its cron entry, PHP's conf.d
 // directories, the vhost and /etc/hosts holding the golden IP, and the
 // CloudWatch agent.
-func newMachine(t *testing.T, singleton bool, install, config string) *machine {
+//
+// php is not stubbed: the boot runs no occ, and checks the configuration with
+// php -l only where PHP is installed.
+func newMachine(t *testing.T, singleton bool, install, config string) *fakeaws.Machine {
 	t.Helper()
-	dir := t.TempDir()
-	m := &machine{Root: filepath.Join(dir, "root"), stubs: filepath.Join(dir, "bin"), calls: filepath.Join(dir, "calls"),
-		imds: fakeaws.NewIMDS(t, singleton), aws: fakeaws.NewSecretsManager(t, secrets())}
-	cdktest.WriteFile(t, filepath.Join(m.stubs, "systemctl"), `#!/bin/bash
-echo "systemctl $*" >>"$TIERKIT_TEST_CALLS"
-[[ "$*" != "cat crond.service" ]]
-`, 0o755)
-	cdktest.WriteFile(t, filepath.Join(m.stubs, "runuser"), `#!/bin/bash
-echo "runuser $*" >>"$TIERKIT_TEST_CALLS"
-exit 2
-`, 0o755)
-	cdktest.WriteFile(t, filepath.Join(m.stubs, "chown"), `#!/bin/bash
-echo "chown ${*//"$TIERKIT_ROOT"/}" >>"$TIERKIT_TEST_CALLS"
-`, 0o755)
-	cdktest.WriteFile(t, filepath.Join(m.Root, "opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"), "#!/bin/bash\n", 0o755)
+	m := fakeaws.NewMachine(t, singleton, secrets())
+	m.Stub(t, "runuser", `echo "runuser $*" >>"$TIERKIT_TEST_CALLS"
+exit 2`)
 	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/hosts"), "127.0.0.1 localhost\n10.0.0.1 cloud.example.com cloud\n", 0o644)
 	cdktest.WriteFile(t, filepath.Join(m.Root, vhost), "<VirtualHost 10.0.0.1:80>\n  ServerName cloud.example.com\n  DocumentRoot /var/www/nextcloud\n</VirtualHost>\n", 0o644)
 	cdktest.WriteFile(t, filepath.Join(m.Root, install, "config/config.php"), config, 0o640)
@@ -112,54 +86,4 @@ echo "chown ${*//"$TIERKIT_ROOT"/}" >>"$TIERKIT_TEST_CALLS"
 		}
 	}
 	return m
-}
-
-// result is one run of the boot script.
-type result struct {
-	Err     error
-	Console string
-	Log     string
-	Calls   []string
-}
-
-// run runs script with bash against the machine, with the fakes' addresses.
-func (m *machine) run(t *testing.T, script string) result {
-	t.Helper()
-	file := filepath.Join(t.TempDir(), "user-data")
-	cdktest.WriteFile(t, file, script, 0o755)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", file)
-	cmd.Env = append(os.Environ(),
-		"PATH="+m.stubs+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"TIERKIT_ROOT="+m.Root,
-		"TIERKIT_IMDS="+m.imds.URL,
-		"TIERKIT_TEST_CALLS="+m.calls,
-		"TIERKIT_SECRETS_ENDPOINT="+m.aws.URL,
-		"TIERKIT_RDS_CA_URL="+m.aws.URL+"/global-bundle.pem",
-	)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("the script did not finish in time:\n%s", out.String())
-	}
-	r := result{Err: err, Console: out.String()}
-	if b, err := os.ReadFile(filepath.Join(m.Root, "var/log/tierkit-boot.log")); err == nil {
-		r.Log = string(b)
-	}
-	if b, err := os.ReadFile(m.calls); err == nil {
-		r.Calls = strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	}
-	return r
-}
-
-func (m *machine) exists(rel string) bool {
-	_, err := os.Lstat(filepath.Join(m.Root, rel))
-	return err == nil
-}
-
-func (m *machine) read(t *testing.T, rel string) string {
-	t.Helper()
-	return cdktest.ReadFile(t, filepath.Join(m.Root, rel))
 }

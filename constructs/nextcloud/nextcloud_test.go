@@ -370,10 +370,10 @@ func TestTierWorksAsAScopeAndCanBeTaggedAndDependedOn(t *testing.T) {
 
 // bootDefault runs the default template's boot script on a copy of the
 // golden server with config as its config.php.
-func bootDefault(t *testing.T, singleton bool, config string) (*machine, result) {
+func bootDefault(t *testing.T, singleton bool, config string) (*fakeaws.Machine, fakeaws.Result) {
 	t.Helper()
 	m := newMachine(t, singleton, "/var/www/nextcloud", config)
-	r := m.run(t, cdktest.UserData(t, template(t)))
+	r := m.Run(t, cdktest.UserData(t, template(t)))
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
@@ -414,17 +414,17 @@ $CONFIG = [
   'secret' => 'ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxw',
 ];
 `
-	if got := m.read(t, configPath); got != want {
+	if got := m.Read(t, configPath); got != want {
 		t.Errorf("tierkit.config.php:\n%s\nwant:\n%s", got, want)
 	}
 	fi, err := os.Stat(filepath.Join(m.Root, configPath))
 	if err != nil || fi.Mode().Perm() != 0o640 {
 		t.Errorf("tierkit.config.php mode %v (%v), want 0640", fi.Mode().Perm(), err)
 	}
-	if got := m.read(t, "var/www/nextcloud/config/config.php"); got != freshConfig {
+	if got := m.Read(t, "var/www/nextcloud/config/config.php"); got != freshConfig {
 		t.Errorf("config.php was changed:\n%s", got)
 	}
-	if got := m.read(t, "etc/ssl/certs/rds-global-bundle.pem"); got != fakeaws.CABundle {
+	if got := m.Read(t, "etc/ssl/certs/rds-global-bundle.pem"); got != fakeaws.CABundle {
 		t.Errorf("RDS CA bundle %q, want the truststore's", got)
 	}
 	if leftovers, _ := filepath.Glob(filepath.Join(m.Root, "var/www/nextcloud/config/.tierkit.*")); len(leftovers) > 0 {
@@ -447,13 +447,13 @@ func checkPHPSyntax(t *testing.T, file string) {
 
 func TestBootKeepsTheInstalledInstanceValues(t *testing.T) {
 	m, r := bootDefault(t, false, installedConfig)
-	got := m.read(t, configPath)
+	got := m.Read(t, configPath)
 	for _, key := range []string{"instanceid", "passwordsalt", "secret"} {
 		if strings.Contains(got, "'"+key+"' =>") {
 			t.Errorf("tierkit.config.php overrides config.php's %s:\n%s", key, got)
 		}
 	}
-	for _, req := range m.aws.Requests() {
+	for _, req := range m.AWS.Requests() {
 		if strings.Contains(req.SecretID, "Seed") {
 			t.Errorf("the seed was read although config.php has every instance value")
 		}
@@ -468,7 +468,7 @@ func TestSessionsGoToTheSharedCache(t *testing.T) {
 	m, r := bootDefault(t, false, installedConfig)
 	group := cdktest.LogicalID(t, template(t), "AWS::ElastiCache::ReplicationGroup", "TierCacheReplicationGroup")
 	for _, dir := range []string{"etc/php/8.3/apache2/conf.d", "etc/php/8.3/cli/conf.d"} {
-		got := m.read(t, dir+"/"+nextcloud.SessionIni)
+		got := m.Read(t, dir+"/"+nextcloud.SessionIni)
 		for _, line := range []string{
 			"session.save_handler = redis",
 			`session.save_path = "tls://` + cdktest.GetAttValue(group, "PrimaryEndPoint.Address") + `:6380?auth=` + cacheToken + `&timeout=2&prefix=nextcloud_session:"`,
@@ -495,10 +495,10 @@ func TestNoSecretInTheBootLog(t *testing.T) {
 			t.Errorf("the %s appears in the boot log, the console or a command line", name)
 		}
 	}
-	if !strings.Contains(m.read(t, configPath), "'dbpassword' => '"+password+"'") {
+	if !strings.Contains(m.Read(t, configPath), "'dbpassword' => '"+password+"'") {
 		t.Errorf("the password is not in the configuration")
 	}
-	for _, req := range m.aws.Requests() {
+	for _, req := range m.AWS.Requests() {
 		if req.SignatureError != "" || req.SecurityToken != fakeaws.SessionToken {
 			t.Errorf("request %+v: want a SigV4-signed request with the role's token", req)
 		}
@@ -507,17 +507,17 @@ func TestNoSecretInTheBootLog(t *testing.T) {
 
 func TestGoldenIPIsReplacedByTheServersOwn(t *testing.T) {
 	m, _ := bootDefault(t, false, installedConfig)
-	if got := m.read(t, "etc/hosts"); got != "127.0.0.1 localhost\n10.0.2.33 cloud.example.com cloud\n" {
+	if got := m.Read(t, "etc/hosts"); got != "127.0.0.1 localhost\n10.0.2.33 cloud.example.com cloud\n" {
 		t.Errorf("/etc/hosts: %q", got)
 	}
-	if got := m.read(t, vhost); !strings.HasPrefix(got, "<VirtualHost 10.0.2.33:80>") {
+	if got := m.Read(t, vhost); !strings.HasPrefix(got, "<VirtualHost 10.0.2.33:80>") {
 		t.Errorf("vhost: %q", got)
 	}
 }
 
 func TestLogFileIsOwnedByTheWebUser(t *testing.T) {
 	m, r := bootDefault(t, false, installedConfig)
-	if !m.exists("var/log/nextcloud/nextcloud.log") || !slices.Contains(r.Calls, "chown www-data: /var/log/nextcloud /var/log/nextcloud/nextcloud.log") {
+	if !m.Exists("var/log/nextcloud/nextcloud.log") || !slices.Contains(r.Calls, "chown www-data: /var/log/nextcloud /var/log/nextcloud/nextcloud.log") {
 		t.Errorf("the log file is missing or not given to www-data: %q", r.Calls)
 	}
 }
@@ -529,10 +529,10 @@ SHELL=/bin/sh
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 */5 * * * * www-data [ -e /var/lib/tierkit/boot-ok ] && php --define apc.enable_cli=1 -f /var/www/nextcloud/cron.php >> /dev/null 2>&1
 `
-	if got := m.read(t, "etc/cron.d/tierkit-nextcloud"); got != want {
+	if got := m.Read(t, "etc/cron.d/tierkit-nextcloud"); got != want {
 		t.Errorf("singleton's cron entry:\n%s\nwant:\n%s", got, want)
 	}
-	if m.exists("etc/cron.d/nextcloud") || !m.exists("etc/cron.d/.nextcloud.disabled-by-tierkit") {
+	if m.Exists("etc/cron.d/nextcloud") || !m.Exists("etc/cron.d/.nextcloud.disabled-by-tierkit") {
 		t.Errorf("the AMI's /etc/cron.d/nextcloud is not disabled on the singleton")
 	}
 	for _, c := range []string{"systemctl enable cron", "systemctl reload-or-restart cron"} {
@@ -544,11 +544,11 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 	// A server made from an AMI of the singleton carries its entry: gone too.
 	other := newMachine(t, false, "/var/www/nextcloud", installedConfig)
 	cdktest.WriteFile(t, filepath.Join(other.Root, "etc/cron.d/tierkit-nextcloud"), want, 0o644)
-	r = other.run(t, cdktest.UserData(t, template(t)))
+	r = other.Run(t, cdktest.UserData(t, template(t)))
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
-	if other.exists("etc/cron.d/tierkit-nextcloud") || other.exists("etc/cron.d/nextcloud") || !other.exists("etc/cron.d/.nextcloud.disabled-by-tierkit") {
+	if other.Exists("etc/cron.d/tierkit-nextcloud") || other.Exists("etc/cron.d/nextcloud") || !other.Exists("etc/cron.d/.nextcloud.disabled-by-tierkit") {
 		t.Errorf("a server that is not the singleton still has a background jobs entry")
 	}
 	if !strings.Contains(r.Log, "not the singleton") {
@@ -564,11 +564,11 @@ func TestVariantBoot(t *testing.T) {
 	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/cron.d/nextcloud-cron-php"), "*/5 * * * * nginx php -f /srv/nextcloud/cron.php\n", 0o644)
 	cdktest.WriteFile(t, filepath.Join(m.Root, "var/spool/cron/crontabs/nginx"), "*/5 * * * * php -f /srv/nextcloud/cron.php\n", 0o600)
 	tpl := variant(t)
-	r := m.run(t, cdktest.UserData(t, tpl))
+	r := m.Run(t, cdktest.UserData(t, tpl))
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
-	got := m.read(t, "srv/nextcloud/config/tierkit.config.php")
+	got := m.Read(t, "srv/nextcloud/config/tierkit.config.php")
 	db := cdktest.LogicalID(t, tpl, "AWS::RDS::DBInstance", "TierDatabaseInstance")
 	for _, line := range []string{
 		"'trusted_proxies' => ['import-SharedVpcCidr'],", "'dbtype' => 'pgsql',", "'dbhost' => '" + cdktest.GetAttValue(db, "Endpoint.Address") + ":5433',",
@@ -592,27 +592,27 @@ func TestVariantBoot(t *testing.T) {
 		t.Errorf("calls %q: the log is not given to nginx", r.Calls)
 	}
 	// Off: not even the server tagged as the singleton runs cron.php.
-	if m.exists("etc/cron.d/tierkit-nextcloud") || !strings.Contains(r.Log, "background jobs off") {
+	if m.Exists("etc/cron.d/tierkit-nextcloud") || !strings.Contains(r.Log, "background jobs off") {
 		t.Errorf("BackgroundJobs off: a cron entry was written:\n%s", r.Log)
 	}
 	for _, f := range []string{"etc/cron.d/.nextcloud-cron-php.disabled-by-tierkit", "var/spool/cron/crontabs/.nginx.disabled-by-tierkit"} {
-		if !m.exists(f) {
+		if !m.Exists(f) {
 			t.Errorf("%s missing: the AMI's cron entries are not disabled", f)
 		}
 	}
-	if !m.exists("etc/cron.d/nextcloud") {
+	if !m.Exists("etc/cron.d/nextcloud") {
 		t.Errorf("/etc/cron.d/nextcloud, not in CronFiles, was touched")
 	}
 }
 
 func TestBootFailsWhenASecretCannotBeRead(t *testing.T) {
 	m := newMachine(t, false, "/var/www/nextcloud", installedConfig)
-	delete(m.aws.Secrets, "Cache")
-	r := m.run(t, cdktest.UserData(t, template(t)))
+	delete(m.AWS.Secrets, "Cache")
+	r := m.Run(t, cdktest.UserData(t, template(t)))
 	if r.Err == nil || !strings.Contains(r.Log, "nextcloud-config: Secrets Manager answered 400 for ref-TierCacheSecret") || !strings.Contains(r.Log, "step nextcloud-config failed") {
 		t.Errorf("want the boot to fail in nextcloud-config, naming the secret (err %v):\n%s", r.Err, r.Log)
 	}
-	if slices.Contains(r.Calls, "systemctl restart apache2") || m.exists(configPath) {
+	if slices.Contains(r.Calls, "systemctl restart apache2") || m.Exists(configPath) {
 		t.Errorf("the web server was started, or a configuration written")
 	}
 }
@@ -620,7 +620,7 @@ func TestBootFailsWhenASecretCannotBeRead(t *testing.T) {
 func TestBootFailsWithoutAnInstalledNextcloud(t *testing.T) {
 	m := newMachine(t, false, "/var/www/nextcloud", installedConfig)
 	os.Remove(filepath.Join(m.Root, "var/www/nextcloud/config/config.php"))
-	r := m.run(t, cdktest.UserData(t, template(t)))
+	r := m.Run(t, cdktest.UserData(t, template(t)))
 	if r.Err == nil || !strings.Contains(r.Log, "nextcloud-config: no /var/www/nextcloud/config/config.php") {
 		t.Errorf("want the boot to fail in nextcloud-config (err %v):\n%s", r.Err, r.Log)
 	}
@@ -755,7 +755,7 @@ func TestBackgroundJobsOnFixedFleetsAndEveryNode(t *testing.T) {
 		t.Errorf("every-node: singletons %v %v, want none", groups, instances)
 	}
 	m := newMachine(t, false, "/var/www/nextcloud", installedConfig)
-	if r := m.run(t, cdktest.UserData(t, tpl)); r.Err != nil || !m.exists("etc/cron.d/tierkit-nextcloud") || m.exists("etc/cron.d/nextcloud") {
+	if r := m.Run(t, cdktest.UserData(t, tpl)); r.Err != nil || !m.Exists("etc/cron.d/tierkit-nextcloud") || m.Exists("etc/cron.d/nextcloud") {
 		t.Errorf("every-node: want the tier's entry and the AMI's disabled (err %v):\n%s", r.Err, r.Log)
 	}
 }
