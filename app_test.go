@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -274,6 +275,8 @@ func synthProcess(t *testing.T, context map[string]any) (stdout, stderr string, 
 	ctx, _ := json.Marshal(merged)
 	outdir = t.TempDir()
 	cmd := exec.Command(os.Args[0])
+	// jsii's Node.js child must not keep Wait waiting on the output pipes.
+	cmd.WaitDelay = 10 * time.Second
 	cmd.Env = append(os.Environ(), runMainEnv+"=1", "CDK_CONTEXT_JSON="+string(ctx), "CDK_OUTDIR="+outdir, summaryEnv+"=cdk.out")
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -335,6 +338,8 @@ func TestConstructErrorIsOneLineWithoutTheJavaScriptStack(t *testing.T) {
 
 func TestScriptsSynthRejectsAnUnknownEnvironment(t *testing.T) {
 	cmd := exec.Command("scripts/synth", "-c", "env=nope")
+	// The CLI's and the app's Node.js processes must not keep Wait waiting.
+	cmd.WaitDelay = 10 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestScriptsReviewInAScratchCopy runs scripts/review, as CI does, in copies
@@ -42,6 +43,8 @@ func TestScriptsReviewInAScratchCopy(t *testing.T) {
 		go func() {
 			cmd := exec.Command("scripts/review")
 			cmd.Dir = dir
+			// A Node.js process left behind must not keep Wait waiting.
+			cmd.WaitDelay = 10 * time.Second
 			// scripts/test turns validation off for the test processes; the
 			// review's own synthesis must have it, as a user's would.
 			// CI=true as in CI, where the CLI would print its multi-stack
