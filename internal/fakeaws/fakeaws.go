@@ -1,4 +1,8 @@
-// Package fakeaws holds the fake AWS endpoints the boot-script tests run against: IMDSv2 and Secrets Manager.
+// Package fakeaws holds the fake AWS endpoints the boot-script tests run
+// against: IMDSv2, Secrets Manager and the RDS truststore, and the SigV4
+// check every fake applies to signed requests. The handlers serve on a test
+// server of their own (NewIMDS, NewSecretsManager) or on any listener (the
+// end-to-end test's, in its own network namespace).
 package fakeaws
 
 import (
@@ -8,10 +12,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -28,56 +35,79 @@ const (
 	// CABundle is what the fake RDS truststore serves.
 	CABundle = "-----BEGIN CERTIFICATE-----\nMIIFAKE\n-----END CERTIFICATE-----\n"
 
+	// AccessKey is the access key id of the role's credentials.
+	AccessKey = "ASIAEXAMPLEKEY123456"
+	// RoleName is the instance profile's role.
+	RoleName = "TierFleetRole"
+
 	instanceIP = "10.0.2.33"
 	instanceID = "i-0123456789abcdef0"
 	imdsToken  = "token-for-this-boot"
-	roleName   = "TierFleetRole"
-	accessKey  = "ASIAEXAMPLEKEY123456"
 )
 
-// IMDS is IMDSv2 on an instance with the fleet's role, and the singleton
-// tag when singleton is set (404 otherwise, as for an absent tag).
-type IMDS struct {
-	*httptest.Server
-	singleton bool
+// Instance is what IMDS answers one instance: its private address, its id
+// and whether it carries the fleet's singleton tag (404 otherwise, as for an
+// absent tag).
+type Instance struct {
+	IP, ID    string
+	Singleton bool
 }
 
-// NewIMDS starts an IMDS, closed when t ends.
+// IMDS is IMDSv2 on an instance with the fleet's role.
+type IMDS struct {
+	*httptest.Server
+}
+
+// NewIMDS starts an IMDS for one instance, with the singleton tag when
+// singleton is set, closed when t ends.
 func NewIMDS(t *testing.T, singleton bool) *IMDS {
 	t.Helper()
-	f := &IMDS{singleton: singleton}
+	i := Instance{IP: instanceIP, ID: instanceID, Singleton: singleton}
+	f := &IMDS{Server: httptest.NewServer(IMDSHandler(func(*http.Request) (Instance, bool) { return i, true }))}
+	t.Cleanup(f.Close)
+	return f
+}
+
+// IMDSHandler answers IMDSv2 requests (a token, then metadata read with it)
+// for the instance instance returns for a request; a request it does not
+// know (ok false) is refused 403, as the real service never answers
+// another host.
+func IMDSHandler(instance func(*http.Request) (i Instance, ok bool)) http.Handler {
 	creds, _ := json.MarshalIndent(map[string]string{
 		"Code": "Success", "LastUpdated": "2026-11-23T10:00:00Z", "Type": "AWS-HMAC",
-		"AccessKeyId": accessKey, "SecretAccessKey": SecretKey, "Token": SessionToken, "Expiration": "2026-11-23T16:00:00Z",
+		"AccessKeyId": AccessKey, "SecretAccessKey": SecretKey, "Token": SessionToken, "Expiration": "2026-11-23T16:00:00Z",
 	}, "", "  ")
-	values := map[string]string{
-		"/latest/meta-data/local-ipv4":                           instanceIP,
-		"/latest/meta-data/instance-id":                          instanceID,
-		"/latest/meta-data/placement/region":                     Region,
-		"/latest/meta-data/iam/security-credentials/":            roleName,
-		"/latest/meta-data/iam/security-credentials/" + roleName: string(creds),
-	}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i, ok := instance(r)
+		values := map[string]string{
+			"/latest/meta-data/local-ipv4":                           i.IP,
+			"/latest/meta-data/instance-id":                          i.ID,
+			"/latest/meta-data/placement/region":                     Region,
+			"/latest/meta-data/iam/security-credentials/":            RoleName,
+			"/latest/meta-data/iam/security-credentials/" + RoleName: string(creds),
+		}
 		switch {
+		case !ok:
+			http.Error(w, "forbidden", http.StatusForbidden)
 		case r.Method == http.MethodPut && r.URL.Path == "/latest/api/token":
 			w.Write([]byte(imdsToken))
 		case r.Header.Get("X-aws-ec2-metadata-token") != imdsToken:
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
-		case r.URL.Path == "/latest/meta-data/tags/instance/tierkit-singleton" && f.singleton:
+		case r.URL.Path == "/latest/meta-data/tags/instance/tierkit-singleton" && i.Singleton:
 			w.Write([]byte("true"))
 		case values[r.URL.Path] != "":
 			w.Write([]byte(values[r.URL.Path]))
 		default:
 			http.NotFound(w, r)
 		}
-	}))
-	t.Cleanup(f.Close)
-	return f
+	})
 }
 
 // Request is one request the fake Secrets Manager received.
 type Request struct {
 	Target, ContentType, SecurityToken, SecretID string
+	// From is the address the request came from (host without port).
+	From string
 	// SignatureError is why the SigV4 signature does not verify, or "".
 	SignatureError string
 }
@@ -96,8 +126,14 @@ type SecretsManager struct {
 	Name string
 	// Deny answers every request AccessDeniedException.
 	Deny bool
+	// DenyFrom, when set, answers AccessDeniedException to the requests
+	// from the addresses it holds (host without port), as to an instance
+	// whose role lost the permission. Set it before serving.
+	DenyFrom map[string]bool
 	// NoBundle answers the truststore 404.
 	NoBundle bool
+	// Bundle is what the truststore serves. Default: CABundle.
+	Bundle string
 
 	mu       sync.Mutex
 	requests []Request
@@ -108,53 +144,61 @@ type SecretsManager struct {
 func NewSecretsManager(t *testing.T, secrets map[string]map[string]any) *SecretsManager {
 	t.Helper()
 	f := &SecretsManager{Secrets: secrets, Name: "TierSecret"}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && r.URL.Path == "/global-bundle.pem" {
-			if f.NoBundle {
-				// Not 5xx: curl would retry for half a minute.
-				http.NotFound(w, r)
-				return
-			}
-			w.Write([]byte(CABundle))
-			return
-		}
-		body, _ := io.ReadAll(r.Body)
-		var in struct{ SecretId string }
-		_ = json.Unmarshal(body, &in)
-		req := Request{
-			Target: r.Header.Get("X-Amz-Target"), ContentType: r.Header.Get("Content-Type"),
-			SecurityToken: r.Header.Get("X-Amz-Security-Token"), SecretID: in.SecretId,
-			SignatureError: verifySigV4(r, body, "secretsmanager"),
-		}
-		f.mu.Lock()
-		f.requests = append(f.requests, req)
-		f.mu.Unlock()
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		if f.Deny || req.SignatureError != "" || req.Target != "secretsmanager.GetSecretValue" {
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprintf(w, `{"__type":"AccessDeniedException","Message":"User: arn:aws:sts::123456789012:assumed-role/%s/%s is not authorized to perform: secretsmanager:GetSecretValue"}`, roleName, instanceID)
-			return
-		}
-		var secret map[string]any
-		for fragment, s := range f.Secrets {
-			if strings.Contains(in.SecretId, fragment) {
-				secret = s
-			}
-		}
-		if secret == nil {
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprintf(w, `{"__type":"ResourceNotFoundException","Message":"Secrets Manager can't find the specified secret."}`)
-			return
-		}
-		inner, _ := json.Marshal(secret)
-		out, _ := json.Marshal(map[string]any{
-			"ARN": in.SecretId, "Name": f.Name, "SecretString": string(inner),
-			"VersionId": "a1b2c3", "VersionStages": []string{"AWSCURRENT"}, "CreatedDate": 1.7e9,
-		})
-		w.Write(out)
-	}))
+	f.Server = httptest.NewServer(f)
 	t.Cleanup(f.Close)
 	return f
+}
+
+// ServeHTTP answers the truststore and Secrets Manager's GetSecretValue.
+func (f *SecretsManager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/global-bundle.pem") {
+		if f.NoBundle {
+			// Not 5xx: curl would retry for half a minute.
+			http.NotFound(w, r)
+			return
+		}
+		bundle := f.Bundle
+		if bundle == "" {
+			bundle = CABundle
+		}
+		w.Write([]byte(bundle))
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	var in struct{ SecretId string }
+	_ = json.Unmarshal(body, &in)
+	from, _, _ := net.SplitHostPort(r.RemoteAddr)
+	req := Request{
+		Target: r.Header.Get("X-Amz-Target"), ContentType: r.Header.Get("Content-Type"),
+		SecurityToken: r.Header.Get("X-Amz-Security-Token"), SecretID: in.SecretId, From: from,
+		SignatureError: VerifySigV4(r, body, "secretsmanager"),
+	}
+	f.mu.Lock()
+	f.requests = append(f.requests, req)
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	if f.Deny || f.DenyFrom[from] || req.SignatureError != "" || req.Target != "secretsmanager.GetSecretValue" {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"__type":"AccessDeniedException","Message":"User: arn:aws:sts::123456789012:assumed-role/%s/%s is not authorized to perform: secretsmanager:GetSecretValue"}`, RoleName, instanceID)
+		return
+	}
+	var secret map[string]any
+	for fragment, s := range f.Secrets {
+		if strings.Contains(in.SecretId, fragment) {
+			secret = s
+		}
+	}
+	if secret == nil {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"__type":"ResourceNotFoundException","Message":"Secrets Manager can't find the specified secret."}`)
+		return
+	}
+	inner, _ := json.Marshal(secret)
+	out, _ := json.Marshal(map[string]any{
+		"ARN": in.SecretId, "Name": f.Name, "SecretString": string(inner),
+		"VersionId": "a1b2c3", "VersionStages": []string{"AWSCURRENT"}, "CreatedDate": 1.7e9,
+	})
+	w.Write(out)
 }
 
 // Requests returns the Secrets Manager requests received so far, in order.
@@ -164,18 +208,25 @@ func (f *SecretsManager) Requests() []Request {
 	return slices.Clone(f.requests)
 }
 
-var spaces = regexp.MustCompile(` +`)
+var (
+	spaces    = regexp.MustCompile(` +`)
+	sigV4Auth = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$`)
+)
 
-// verifySigV4 checks r's AWS Signature Version 4 with the role's keys and
-// returns what is wrong, or "".
-func verifySigV4(r *http.Request, body []byte, service string) string {
+// VerifySigV4 checks the AWS Signature Version 4 of r (whose body is body)
+// for service with the role's keys, and returns what is wrong, or "". S3
+// requests sign the payload hash they carry in X-Amz-Content-Sha256, which
+// must match the body unless it is UNSIGNED-PAYLOAD.
+func VerifySigV4(r *http.Request, body []byte, service string) string {
 	auth := r.Header.Get("Authorization")
-	m := regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$`).FindStringSubmatch(auth)
+	m := sigV4Auth.FindStringSubmatch(auth)
 	switch {
 	case m == nil:
 		return fmt.Sprintf("Authorization %q is not a SigV4 header", auth)
-	case m[1] != accessKey || m[3] != Region || m[4] != service:
-		return fmt.Sprintf("credential scope %s/%s/%s, want %s/%s/%s", m[1], m[3], m[4], accessKey, Region, service)
+	case m[1] != AccessKey || m[3] != Region || m[4] != service:
+		return fmt.Sprintf("credential scope %s/%s/%s, want %s/%s/%s", m[1], m[3], m[4], AccessKey, Region, service)
+	case r.Header.Get("X-Amz-Security-Token") != SessionToken:
+		return "X-Amz-Security-Token is not the role's session token"
 	}
 	amzDate := r.Header.Get("X-Amz-Date")
 	if !strings.HasPrefix(amzDate, m[2]) {
@@ -196,7 +247,18 @@ func verifySigV4(r *http.Request, body []byte, service string) string {
 		fmt.Fprintf(&canonical, "%s:%s\n", h, spaces.ReplaceAllString(strings.TrimSpace(v), " "))
 	}
 	sum := sha256.Sum256(body)
-	request := strings.Join([]string{r.Method, "/", r.URL.RawQuery, canonical.String(), m[5], hex.EncodeToString(sum[:])}, "\n")
+	payload := hex.EncodeToString(sum[:])
+	if claimed := r.Header.Get("X-Amz-Content-Sha256"); claimed != "" {
+		if claimed != payload && claimed != "UNSIGNED-PAYLOAD" {
+			return fmt.Sprintf("X-Amz-Content-Sha256 %s is not the body's hash %s", claimed, payload)
+		}
+		payload = claimed
+	}
+	path := r.URL.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	request := strings.Join([]string{r.Method, path, canonicalQuery(r.URL.Query()), canonical.String(), m[5], payload}, "\n")
 	requestSum := sha256.Sum256([]byte(request))
 	scope := strings.Join([]string{m[2], Region, service, "aws4_request"}, "/")
 	toSign := strings.Join([]string{"AWS4-HMAC-SHA256", amzDate, scope, hex.EncodeToString(requestSum[:])}, "\n")
@@ -210,4 +272,18 @@ func verifySigV4(r *http.Request, body []byte, service string) string {
 		return fmt.Sprintf("signature %s does not verify (want %s)", m[6], want)
 	}
 	return ""
+}
+
+// canonicalQuery is SigV4's canonical query string: names and values
+// URI-encoded, sorted by name, then value.
+func canonicalQuery(q url.Values) string {
+	enc := func(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+	var pairs []string
+	for k, vs := range q {
+		for _, v := range vs {
+			pairs = append(pairs, enc(k)+"="+enc(v))
+		}
+	}
+	sort.Strings(pairs)
+	return strings.Join(pairs, "&")
 }
