@@ -472,7 +472,7 @@ func TestSessionsGoToTheSharedCache(t *testing.T) {
 		for _, line := range []string{
 			"session.save_handler = redis",
 			`session.save_path = "tls://` + cdktest.GetAttValue(group, "PrimaryEndPoint.Address") + `:6380?auth=` + cacheToken + `&timeout=2&prefix=nextcloud_session:"`,
-			"redis.session.locking_enabled = 1", "apc.enable_cli = 1",
+			"redis.session.locking_enabled = 1", "redis.session.lock_expire = 10", "apc.enable_cli = 1",
 		} {
 			if !strings.Contains(got, line+"\n") {
 				t.Errorf("%s lacks %s:\n%s", dir, line, got)
