@@ -1,0 +1,734 @@
+//go:build e2e
+
+package realstack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+
+	"github.com/tierkit/tierkit/constructs/boot"
+	"github.com/tierkit/tierkit/constructs/database"
+	"github.com/tierkit/tierkit/constructs/fleet"
+	"github.com/tierkit/tierkit/constructs/laravel"
+	"github.com/tierkit/tierkit/constructs/nextcloud"
+	"github.com/tierkit/tierkit/internal/cdktest"
+)
+
+// The golden root, built by scripts/e2e before the test enters its own
+// network namespace: the base of Debian packages and one layer per
+// application, each the golden server of one article.
+var (
+	baseRoot = os.Getenv("TIERKIT_E2E_BASE")
+	layers   = map[string]string{"laravel": os.Getenv("TIERKIT_E2E_LAYER_LARAVEL"), "nextcloud": os.Getenv("TIERKIT_E2E_LAYER_NEXTCLOUD")}
+	runDir   = os.Getenv("TIERKIT_E2E_RUN")
+)
+
+// scenario is one tier on one web server and one database engine.
+type scenario struct {
+	name   string
+	tier   string // laravel or nextcloud
+	web    string // apache2 or nginx
+	engine database.Engine
+	// autoscaling: 2 servers and the singleton group's (3); otherwise a
+	// fixed fleet of 2, the first the singleton.
+	autoscaling bool
+	// redis: Laravel's sessions and cache in the TLS, AUTH cache.
+	redis bool
+	// denied: one more server whose role may not read the secrets.
+	denied bool
+}
+
+var scenarios = []scenario{
+	{name: "laravel-apache-mariadb", tier: "laravel", web: "apache2", engine: database.MariaDB, autoscaling: true},
+	{name: "laravel-nginx-postgres", tier: "laravel", web: "nginx", engine: database.Postgres, redis: true, denied: true},
+	{name: "nextcloud-nginx-mariadb", tier: "nextcloud", web: "nginx", engine: database.MariaDB, autoscaling: true},
+	{name: "nextcloud-apache-postgres", tier: "nextcloud", web: "apache2", engine: database.Postgres},
+}
+
+// app is what differs between the two fixtures.
+type app struct {
+	domain, whoami, session, upload string
+	vhost                           map[string]string // web server -> vhost file
+	table, appDir                   string
+}
+
+var apps = map[string]app{
+	"laravel": {domain: "api.example.com", whoami: "/whoami", session: "/session", upload: "/upload",
+		vhost: map[string]string{"apache2": "/etc/apache2/sites-available/api.conf", "nginx": "/etc/nginx/sites-available/api"},
+		table: "scheduled_runs", appDir: "/var/www/html"},
+	"nextcloud": {domain: "cloud.example.com", whoami: "/whoami.php", session: "/session.php", upload: "/upload.php",
+		vhost: map[string]string{"apache2": "/etc/apache2/sites-available/nextcloud.conf", "nginx": "/etc/nginx/sites-available/nextcloud"},
+		table: "oc_cron_runs", appDir: "/var/www/nextcloud"},
+}
+
+func (sc scenario) build(stack awscdk.Stack) {
+	a := apps[sc.tier]
+	// Every file of the AMI that holds the golden address, as a team finds
+	// them with grep on the golden server: both web servers are installed.
+	bootProps := boot.Props{GoldenIP: GoldenIP, IPFiles: []string{"/etc/hosts", a.vhost["apache2"], a.vhost["nginx"]}}
+	fleetProps := fleet.Props{Mode: fleet.Fixed, Instances: 2}
+	if sc.autoscaling {
+		fleetProps = fleet.Props{}
+	}
+	switch sc.tier {
+	case "laravel":
+		p := &laravel.APIProps{
+			DomainName: a.domain, Zone: cdktest.Zone(stack), Image: cdktest.Image(),
+			Boot: bootProps, Fleet: fleetProps, Database: database.Props{Engine: sc.engine},
+			WebServer: sc.web, PHPFPMUnit: "php8.2-fpm",
+		}
+		if sc.redis {
+			p.SessionDriver, p.CacheStore, p.RedisHost, p.RedisPort, p.RedisTLS = "redis", "redis", CacheHost, RedisPort, true
+		}
+		laravel.NewAPITier(stack, "Api", p)
+	case "nextcloud":
+		nextcloud.NewTier(stack, "Cloud", &nextcloud.Props{
+			DomainName: a.domain, Zone: cdktest.Zone(stack), Image: cdktest.Image(),
+			Boot: bootProps, Fleet: fleetProps, Database: database.Props{Engine: sc.engine},
+			WebServer: sc.web, PHPFPMUnit: "php8.2-fpm",
+		})
+	}
+}
+
+func (sc scenario) dbKind() string {
+	if sc.engine == database.Postgres {
+		return "pgsql"
+	}
+	return "mysql"
+}
+
+func (sc scenario) dbPort() int {
+	if sc.engine == database.Postgres {
+		return PGPort
+	}
+	return MySQLPort
+}
+
+func TestRealStack(t *testing.T) {
+	if baseRoot == "" || layers["laravel"] == "" || layers["nextcloud"] == "" || runDir == "" {
+		t.Fatal("TIERKIT_E2E_BASE, TIERKIT_E2E_LAYER_LARAVEL, TIERKIT_E2E_LAYER_NEXTCLOUD and TIERKIT_E2E_RUN are unset: run scripts/e2e")
+	}
+	s := NewStack(t, runDir)
+	for _, sc := range scenarios {
+		if !t.Run(sc.name, func(t *testing.T) { runScenario(t, s, sc) }) && os.Getenv("TIERKIT_E2E_KEEP_GOING") == "" {
+			break
+		}
+	}
+}
+
+// fleetRun is one scenario's servers, booted.
+type fleetRun struct {
+	sc         scenario
+	a          app
+	lb         *LB
+	servers    []*Server // the ones that must serve
+	singleton  *Server
+	bad        *Server // the server whose boot must fail, or nil
+	boots      map[string]Boot
+	downFirst  map[string]string    // status before the user data ran
+	userDataAt map[string]time.Time // when the user data started
+	firstUp    map[string]time.Time // when the balancer first saw it healthy
+}
+
+func runScenario(t *testing.T, s *Stack, sc scenario) {
+	a := apps[sc.tier]
+	start := time.Now()
+	tpl := Synth(t, sc.build)
+	userData := UserData(t, tpl, sc.dbPort())
+	healthPath := ""
+	for _, tg := range tpl.Resources("AWS::ElasticLoadBalancingV2::TargetGroup") {
+		healthPath, _ = cdktest.Props(tg)["HealthCheckPath"].(string)
+	}
+	if healthPath == "" {
+		t.Fatal("no health check path in the template")
+	}
+	t.Logf("synthesized in %.1f s; user data %d bytes; health check %s", time.Since(start).Seconds(), len(userData), healthPath)
+
+	secretIDs := Secrets(tpl)
+	schema := cdktest.ReadFile(t, filepath.Join("golden", sc.tier, "schema."+sc.dbKind()+".sql"))
+	if err := s.Reset(sc.dbKind(), schema); err != nil {
+		t.Fatal(err)
+	}
+	s.Secrets.Secrets = map[string]map[string]any{
+		secretIDs["database"]: {"username": DBUser, "password": s.DBPassword, "dbname": DBName, "host": DBHost, "port": sc.dbPort(), "engine": string(sc.engine)},
+	}
+	if id := secretIDs["cache"]; id != "" {
+		s.Secrets.Secrets[id] = map[string]any{"token": RedisToken}
+	}
+	if id := secretIDs["seed"]; id != "" {
+		s.Secrets.Secrets[id] = map[string]any{"seed": randomAlnum(80)}
+	}
+
+	f := &fleetRun{sc: sc, a: a, boots: map[string]Boot{}, downFirst: map[string]string{},
+		userDataAt: map[string]time.Time{}, firstUp: map[string]time.Time{}}
+	n := 2
+	if sc.autoscaling {
+		n = 3
+	}
+	// The balancer knows the servers before they exist, and takes none in
+	// service until it passed its health checks, as a target group
+	// registers a launching instance.
+	var all []*Server
+	names := []string{}
+	for i := 1; i <= n; i++ {
+		names = append(names, fmt.Sprintf("%s-%d", sc.name[:strings.Index(sc.name, "-")], i))
+	}
+	if sc.denied {
+		names = append(names, sc.name[:strings.Index(sc.name, "-")]+"-denied")
+	}
+	lb, err := s.NewLB(a.domain, healthPath, names, func(i int) string { return ServerIP(i + 1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(lb.Stop)
+	f.lb = lb
+	for _, name := range names {
+		if _, err := lb.WaitStatus(name, "DOWN", 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i <= n; i++ {
+		// Fixed: Server1 is the singleton; Auto Scaling: the singleton group's server.
+		singleton := (!sc.autoscaling && i == 1) || (sc.autoscaling && i == n)
+		srv := s.NewServer(t, names[i-1], i, singleton, layers[sc.tier], baseRoot)
+		all = append(all, srv)
+		f.servers = append(f.servers, srv)
+		if singleton {
+			f.singleton = srv
+		}
+	}
+	if sc.denied {
+		f.bad = s.NewServer(t, names[n], n+1, false, layers[sc.tier], baseRoot)
+		s.Secrets.DenyFrom = map[string]bool{f.bad.IP: true}
+		all = append(all, f.bad)
+	} else {
+		s.Secrets.DenyFrom = map[string]bool{}
+	}
+
+	// Boot every server at once, as an Auto Scaling group launches them:
+	// the enabled services first, then the user data.
+	stopWatch := f.watch(all)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, srv := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			failed := srv.Start("php8.2-fpm", sc.web, "cron")
+			time.Sleep(2500 * time.Millisecond) // two health checks
+			status := lb.Status(srv.Name)
+			if strings.HasPrefix(status, "UP") {
+				status += " (" + probe(srv.IP, healthPath) + ")"
+			}
+			mu.Lock()
+			f.userDataAt[srv.Name] = time.Now()
+			mu.Unlock()
+			b := srv.RunUserData(userData)
+			mu.Lock()
+			defer mu.Unlock()
+			f.downFirst[srv.Name] = status
+			f.boots[srv.Name] = b
+			t.Logf("%s: services that did not start from the golden copy: %v; before the user data: %s; boot %.1f s (%v)", srv.Name, failed, status, b.Duration.Seconds(), b.Err)
+		}()
+	}
+	wg.Wait()
+	for _, srv := range f.servers {
+		if _, err := lb.WaitStatus(srv.Name, "UP", 10*time.Second); err != nil {
+			t.Errorf("%v\nboot log:\n%s", err, tail(f.boots[srv.Name].Console, 4000))
+		}
+	}
+	t.Logf("fleet of %d booted and in service %.1f s after the synth", len(all), time.Since(start).Seconds())
+
+	t.Run("EveryServerReachesBootOK", f.everyServerReachesBootOK)
+	t.Run("NoGoldenIPIsLeft", f.noGoldenIPIsLeft)
+	t.Run("HTTPRedirectsToHTTPS", func(t *testing.T) { f.httpRedirectsToHTTPS(t, s) })
+	t.Run("AppSeesHTTPSAndTheClientAddress", func(t *testing.T) { f.appSeesHTTPSAndTheClient(t, s) })
+	t.Run("ConfigurationIsTheTiersNotTheStaleCache", func(t *testing.T) { f.configurationIsTheTiers(t, s) })
+	t.Run("DatabaseConnectionsAreTLS", func(t *testing.T) { f.databaseIsTLS(t, s) })
+	t.Run("AWrongDatabaseCAIsRefused", func(t *testing.T) { f.wrongCAIsRefused(t, s) })
+	t.Run("SessionsSurviveMovingBetweenServers", func(t *testing.T) { f.sessionsSurvive(t, s) })
+	t.Run("UploadsLandInTheBucketWithTheInstanceRole", func(t *testing.T) { f.uploadsLand(t, s) })
+	t.Run("ScheduledJobsRunOnTheSingletonOnly", func(t *testing.T) { f.scheduledJobsOnSingletonOnly(t, s) })
+	if sc.tier == "nextcloud" {
+		t.Run("EveryServerSharesTheInstanceSecrets", func(t *testing.T) { f.sharedInstanceSecrets(t, s) })
+	}
+	t.Run("HealthCheckPassesOnlyAfterTheBoot", func(t *testing.T) { stopWatch(); f.healthOnlyAfterBoot(t) })
+	if f.bad != nil {
+		t.Run("AFailingStepLeavesTheServerOut", f.failingStepLeavesServerOut)
+	}
+	if sc.autoscaling {
+		t.Run("FailoverDrill", func(t *testing.T) { f.failoverDrill(t, s) })
+	}
+	if sc.tier == "nextcloud" && sc.autoscaling {
+		t.Run("SessionLockOfADeadServerExpires", func(t *testing.T) { f.sessionLockExpires(t, s) })
+	}
+	t.Logf("scenario done in %.1f s", time.Since(start).Seconds())
+}
+
+// watch records, every 100 ms until stopped, when the balancer first saw
+// each server healthy.
+func (f *fleetRun) watch(all []*Server) (stop func()) {
+	done := make(chan struct{})
+	var once sync.Once
+	var mu sync.Mutex
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			for _, srv := range all {
+				if strings.HasPrefix(f.lb.Status(srv.Name), "UP") {
+					mu.Lock()
+					if _, seen := f.firstUp[srv.Name]; !seen {
+						f.firstUp[srv.Name] = time.Now()
+					}
+					mu.Unlock()
+				}
+			}
+		}
+	}()
+	return func() { once.Do(func() { close(done); mu.Lock(); mu.Unlock() }) }
+}
+
+func (f *fleetRun) everyServerReachesBootOK(t *testing.T) {
+	for _, srv := range f.servers {
+		b := f.boots[srv.Name]
+		if b.Err != nil || !strings.Contains(b.Log, "boot succeeded") {
+			t.Errorf("%s: boot failed: %v\n%s", srv.Name, b.Err, tail(b.Console, 4000))
+			continue
+		}
+		if out := srv.Must(t, "cat", "/var/lib/tierkit/boot-ok"); strings.TrimSpace(out) == "" {
+			t.Errorf("%s: no boot-ok marker", srv.Name)
+		}
+	}
+}
+
+func (f *fleetRun) noGoldenIPIsLeft(t *testing.T) {
+	// Nextcloud's config.php is never edited: tierkit.config.php replaces
+	// its keys (checked through the app in ConfigurationIsTheTiers).
+	for _, srv := range f.servers {
+		out, _ := srv.Exec(context.Background(), "", "grep", "-rIlsE", `(^|[^0-9.])10\.0\.1\.10([^0-9]|$)`, "/etc", f.a.appDir,
+			"--exclude=config.php", "--exclude-dir=vendor")
+		if strings.TrimSpace(out) != "" {
+			t.Errorf("%s: the golden server's address is still in:\n%s", srv.Name, out)
+		}
+	}
+}
+
+func (f *fleetRun) httpRedirectsToHTTPS(t *testing.T, s *Stack) {
+	resp, err := s.Client(f.lb).Get("http://" + f.a.domain + "/some/path?x=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != "https://"+f.a.domain+"/some/path?x=1" {
+		t.Errorf("http:// answered %d, Location %q; want 301 to the same URL over https", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+func (f *fleetRun) whoamiAll(t *testing.T, s *Stack) map[string]map[string]any {
+	t.Helper()
+	c := s.Client(f.lb)
+	seen := map[string]map[string]any{}
+	for i := 0; i < 4*len(f.servers) && len(seen) < len(f.servers); i++ {
+		w := getJSON(t, c, "https://"+f.a.domain+f.a.whoami)
+		seen[fmt.Sprint(w["server"])] = w
+	}
+	if len(seen) != len(f.servers) {
+		t.Fatalf("the balancer reached %d servers of %d", len(seen), len(f.servers))
+	}
+	return seen
+}
+
+func (f *fleetRun) appSeesHTTPSAndTheClient(t *testing.T, s *Stack) {
+	for name, w := range f.whoamiAll(t, s) {
+		scheme := w["scheme"]
+		if f.sc.tier == "nextcloud" {
+			scheme = w["protocol"]
+		}
+		if scheme != "https" || w["client_ip"] != ClientIP {
+			t.Errorf("%s: the app sees scheme %v and client %v; want https and %s (the balancer trusted as proxy)", name, scheme, w["client_ip"], ClientIP)
+		}
+	}
+}
+
+func (f *fleetRun) configurationIsTheTiers(t *testing.T, s *Stack) {
+	for name, w := range f.whoamiAll(t, s) {
+		if f.sc.tier == "laravel" {
+			want := map[string]any{"db_host": DBHost, "app_url": "https://" + f.a.domain, "config_cached": true, "app_env": "production"}
+			if f.sc.redis {
+				want["session_driver"], want["cache_store"] = "redis", "redis"
+			} else {
+				want["session_driver"], want["cache_store"] = "database", "database"
+			}
+			for k, v := range want {
+				if w[k] != v {
+					t.Errorf("%s: %s = %v; want %v (the tier's, not the golden server's cached configuration)", name, k, w[k], v)
+				}
+			}
+		} else {
+			want := map[string]any{"dbhost": fmt.Sprintf("%s:%d", DBHost, f.sc.dbPort()), "host": f.a.domain, "overwrite_cli_url": "https://" + f.a.domain, "cache": "ok"}
+			for k, v := range want {
+				if w[k] != v {
+					t.Errorf("%s: %s = %v; want %v", name, k, w[k], v)
+				}
+			}
+		}
+	}
+}
+
+func (f *fleetRun) databaseIsTLS(t *testing.T, s *Stack) {
+	for name, w := range f.whoamiAll(t, s) {
+		if w["db_error"] != nil && w["db_error"] != "" || w["db_tls"] == nil || w["db_tls"] == "" {
+			t.Errorf("%s: database TLS %v, error %v; want a TLS cipher", name, w["db_tls"], w["db_error"])
+		}
+	}
+}
+
+// direct asks a server itself, bypassing the balancer, as the balancer does.
+func direct(t *testing.T, srv *Server, host, path string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+srv.IP+path, nil)
+	req.Host = host
+	req.Header.Set("X-Forwarded-Proto", "https")
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	return decode(t, resp)
+}
+
+func (f *fleetRun) wrongCAIsRefused(t *testing.T, s *Stack) {
+	srv := f.servers[0]
+	bundle := database.CABundleFile
+	srv.Must(t, "cp", bundle, bundle+".e2e")
+	ctx := context.Background()
+	if _, err := srv.Exec(ctx, s.WrongCA.PEM, "sh", "-c", "cat >"+bundle); err != nil {
+		t.Fatal(err)
+	}
+	w := direct(t, srv, f.a.domain, f.a.whoami)
+	srv.Must(t, "mv", bundle+".e2e", bundle)
+	if w["db_tls"] != nil && w["db_tls"] != "" || w["db_error"] == nil || w["db_error"] == "" {
+		t.Errorf("%s: with a CA bundle that did not sign the database's certificate the app connected (tls %v, error %v); want a refused connection", srv.Name, w["db_tls"], w["db_error"])
+	}
+	t.Logf("%s with a wrong CA: %v", srv.Name, w["db_error"])
+	if w := direct(t, srv, f.a.domain, f.a.whoami); w["db_tls"] == nil || w["db_tls"] == "" {
+		t.Errorf("%s: with the right bundle back: tls %v, error %v", srv.Name, w["db_tls"], w["db_error"])
+	}
+}
+
+func (f *fleetRun) sessionsSurvive(t *testing.T, s *Stack) {
+	c := s.Client(f.lb)
+	servers := map[string]bool{}
+	for i := 1; i <= 3*len(f.servers); i++ {
+		w := getJSON(t, c, "https://"+f.a.domain+f.a.session)
+		servers[fmt.Sprint(w["server"])] = true
+		if fmt.Sprint(w["count"]) != fmt.Sprint(i) {
+			t.Fatalf("request %d on %v: the session's count is %v; want %d (the session was lost moving between servers)", i, w["server"], w["count"], i)
+		}
+	}
+	if len(servers) < 2 {
+		t.Errorf("every request reached %v; want several servers", servers)
+	}
+}
+
+func (f *fleetRun) uploadsLand(t *testing.T, s *Stack) {
+	c := s.Client(f.lb)
+	body := "uploaded through " + f.sc.name + " " + randomAlnum(8)
+	resp, err := c.Post("https://"+f.a.domain+f.a.upload, "text/plain", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := decode(t, resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("upload answered %d: %v", resp.StatusCode, w)
+	}
+	key := fmt.Sprint(w["key"])
+	obj, err := s.S3.HeadObject(Bucket, key)
+	if err != nil || obj == nil || obj.Size != int64(len(body)) {
+		t.Errorf("object %s in %s: %v (size %v); want the %d bytes uploaded", key, Bucket, err, obj, len(body))
+	}
+	for _, r := range s.S3Requests() {
+		if r.SignatureError != "" {
+			t.Errorf("S3 request %s %s from %s: %s", r.Method, r.Path, r.From, r.SignatureError)
+		}
+	}
+	// The instance role, not access keys: the golden server's are gone from
+	// the app's settings and from its cached configuration.
+	if f.sc.tier == "laravel" && w["credentials"] != "instance-role" {
+		t.Errorf("the upload was signed with %v; want the instance role's credentials", w["credentials"])
+	}
+	for _, srv := range f.servers {
+		out, _ := srv.Exec(context.Background(), "", "grep", "-rIlsE", `AKIA|^\s*AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)=`,
+			f.a.appDir+"/.env", f.a.appDir+"/config", f.a.appDir+"/bootstrap/cache")
+		if strings.TrimSpace(out) != "" {
+			t.Errorf("%s: access keys in %s", srv.Name, out)
+		}
+	}
+}
+
+func (f *fleetRun) scheduledJobsOnSingletonOnly(t *testing.T, s *Stack) {
+	for _, srv := range f.servers {
+		t.Logf("%s cron tick:\n%s", srv.Name, srv.CronTick(t))
+	}
+	out, err := s.Query(f.sc.dbKind(), "SELECT DISTINCT host FROM "+f.a.table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := strings.Fields(out)
+	if len(hosts) != 1 || hosts[0] != f.singleton.Name {
+		t.Errorf("scheduled jobs ran on %v; want the singleton %s only", hosts, f.singleton.Name)
+	}
+}
+
+func (f *fleetRun) sharedInstanceSecrets(t *testing.T, s *Stack) {
+	var first map[string]any
+	for name, w := range f.whoamiAll(t, s) {
+		if first == nil {
+			first = w
+		}
+		for _, k := range []string{"instanceid", "passwordsalt", "secret"} {
+			if w[k] != first[k] || w[k] == "" {
+				t.Errorf("%s: %s = %v, another server has %v; every server must share it", name, k, w[k], first[k])
+			}
+		}
+	}
+}
+
+func (f *fleetRun) healthOnlyAfterBoot(t *testing.T) {
+	for _, srv := range f.servers {
+		if st := f.downFirst[srv.Name]; strings.HasPrefix(st, "UP") {
+			t.Errorf("%s: healthy (%s) with its enabled services started, before its user data ran: a copy of the golden server must not take traffic", srv.Name, st)
+		}
+		up, ran := f.firstUp[srv.Name], f.userDataAt[srv.Name]
+		if up.IsZero() || up.Before(ran) {
+			t.Errorf("%s: first healthy at %s, its user data started at %s; want healthy only after the boot", srv.Name, up.Format(time.StampMilli), ran.Format(time.StampMilli))
+		}
+	}
+}
+
+func (f *fleetRun) failingStepLeavesServerOut(t *testing.T) {
+	b := f.boots[f.bad.Name]
+	if b.Err == nil || !strings.Contains(b.Log, "AccessDeniedException") {
+		t.Errorf("%s: the boot with a denied secret ended %v; log:\n%s", f.bad.Name, b.Err, b.Log)
+	}
+	if _, up := f.firstUp[f.bad.Name]; up || strings.HasPrefix(f.lb.Status(f.bad.Name), "UP") {
+		t.Errorf("%s: the balancer saw the failed server healthy", f.bad.Name)
+	}
+	if out, _ := f.bad.Exec(context.Background(), "", "cat", "/var/lib/tierkit/boot-failed"); !strings.Contains(out, "failed") {
+		t.Errorf("%s: no boot-failed marker: %q", f.bad.Name, out)
+	}
+}
+
+// load is clients requesting the session page through the balancer until
+// stopped, each with its own session.
+type load struct {
+	mu       sync.Mutex
+	ok, fail int
+	errors   []string
+	lost     int // a session count that did not follow the previous one
+	stop     chan struct{}
+	wg       sync.WaitGroup
+}
+
+func (f *fleetRun) startLoad(s *Stack, clients int) *load {
+	l := &load{stop: make(chan struct{})}
+	for i := 0; i < clients; i++ {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			c := s.Client(f.lb)
+			count := 0
+			for {
+				select {
+				case <-l.stop:
+					return
+				default:
+				}
+				resp, err := c.Get("https://" + f.a.domain + f.a.session)
+				var w map[string]any
+				if err == nil {
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 || json.Unmarshal(b, &w) != nil {
+						err = fmt.Errorf("%d %s", resp.StatusCode, tail(string(b), 200))
+					}
+				}
+				l.mu.Lock()
+				if err != nil {
+					l.fail++
+					l.errors = append(l.errors, err.Error())
+				} else {
+					l.ok++
+					if fmt.Sprint(w["count"]) != fmt.Sprint(count+1) {
+						l.lost++
+					}
+					fmt.Sscan(fmt.Sprint(w["count"]), &count)
+				}
+				l.mu.Unlock()
+			}
+		}()
+	}
+	return l
+}
+
+func (l *load) end() (ok, fail, lost int, errs []string) {
+	close(l.stop)
+	l.wg.Wait()
+	return l.ok, l.fail, l.lost, l.errors
+}
+
+// failoverDrill is article 004's test, offline, while clients work: a
+// server drained and stopped, then started again (the web server only, as
+// the stop/start of scripts/drill; the user data does not run again),
+// then another server killed abruptly.
+func (f *fleetRun) failoverDrill(t *testing.T, s *Stack) {
+	const clients = 4
+	drained, killed := f.servers[0], f.servers[1]
+	l := f.startLoad(s, clients)
+	time.Sleep(time.Second)
+	if err := f.lb.SetState(drained, "drain"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for f.lb.Sessions(drained) != "0" && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	drained.Must(t, "systemctl", "stop", f.sc.web)
+	if err := f.lb.SetState(drained, "maint"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	drained.Must(t, "systemctl", "start", f.sc.web)
+	if err := f.lb.SetState(drained, "ready"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.lb.WaitStatus(drained.Name, "UP", 15*time.Second); err != nil {
+		t.Error(err)
+	}
+	ok, fail, lost, errs := l.end()
+	t.Logf("drained, stopped and started %s: %d requests answered, %d failed, %d sessions broken", drained.Name, ok, fail, lost)
+	if fail > 0 || lost > 0 || ok == 0 {
+		t.Errorf("draining %s: %d failed requests and %d broken sessions of %d; want none: %v", drained.Name, fail, lost, ok+fail, errs)
+	}
+
+	l = f.startLoad(s, clients)
+	time.Sleep(time.Second)
+	killed.Kill()
+	took, err := f.lb.WaitStatus(killed.Name, "DOWN", 15*time.Second)
+	if err != nil {
+		t.Error(err)
+	}
+	time.Sleep(time.Second)
+	ok, fail, lost, errs = l.end()
+	t.Logf("killed %s: the balancer took it out %.2f s after the kill (checks every 1 s, 2 failures); %d requests answered, %d failed, %d sessions broken", killed.Name, took.Seconds(), ok, fail, lost)
+	if fail > clients || lost > 0 || ok == 0 {
+		t.Errorf("killing %s: %d failed requests (at most %d were in flight) and %d broken sessions: %v", killed.Name, fail, clients, lost, errs)
+	}
+}
+
+// sessionLockExpires measures what a user waits whose server died while
+// one of their requests held the PHP session lock in Redis.
+func (f *fleetRun) sessionLockExpires(t *testing.T, s *Stack) {
+	alive := f.singleton
+	var victim *Server
+	for _, srv := range f.servers {
+		if srv != alive && strings.HasPrefix(f.lb.Status(srv.Name), "UP") {
+			victim = srv
+		}
+	}
+	if victim == nil {
+		t.Fatal("no server in service but the singleton")
+	}
+	c := s.Client(f.lb)
+	getJSON(t, c, "https://"+f.a.domain+f.a.session)
+	u, _ := http.NewRequest(http.MethodGet, "https://"+f.a.domain, nil)
+	var cookie []string
+	for _, ck := range c.Jar.Cookies(u.URL) {
+		cookie = append(cookie, ck.Name+"="+ck.Value)
+	}
+	// The request that holds the lock, on the victim, directly.
+	go func() {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+victim.IP+f.a.session+"?hold=60", nil)
+		req.Host = f.a.domain
+		req.Header.Set("X-Forwarded-Proto", "https")
+		req.Header.Set("Cookie", strings.Join(cookie, "; "))
+		if resp, err := (&http.Client{Timeout: 90 * time.Second}).Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	victim.Kill()
+	start := time.Now()
+	w := getJSON(t, c, "https://"+f.a.domain+f.a.session)
+	waited := time.Since(start)
+	t.Logf("the next request of a user whose server died holding the session lock answered after %.1f s (on %v)", waited.Seconds(), w["server"])
+	// The lock was taken 1.5 s before the kill and lives 10 s (the tier's
+	// redis.session.lock_expire); without it, an hour (Nextcloud's
+	// max_execution_time).
+	if waited > 10*time.Second {
+		t.Errorf("the next request waited %.1f s for the dead server's session lock; want at most the lock's 10 s", waited.Seconds())
+	}
+}
+
+// probe is what a health check of the server gets: status and body.
+func probe(ip, path string) string {
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + ip + path)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return fmt.Sprintf("%d %s", resp.StatusCode, tail(string(b), 300))
+}
+
+func getJSON(t *testing.T, c *http.Client, url string) map[string]any {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, tail(string(b), 2000))
+	}
+	return decode(t, resp)
+}
+
+func decode(t *testing.T, resp *http.Response) map[string]any {
+	t.Helper()
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var w map[string]any
+	if err := json.Unmarshal(b, &w); err != nil {
+		t.Fatalf("%s: not JSON (%d): %s", resp.Request.URL, resp.StatusCode, tail(string(b), 2000))
+	}
+	return w
+}
+
+func randomAlnum(n int) string {
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, n)
+	for i := range b {
+		x, _ := rand.Int(rand.Reader, big.NewInt(int64(len(chars))))
+		b[i] = chars[x.Int64()]
+	}
+	return string(b)
+}

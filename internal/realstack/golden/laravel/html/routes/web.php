@@ -1,0 +1,6 @@
+<?php
+
+use App\Http\Controllers\ProbeController;
+use Illuminate\Support\Facades\Route;
+
+Route::get('/session', [ProbeController::class, 'session']);

@@ -1,0 +1,153 @@
+#!/bin/bash
+# Installs the article 000 team's Laravel API on the golden server, as the
+# team had it on server 1 before making the AMI: the app in /var/www/html,
+# the golden era's .env (its own database, file sessions, access keys), its
+# configuration cached with those settings, vhosts bound to the golden IP,
+# the golden IP in /etc/hosts, and the app's own cron entry. The tier's boot
+# must fix each of these on every copy.
+#
+# Run as root inside the golden root (chroot), from the fixture's directory
+# copy; GOLDEN_IP is the golden server's address.
+set -euo pipefail
+
+GOLDEN_IP=${GOLDEN_IP:-10.0.1.10}
+fixture=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+app=/var/www/html
+sock=/run/php/php8.2-fpm.sock
+
+die() {
+  echo "install.sh: $*" >&2
+  exit 1
+}
+
+[[ $GOLDEN_IP =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "GOLDEN_IP is not an IPv4 address: $GOLDEN_IP"
+[[ -f /usr/share/php/Illuminate/autoload.php ]] || die "php-laravel-framework is not installed"
+command -v php >/dev/null || die "php-cli is not installed"
+getent passwd www-data >/dev/null || die "no user www-data"
+
+# The app. The packages' placeholder pages go: the app's root is public/.
+mkdir -p "$app"
+rm -f -- "$app/index.html" "$app/index.nginx-debian.html"
+cp -R -- "$fixture/html/." "$app/"
+chown -R root:root "$app"
+chmod 0755 "$app/artisan"
+mkdir -p "$app/storage/app" "$app/storage/framework/cache/data" "$app/storage/framework/sessions" \
+  "$app/storage/framework/views" "$app/storage/logs" "$app/bootstrap/cache"
+chown -R www-data:www-data "$app/storage" "$app/bootstrap/cache"
+
+# The golden era's .env: what the tier must replace (database, sessions,
+# cache, URL, debug) or remove (the access keys), and the one thing every
+# copy must keep (APP_KEY).
+key=$(head -c 32 /dev/urandom | base64)
+umask 027
+cat >"$app/.env" <<ENV
+APP_NAME=Laravel
+APP_ENV=production
+APP_KEY=base64:$key
+APP_DEBUG=true
+APP_URL=http://$GOLDEN_IP
+
+LOG_CHANNEL=stack
+LOG_STACK=single
+LOG_LEVEL=debug
+
+DB_CONNECTION=mysql
+DB_HOST=127.0.0.1
+DB_PORT=3306
+DB_DATABASE=golden
+DB_USERNAME=golden
+DB_PASSWORD=golden-password
+
+SESSION_DRIVER=file
+SESSION_LIFETIME=120
+
+CACHE_STORE=file
+QUEUE_CONNECTION=sync
+
+# The cache's password lives here, in the AMI: the tier does not write it.
+REDIS_HOST=127.0.0.1
+REDIS_PASSWORD=e2e-redis-auth-0123456789
+REDIS_PORT=6379
+
+FILESYSTEM_DISK=local
+AWS_ACCESS_KEY_ID=AKIAGOLDENEXAMPLE0000
+AWS_SECRET_ACCESS_KEY=golden-secret
+AWS_DEFAULT_REGION=us-east-1
+AWS_BUCKET=golden-uploads
+AWS_USE_PATH_STYLE_ENDPOINT=false
+ENV
+umask 022
+chown root:www-data "$app/.env"
+chmod 0640 "$app/.env"
+
+# The stale cache every copy of the AMI carries: the golden settings, cached
+# by the web user as a deploy script would.
+(cd "$app" && runuser -u www-data -- php artisan config:cache)
+[[ -f $app/bootstrap/cache/config.php ]] || die "config:cache wrote no bootstrap/cache/config.php"
+
+# Apache through PHP-FPM, bound to the golden IP. Debian's default site
+# would serve /var/www/html itself (the .env included) on every address.
+cat >/etc/apache2/sites-available/api.conf <<APACHE
+<VirtualHost $GOLDEN_IP:80>
+    ServerName api.example.com
+    DocumentRoot $app/public
+
+    <Directory $app/public>
+        AllowOverride None
+        Require all granted
+        DirectoryIndex index.php
+        RewriteEngine On
+        RewriteCond %{REQUEST_FILENAME} !-d
+        RewriteCond %{REQUEST_FILENAME} !-f
+        RewriteRule ^ index.php [L]
+    </Directory>
+
+    # Request headers (X-Forwarded-* included) reach PHP as HTTP_*.
+    <FilesMatch "\\.php\$">
+        SetHandler "proxy:unix:$sock|fcgi://localhost"
+    </FilesMatch>
+
+    ErrorLog \${APACHE_LOG_DIR}/api-error.log
+    CustomLog \${APACHE_LOG_DIR}/api-access.log combined
+</VirtualHost>
+APACHE
+a2enmod -q proxy_fcgi rewrite
+a2dissite -q 000-default || true
+a2ensite -q api
+
+# nginx, the same app on the same socket; fastcgi_params passes the request
+# headers as HTTP_* and SERVER_ADDR.
+cat >/etc/nginx/sites-available/api <<NGINX
+server {
+    listen $GOLDEN_IP:80;
+    server_name api.example.com;
+    root $app/public;
+    index index.php;
+
+    location / {
+        try_files \$uri \$uri/ /index.php?\$query_string;
+    }
+
+    location ~ \\.php\$ {
+        include snippets/fastcgi-php.conf;
+        fastcgi_pass unix:$sock;
+    }
+
+    location ~ /\\.(?!well-known) {
+        deny all;
+    }
+}
+NGINX
+ln -sfn ../sites-available/api /etc/nginx/sites-enabled/api
+rm -f /etc/nginx/sites-enabled/default
+
+grep -qxF "$GOLDEN_IP golden-web" /etc/hosts || echo "$GOLDEN_IP golden-web" >>/etc/hosts
+
+# The team's own scheduler entry: on every copy of the AMI unless the tier
+# disables it.
+cat >/etc/cron.d/laravel <<'CRON'
+* * * * * www-data cd /var/www/html && php artisan schedule:run >> /dev/null 2>&1
+CRON
+chmod 0644 /etc/cron.d/laravel
+
+echo "laravel: installed in $app for $GOLDEN_IP"

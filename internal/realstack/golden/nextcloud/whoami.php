@@ -1,0 +1,39 @@
+<?php
+/*
+ * whoami.php: what this server makes of the request and of its settings,
+ * for the harness to compare across servers. Always 200 once the
+ * configuration loads and the Host is trusted; a database failure is
+ * reported in db_error, a cache failure in cache.
+ */
+declare(strict_types=1);
+require_once __DIR__ . '/lib/base.php';
+
+nc_run(function (): void {
+	$config = nc_boot_web();
+	$out = [
+		'server' => gethostname(),
+		'addr' => $_SERVER['SERVER_ADDR'] ?? null,
+		'remote_addr' => nc_remote_addr(),
+		'from_trusted_proxy' => nc_from_trusted_proxy($config),
+		'client_ip' => nc_client_ip($config),
+		'protocol' => nc_protocol($config),
+		'host' => nc_server_host($config),
+		'overwrite_cli_url' => $config->string('overwrite.cli.url'),
+		'installed' => (bool)$config->get('installed', false),
+		'dbtype' => $config->string('dbtype'),
+		'dbhost' => $config->string('dbhost'),
+		'dbname' => $config->string('dbname'),
+		'db_tls' => null,
+	];
+	try {
+		$out['db_tls'] = nc_db_tls(nc_db($config));
+	} catch (Throwable $e) {
+		$out['db_error'] = $e->getMessage();
+	}
+	$out['cache'] = nc_cache_ping($config);
+	$out['instanceid'] = $config->get('instanceid');
+	$out['passwordsalt'] = $config->get('passwordsalt');
+	$out['secret'] = $config->get('secret');
+	$out['config_files'] = $config->files;
+	nc_json(200, $out);
+});
