@@ -102,7 +102,7 @@ func TestScriptsPassShellcheck(t *testing.T) {
 	}
 	// The end-to-end test's golden root: its builders, the servers' boot and
 	// systemctl stand-in, the applications' installers.
-	for _, name := range []string{"base.sh", "layer.sh", "init-server.sh", "systemctl", "laravel/install.sh", "nextcloud/install.sh"} {
+	for _, name := range []string{"base.sh", "layer.sh", "lib.sh", "init-server.sh", "systemctl", "laravel/install.sh", "nextcloud/install.sh"} {
 		scripts = append(scripts, filepath.Join("internal/realstack/golden", name))
 	}
 	args := append([]string{"-x", "--source-path=SCRIPTDIR", "--severity=style"}, scripts...)

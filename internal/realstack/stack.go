@@ -278,24 +278,11 @@ func (s *Stack) mariadb() error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(s.Dir, "mariadb")
-	data, run := filepath.Join(dir, "data"), filepath.Join(dir, "run")
-	for _, d := range []string{data, run} {
-		if err := os.MkdirAll(d, 0o750); err != nil {
-			return err
-		}
-		if err := os.Chown(d, uid, gid); err != nil {
-			return err
-		}
-	}
-	os.Chown(dir, uid, gid)
-	leaf, err := s.CA.Issue(DBHost, HubIP)
+	dir, err := s.serviceDir("mariadb", DBHost, uid, gid, "data", "run")
 	if err != nil {
 		return err
 	}
-	if err := leaf.Write(dir, "server", uid, gid); err != nil {
-		return err
-	}
+	data, run := filepath.Join(dir, "data"), filepath.Join(dir, "run")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if _, err := runCmd(ctx, "", "mariadb-install-db", "--no-defaults", "--user=mysql", "--datadir="+data,
@@ -303,7 +290,6 @@ func (s *Stack) mariadb() error {
 		return err
 	}
 	caFile := filepath.Join(dir, "ca.pem")
-	os.WriteFile(caFile, []byte(s.CA.PEM), 0o644)
 	s.mysqlSock = filepath.Join(run, "mysqld.sock")
 	d, err := s.daemon("mariadb", 0, 0, "mariadbd", "--no-defaults", "--user=mysql", "--datadir="+data,
 		"--socket="+s.mysqlSock, "--pid-file="+filepath.Join(run, "mysqld.pid"),
@@ -325,22 +311,12 @@ func (s *Stack) postgres() error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(s.Dir, "postgres")
-	data := filepath.Join(dir, "data")
-	s.pgSock = filepath.Join(dir, "run")
-	for _, d := range []string{dir, s.pgSock} {
-		if err := os.MkdirAll(d, 0o750); err != nil {
-			return err
-		}
-		os.Chown(d, uid, gid)
-	}
-	leaf, err := s.CA.Issue(DBHost, HubIP)
+	dir, err := s.serviceDir("postgres", DBHost, uid, gid, "run")
 	if err != nil {
 		return err
 	}
-	if err := leaf.Write(dir, "server", uid, gid); err != nil {
-		return err
-	}
+	data := filepath.Join(dir, "data")
+	s.pgSock = filepath.Join(dir, "run")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if _, err := runAs(ctx, uid, gid, filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"); err != nil {
@@ -365,19 +341,11 @@ func (s *Stack) postgres() error {
 }
 
 func (s *Stack) redis() error {
-	dir := filepath.Join(s.Dir, "redis")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	leaf, err := s.CA.Issue(CacheHost, HubIP)
+	dir, err := s.serviceDir("redis", CacheHost, 0, 0)
 	if err != nil {
 		return err
 	}
-	if err := leaf.Write(dir, "server", 0, 0); err != nil {
-		return err
-	}
 	caFile := filepath.Join(dir, "ca.pem")
-	os.WriteFile(caFile, []byte(s.CA.PEM), 0o644)
 	d, err := s.daemon("redis", 0, 0, "redis-server", "--port", "0", "--tls-port", fmt.Sprint(RedisPort), "--bind", HubIP,
 		"--tls-cert-file", filepath.Join(dir, "server.crt"), "--tls-key-file", filepath.Join(dir, "server.key"),
 		"--tls-ca-cert-file", caFile, "--tls-auth-clients", "no", "--requirepass", RedisToken,
@@ -386,6 +354,29 @@ func (s *Stack) redis() error {
 		return err
 	}
 	return waitTCP(d, fmt.Sprintf("%s:%d", HubIP, RedisPort), 30*time.Second)
+}
+
+// serviceDir makes the directory of a service run by uid, gid (and its
+// subdirectories), with the service's certificate for host and the hub's
+// address (server.crt, server.key) and the CA (ca.pem).
+func (s *Stack) serviceDir(name, host string, uid, gid int, subdirs ...string) (string, error) {
+	dir := filepath.Join(s.Dir, name)
+	for _, d := range append([]string{""}, subdirs...) {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o750); err != nil {
+			return "", err
+		}
+		if err := os.Chown(filepath.Join(dir, d), uid, gid); err != nil {
+			return "", err
+		}
+	}
+	leaf, err := s.CA.Issue(host, HubIP)
+	if err != nil {
+		return "", err
+	}
+	if err := leaf.Write(dir, "server", uid, gid); err != nil {
+		return "", err
+	}
+	return dir, os.WriteFile(filepath.Join(dir, "ca.pem"), []byte(s.CA.PEM), 0o644)
 }
 
 // Reset recreates the application's database on engine ("mysql" or

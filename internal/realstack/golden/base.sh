@@ -6,7 +6,7 @@
 # for PHP-FPM with no site, the systemctl stand-in and the server's "boot"
 # (tierkit-init-server). Prints the root's path, CACHE_DIR/base-KEY/root, and
 # nothing else on stdout; progress goes to stderr. KEY changes with any of the
-# four files that define the root, so an edit rebuilds it; other base-*
+# files that define the root, so an edit rebuilds it; other base-*
 # directories are removed then.
 #
 # Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian) and
@@ -22,33 +22,9 @@ SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 SUITE=bookworm
 START=$SECONDS
 
-log() { printf 'base.sh: [%4ds] %s\n' "$((SECONDS - START))" "$*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
-
-# mounted_under DIR succeeds when anything is mounted at or below DIR (as
-# this mount namespace sees it): such a directory must never be deleted.
-mounted_under() {
-  local dir=$1 _src target _rest
-  while read -r _src target _rest; do
-    target=$(printf '%b' "$target") # /proc/mounts escapes spaces as \040
-    [[ $target == "$dir" || $target == "$dir"/* ]] && return 0
-  done </proc/self/mounts
-  return 1
-}
-
-# remove_dir DIR deletes DIR unless something is still mounted in it.
-remove_dir() {
-  local dir=$1
-  [[ -e $dir ]] || return 0
-  if mounted_under "$dir"; then
-    log "not removing $dir: something is mounted in it"
-    return 1
-  fi
-  rm -rf --one-file-system -- "$dir"
-}
+NAME=base.sh
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
 
 # packages prints packages.txt without comments and blank lines.
 packages() { sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$HERE/packages.txt"; }
@@ -161,7 +137,7 @@ main() {
   mkdir -p "$1"
   local cache key final d
   cache=$(cd "$1" && pwd)
-  key=$(cd "$HERE" && sha256sum packages.txt base.sh systemctl init-server.sh | sha256sum | cut -c1-16)
+  key=$(cd "$HERE" && sha256sum packages.txt base.sh lib.sh systemctl init-server.sh | sha256sum | cut -c1-16)
   final=$cache/base-$key
 
   # One build at a time per cache; the others wait and reuse its result.

@@ -11,7 +11,7 @@
 # in a lower layer). Prints its path, CACHE_DIR/layer-APP-KEY/upper, and
 # nothing else on stdout, to be mounted as
 #   lowerdir=LAYER:BASE_ROOT
-# KEY covers the base's key, APP_DIR's content and this script; other
+# KEY covers the base's key, APP_DIR's content, this script and lib.sh; other
 # layer-APP-* directories are removed when a new one is built.
 set -euo pipefail
 
@@ -23,32 +23,9 @@ TMP=
 BUILD_PID=
 START=$SECONDS
 
-log() { printf 'layer.sh: [%4ds] %s\n' "$((SECONDS - START))" "$*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
-
-# mounted_under DIR succeeds when anything is mounted at or below DIR (as
-# this mount namespace sees it): such a directory must never be deleted.
-mounted_under() {
-  local dir=$1 _src target _rest
-  while read -r _src target _rest; do
-    target=$(printf '%b' "$target") # /proc/mounts escapes spaces as \040
-    [[ $target == "$dir" || $target == "$dir"/* ]] && return 0
-  done </proc/self/mounts
-  return 1
-}
-
-remove_dir() {
-  local dir=$1
-  [[ -e $dir ]] || return 0
-  if mounted_under "$dir"; then
-    log "not removing $dir: something is mounted in it"
-    return 1
-  fi
-  rm -rf --one-file-system -- "$dir"
-}
+NAME=layer.sh
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
 
 # ---- inner part: runs as PID 1 of private mount, PID, network and UTS
 # namespaces (see main): the overlay and anything install.sh started end
@@ -129,6 +106,7 @@ main() {
     echo "base $base_key"
     tar -C "$app_dir" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - . | sha256sum
     sha256sum <"$SELF"
+    sha256sum <"$HERE/lib.sh"
   } | sha256sum | cut -c1-16)
   final=$cache/layer-$app-$key
 
