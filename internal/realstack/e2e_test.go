@@ -281,10 +281,9 @@ func runScenario(t *testing.T, s *Stack, sc scenario) {
 // watch records, every 100 ms until stopped, when the balancer first saw
 // each server healthy.
 func (f *fleetRun) watch(all []*Server) (stop func()) {
-	done := make(chan struct{})
-	var once sync.Once
-	var mu sync.Mutex
+	done, exited := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(exited)
 		for {
 			select {
 			case <-done:
@@ -292,17 +291,15 @@ func (f *fleetRun) watch(all []*Server) (stop func()) {
 			case <-time.After(100 * time.Millisecond):
 			}
 			for _, srv := range all {
-				if strings.HasPrefix(f.lb.Status(srv.Name), "UP") {
-					mu.Lock()
-					if _, seen := f.firstUp[srv.Name]; !seen {
-						f.firstUp[srv.Name] = time.Now()
-					}
-					mu.Unlock()
+				if _, seen := f.firstUp[srv.Name]; !seen && strings.HasPrefix(f.lb.Status(srv.Name), "UP") {
+					f.firstUp[srv.Name] = time.Now()
 				}
 			}
 		}
 	}()
-	return func() { once.Do(func() { close(done); mu.Lock(); mu.Unlock() }) }
+	var once sync.Once
+	// firstUp is the watcher's alone until it has exited.
+	return func() { once.Do(func() { close(done); <-exited }) }
 }
 
 func (f *fleetRun) everyServerReachesBootOK(t *testing.T) {

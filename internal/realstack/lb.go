@@ -110,9 +110,9 @@ func (lb *LB) admin(cmd string) (string, error) {
 	return string(b), err
 }
 
-// Status returns haproxy's view of a server: UP, DOWN, DRAIN, MAINT, or a
-// transition such as "UP 1/2".
-func (lb *LB) Status(server string) string {
+// stat returns a column of haproxy's statistics for a server (status,
+// scur, ...), or what went wrong.
+func (lb *LB) stat(server, column string) string {
 	out, err := lb.admin("show stat")
 	if err != nil {
 		return "error: " + err.Error()
@@ -128,12 +128,16 @@ func (lb *LB) Status(server string) string {
 		col[h] = i
 	}
 	for _, row := range rows[1:] {
-		if len(row) > col["status"] && row[col["pxname"]] == "servers" && row[col["svname"]] == lb.names[server] {
-			return row[col["status"]]
+		if len(row) > col[column] && row[col["pxname"]] == "servers" && row[col["svname"]] == lb.names[server] {
+			return row[col[column]]
 		}
 	}
 	return "unknown"
 }
+
+// Status returns haproxy's view of a server: UP, DOWN, DRAIN, MAINT, or a
+// transition such as "UP 1/2".
+func (lb *LB) Status(server string) string { return lb.stat(server, "status") }
 
 // WaitStatus waits until the server's status is want and returns how long
 // it took.
@@ -158,16 +162,7 @@ func (lb *LB) SetState(srv *Server, state string) error {
 }
 
 // Sessions returns the requests the server is serving now.
-func (lb *LB) Sessions(srv *Server) string {
-	out, _ := lb.admin("show stat")
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.Split(line, ",")
-		if len(f) > 4 && f[0] == "servers" && f[1] == lb.names[srv.Name] {
-			return f[4] // scur
-		}
-	}
-	return ""
-}
+func (lb *LB) Sessions(srv *Server) string { return lb.stat(srv.Name, "scur") }
 
 // Client is a browser on the internet: its own address, the test CA
 // trusted, the balancer's name resolved to its public address, cookies

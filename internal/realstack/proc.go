@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -133,18 +132,6 @@ func runIn(ctx context.Context, uid, gid int, stdin string, args ...string) (str
 		return string(out), fmt.Errorf("%s: %w\n%s", strings.Join(args, " "), err, tail(string(out), 3000))
 	}
 	return string(out), nil
-}
-
-// must runs a command and fails the test when it fails.
-func must(t testing.TB, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	out, err := runCmd(ctx, "", args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // readAll reads a request's body and puts it back for the next handler.

@@ -60,11 +60,11 @@ func UserData(t *testing.T, tpl *cdktest.Template, dbPort int) string {
 			case attr == "Endpoint.Address":
 				return DBHost
 			case attr == "Endpoint.Port":
-				return itoa(dbPort)
+				return strconv.Itoa(dbPort)
 			case strings.HasSuffix(attr, "EndPoint.Address"), strings.HasSuffix(attr, "Endpoint.Address"):
 				return CacheHost
 			case strings.HasSuffix(attr, "EndPoint.Port"):
-				return itoa(RedisPort)
+				return strconv.Itoa(RedisPort)
 			case attr == "CidrBlock":
 				return VPCCIDR
 			}
@@ -96,5 +96,3 @@ func Secrets(tpl *cdktest.Template) map[string]string {
 	}
 	return out
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

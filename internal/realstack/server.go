@@ -231,17 +231,3 @@ func (srv *Server) Kill() {
 	defer cancel()
 	runCmd(ctx, "", "ip", "link", "del", srv.veth)
 }
-
-// KillWeb kills the server's processes but the namespaces' holder: the
-// instance's network stays, its software is gone (connections are
-// refused), as when the server's processes crash.
-func (srv *Server) KillWeb() int {
-	n := 0
-	for _, pid := range srv.processes() {
-		if pid != srv.holder.PID() {
-			syscall.Kill(pid, syscall.SIGKILL)
-			n++
-		}
-	}
-	return n
-}
