@@ -26,10 +26,8 @@ import (
 	"github.com/tierkit/tierkit/constructs/firewall"
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/frontend"
-	"github.com/tierkit/tierkit/constructs/laravel"
 	"github.com/tierkit/tierkit/constructs/monitoring"
 	"github.com/tierkit/tierkit/constructs/network"
-	"github.com/tierkit/tierkit/constructs/nextcloud"
 	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/config"
 	"github.com/tierkit/tierkit/internal/review"
@@ -178,11 +176,11 @@ func buildEnvironment(app awscdk.App, env config.Environment) []awscdk.Stack {
 		ami[region] = jsii.String(id)
 	}
 	var stacks []awscdk.Stack
-	for _, tier := range env.TierNames() {
+	for _, name := range env.TierNames() {
 		// The stack id is its CloudFormation name: renaming it creates a new stack.
-		stack := awscdk.NewStack(app, jsii.String(env.Name+"-"+tier), &awscdk.StackProps{
+		stack := awscdk.NewStack(app, jsii.String(env.Name+"-"+name), &awscdk.StackProps{
 			Env:         stackEnv(env),
-			Description: jsii.String(fmt.Sprintf("tierkit %s tier, environment %s", tier, env.Name)),
+			Description: jsii.String(fmt.Sprintf("tierkit %s tier, environment %s", name, env.Name)),
 			// Stack tags: CloudFormation copies them to every resource that takes tags.
 			Tags: &map[string]*string{environmentTag: jsii.String(env.Name)},
 		})
@@ -190,39 +188,17 @@ func buildEnvironment(app awscdk.App, env config.Environment) []awscdk.Stack {
 			HostedZoneId: jsii.String(env.HostedZone.ID),
 			ZoneName:     jsii.String(env.HostedZone.Name),
 		})
-		base := webtier.Props{
-			DomainName: env.Tiers[tier].DomainName,
-			Zone:       zone,
-			Image:      awsec2.MachineImage_GenericLinux(&ami, nil),
-			Network:    network.Props{CIDR: env.VPCCIDR, AvailabilityZones: env.AvailabilityZones, NATGateways: env.NATGateways},
-			Boot:       boot.Props{GoldenIP: env.Fleet.GoldenIP, IPFiles: env.Fleet.IPFiles},
-			Fleet:      fleetProps(env.Fleet),
-			Database: database.Props{
-				Engine:              database.Engine(env.Database.Engine),
-				InstanceType:        env.Database.InstanceType,
-				AllocatedStorageGiB: *env.Database.AllocatedStorageGiB,
-			},
-			AlarmEmails:     env.Alarms.Emails,
-			Monitoring:      monitoring.Props{Thresholds: thresholds(env.Alarms)},
-			Firewall:        firewall.Props{RateLimit: env.Firewall.RateLimit},
-			DisableFirewall: !*env.Firewall.Enabled,
+		tier := env.Tiers[name]
+		props := tierProps(env, tier.Props, zone, awsec2.MachineImage_GenericLinux(&ami, nil))
+		// The environment's static site calls the tier from the browser.
+		if f, ok := tier.App.(frontendAware); ok && env.Frontend != nil {
+			f.AddFrontendOrigin(env.Frontend.Origin())
+		}
+		if err := webtier.Validate(&props, tier.App); err != nil {
+			panic(config.Refused(env, name, err).Error())
 		}
 		// "Tier" is part of every logical ID in the stack: renaming it replaces the database and buckets.
-		refused := func(err error) {
-			if err != nil {
-				panic(fmt.Sprintf("invalid configuration: environments.%s.tiers.%s: %v", env.Name, tier, err))
-			}
-		}
-		switch tier {
-		case config.TierLaravel:
-			props := laravelProps(base, env.Tiers[tier], env.Frontend)
-			refused(props.Validate())
-			laravel.NewAPITier(stack, "Tier", props)
-		case config.TierNextcloud:
-			props := nextcloudProps(base, env.Tiers[tier])
-			refused(props.Validate())
-			nextcloud.NewTier(stack, "Tier", props)
-		}
+		webtier.New(stack, "Tier", &props, tier.App)
 		stacks = append(stacks, stack)
 	}
 	if env.Frontend != nil {
@@ -276,31 +252,28 @@ func buildFrontend(app awscdk.App, env config.Environment) []awscdk.Stack {
 	return append(stacks, stack)
 }
 
-// laravelProps is the Laravel API tier of base with the tier's settings. The
-// environment's static site, when it has one, is a frontend origin (CORS).
-func laravelProps(base webtier.Props, t config.Tier, site *config.Frontend) *laravel.APIProps {
-	if site != nil && !slices.Contains(t.FrontendOrigins, site.Origin()) {
-		t.FrontendOrigins = append(slices.Clone(t.FrontendOrigins), site.Origin())
-	}
-	return &laravel.APIProps{
-		DomainName: base.DomainName, Zone: base.Zone, Image: base.Image, HealthCheckPath: base.HealthCheckPath,
-		Network: base.Network, Boot: base.Boot, Fleet: base.Fleet, Database: base.Database,
-		AppPath: t.AppPath, WebServer: t.WebServer, PHPFPMUnit: t.PHPFPMUnit,
-		SessionDriver: t.SessionDriver, CacheStore: t.CacheStore, RedisHost: t.RedisHost,
-		FrontendOrigins: t.FrontendOrigins, Scheduler: t.Scheduler, CronFiles: t.CronFiles, LogChannel: t.LogChannel,
-		AlarmEmails: base.AlarmEmails, Monitoring: base.Monitoring, Firewall: base.Firewall, DisableFirewall: base.DisableFirewall,
-	}
-}
+// frontendAware is an application whose browser frontend may be the
+// environment's static site (laravel.App).
+type frontendAware interface{ AddFrontendOrigin(origin string) }
 
-// nextcloudProps is the Nextcloud tier of base with the tier's settings.
-func nextcloudProps(base webtier.Props, t config.Tier) *nextcloud.Props {
-	return &nextcloud.Props{
-		DomainName: base.DomainName, Zone: base.Zone, Image: base.Image, HealthCheckPath: base.HealthCheckPath,
-		Network: base.Network, Boot: base.Boot, Fleet: base.Fleet, Database: base.Database,
-		InstallPath: t.InstallPath, WebServer: t.WebServer, PHPFPMUnit: t.PHPFPMUnit, CronFiles: t.CronFiles,
-		PrimaryStorage: t.PrimaryStorage, DataDirectoryShared: t.DataDirectoryShared, BackgroundJobs: t.BackgroundJobs,
-		AlarmEmails: base.AlarmEmails, Monitoring: base.Monitoring, Firewall: base.Firewall, DisableFirewall: base.DisableFirewall,
+// tierProps is the one place the configuration maps onto a tier's props:
+// the tier's own settings (decoded from its object in cdk.json by their
+// types) with the environment's.
+func tierProps(env config.Environment, p webtier.Props, zone awsroute53.IHostedZone, image awsec2.IMachineImage) webtier.Props {
+	p.Zone, p.Image = zone, image
+	p.Network = network.Props{CIDR: env.VPCCIDR, AvailabilityZones: env.AvailabilityZones, NATGateways: env.NATGateways}
+	p.Boot = boot.Props{GoldenIP: env.Fleet.GoldenIP, IPFiles: env.Fleet.IPFiles}
+	p.Fleet = fleetProps(env.Fleet)
+	p.Database = database.Props{
+		Engine:              database.Engine(env.Database.Engine),
+		InstanceType:        env.Database.InstanceType,
+		AllocatedStorageGiB: *env.Database.AllocatedStorageGiB,
 	}
+	p.AlarmEmails = env.Alarms.Emails
+	p.Monitoring = monitoring.Props{Thresholds: thresholds(env.Alarms)}
+	p.Firewall = firewall.Props{RateLimit: env.Firewall.RateLimit}
+	p.DisableFirewall = !*env.Firewall.Enabled
+	return p
 }
 
 // thresholds are the alarm thresholds of the configuration; zero keeps the

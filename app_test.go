@@ -241,12 +241,18 @@ func TestGoldenIPFromTheConfigurationReachesTheBootScript(t *testing.T) {
 }
 
 func TestLaravelSettingsTheTierRefusesNameTheirConfigurationPath(t *testing.T) {
-	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`, `"tiers": {"laravel": {"sessionDriver": "file"}}`, 1)
+	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`,
+		`"tiers": {"laravel": {"sessionDriver": "file", "cronFiles": ["/etc/cron.d/tierkit-scheduler"]}}`, 1)
 	app := cdktest.NewApp(t, withEnvironments(t, env))
 	defer func() {
 		msg := errorMessage(recover())
-		if !strings.HasPrefix(msg, "invalid configuration: environments.prod.tiers.laravel: SessionDriver:") {
-			t.Errorf("got %q, want the tier's refusal under its configuration path", msg)
+		for _, want := range []string{
+			`environments.prod.tiers.laravel.cronFiles[0]: "/etc/cron.d/tierkit-scheduler" is the tier's own entry`,
+			`environments.prod.tiers.laravel.sessionDriver: "file" keeps sessions on one server`,
+		} {
+			if !strings.HasPrefix(msg, "invalid configuration: ") || !strings.Contains(msg, want) {
+				t.Errorf("got %q, want the tier's refusal under its configuration path: %s", msg, want)
+			}
 		}
 	}()
 	build(app, selectEnv(t, app))

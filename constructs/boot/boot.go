@@ -285,3 +285,28 @@ func DisableCronFilesStep(files []string) string {
 func Quote(v string) string {
 	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
 }
+
+// StepTemplate parses the template of a step's body, with Quote as "quote".
+// Template comments ({{/* */}}) explain a step in the repository and stay
+// out of the user data. It panics on a template that does not parse.
+func StepTemplate(name, text string) *template.Template {
+	return template.Must(template.New(name).Funcs(template.FuncMap{"quote": Quote}).Parse(text))
+}
+
+// RenderStep returns a step's body rendered from data, without indentation or
+// blank lines: EC2 caps user data at 16 KB, and the script's own part takes
+// half of it. No step may depend on leading whitespace (heredocs included).
+// It panics when the template fails, naming the step.
+func RenderStep(tmpl *template.Template, data any) string {
+	var b strings.Builder
+	if err := tmpl.Execute(&b, data); err != nil {
+		panic(fmt.Sprintf("boot: rendering step %s: %v", tmpl.Name(), err))
+	}
+	var lines []string
+	for _, line := range strings.Split(b.String(), "\n") {
+		if line = strings.TrimLeft(line, " \t"); line != "" {
+			lines = append(lines, line)
+		}
+	}
+	return strings.Join(lines, "\n")
+}

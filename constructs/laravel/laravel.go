@@ -1,216 +1,93 @@
-// Package laravel is the Laravel API tier: a Laravel application (the API of
-// a separate frontend, such as a Nuxt site at example.com calling
-// api.example.com) served by a fleet of copies of one working server, as
-// article 000 built by hand. It composes the web tier and adds the Laravel
-// part: at boot, every server gets the same .env settings for this
-// deployment (the database from Secrets Manager over TLS, shared sessions and
-// cache, S3 uploads with the instance role, the load balancer as trusted
+// Package laravel is the Laravel profile of the web tier: a Laravel
+// application (the API of a separate frontend, such as a Nuxt site at
+// example.com calling api.example.com) served by a fleet of copies of one
+// working server, as article 000 built by hand.
+//
+// The web tier (constructs/webtier) composes every block; App adds only the
+// Laravel part: at boot, every server gets the same .env settings for this
+// deployment (the database from Secrets Manager over TLS, shared sessions
+// and cache, S3 uploads with the instance role, the load balancer as trusted
 // proxy, the frontend's origins), its configuration is cached as the web
-// user, the AMI's own cron entries are disabled and Laravel's scheduler runs
-// on exactly one server.
+// user, and Laravel's scheduler runs on exactly one server. NewAPITier takes
+// the web tier's props and the App's in one flat APIProps.
 package laravel
+
+//go:generate go run ../../internal/propsgen -type APIProps -app App
 
 import (
 	_ "embed"
-	"fmt"
 	"net/url"
-	"path"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"text/template"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/database"
-	"github.com/tierkit/tierkit/constructs/edge"
-	"github.com/tierkit/tierkit/constructs/firewall"
-	"github.com/tierkit/tierkit/constructs/fleet"
-	"github.com/tierkit/tierkit/constructs/logs"
-	"github.com/tierkit/tierkit/constructs/monitoring"
-	"github.com/tierkit/tierkit/constructs/network"
-	"github.com/tierkit/tierkit/constructs/storage"
 	"github.com/tierkit/tierkit/constructs/webtier"
+	"github.com/tierkit/tierkit/internal/check"
 )
 
-// Files and addresses the boot steps use on every server.
+// Files and ids the tier uses.
 const (
 	// SchedulerCronFile is the tier's cron entry for Laravel's scheduler.
 	SchedulerCronFile = "/etc/cron.d/tierkit-scheduler"
 	// DisabledSuffix ends the name a disabled cron file is renamed to (boot.DisabledCronSuffix).
 	DisabledSuffix = boot.DisabledCronSuffix
+	// LogID is the id of the application's log group (storage/logs/*.log):
+	// APITier.AppLogGroup(LogID).
+	LogID = "Laravel"
 )
 
-// Defaults of the optional props.
+// Defaults of the optional settings.
 const (
 	defaultHealthCheckPath = "/up"
 	defaultAppPath         = "/var/www/html"
 	defaultAppEnv          = "production"
-	defaultWebServer       = "apache2"
-	defaultWebUser         = "www-data"
 	defaultSessionDriver   = "database"
 	defaultCacheStore      = "database"
 	defaultRedisPort       = 6379
 	defaultLogChannel      = "daily"
-	defaultScheduler       = "single-node"
 	defaultCronFile        = "/etc/cron.d/laravel"
 	defaultDatabaseName    = "app" // the database block's default
 )
 
-// The values the string props accept.
+// The values the string settings accept.
 var (
-	webServers     = []string{"apache2", "httpd", "nginx"}
 	sessionDrivers = []string{"database", "redis", "dynamodb", "cookie", "file", "array"}
 	cacheStores    = []string{"database", "redis", "dynamodb", "file", "array"}
 	logChannels    = []string{"daily", "single"}
-	schedulers     = []string{"single-node", "off", "every-node"}
 	// serverLocal are the drivers that keep their data on one server.
 	serverLocal = []string{"file", "array"}
 )
 
 var (
-	// appPathPattern leaves out %, which ends a command in a crontab line.
-	appPathPattern = regexp.MustCompile(`^/[A-Za-z0-9@+=:,._/-]*$`)
-	unitPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9@._-]{0,99}$`)
-	userPattern    = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
-	appEnvPattern  = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
-	hostPattern    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+	appEnvPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+	hostPattern   = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
 )
 
-// APIProps configures an APITier. The block props (Network, Boot, Fleet,
-// Edge, Database, Uploads, Logs) are passed to the web tier, whose rules
-// apply: the fields that wire the blocks together stay empty. The tier's
-// own settings come first, then the caller's, then each block's defaults.
-type APIProps struct {
-	// DomainName is the name the API serves, e.g. "api.example.com"; APP_URL
-	// is https:// and this name. Required.
-	DomainName string
-
-	// Zone is the Route53 hosted zone that holds DomainName, e.g. from
-	// awsroute53.HostedZone_FromHostedZoneAttributes (no lookup). Required.
-	Zone awsroute53.IHostedZone
-
-	// Image is the golden server's AMI: the Laravel application in AppPath,
-	// its .env with APP_KEY, the web server, PHP with its extensions, curl
-	// 7.75 or later and a cron daemon. Required.
-	Image awsec2.IMachineImage
-
-	// HealthCheckPath is the path the load balancer checks.
-	//
-	// Default: "/up", Laravel 11's health route (200 once the application boots).
-	HealthCheckPath string
-
-	// Network configures the VPC, or passes an existing one.
-	//
-	// Default: a new VPC with the network block's defaults.
-	Network network.Props
-
-	// Boot configures the boot script: GoldenIP and IPFiles for the article's
-	// vhost and /etc/hosts fix. WebServer is set by the tier from WebServer;
-	// AgentConfig by the web tier.
-	//
-	// Default: no golden IP rewrite.
-	Boot boot.Props
-
-	// Fleet configures the servers. Singleton is set by the tier when
-	// Scheduler is "single-node" (in AutoScaling mode that adds a one-server
-	// group); Vpc, Image and Boot by the web tier.
-	//
-	// Default: an Auto Scaling group of 2 to 4 t3.small.
-	Fleet fleet.Props
-
-	// Edge configures the load balancer (certificate, TLS policy, ...).
-	//
-	// Default: the edge block's defaults.
-	Edge edge.Props
-
-	// Database configures the database (engine, size, ...) or passes an
-	// existing one, whose secret must hold username and password.
-	//
-	// Default: MySQL 8.4, Multi-AZ.
-	Database database.Props
-
-	// Uploads configures the uploads bucket; FrontendOrigins are added to
-	// its CORSOrigins.
-	//
-	// Default: the storage block's defaults.
-	Uploads storage.Props
-
-	// AlarmEmails receive the tier's alarms and the Auto Scaling
-	// notifications (each address confirms its subscription once).
-	//
-	// Default: none; subscribe to the topic (MonitoringTopic) later.
-	AlarmEmails []string
-
-	// Monitoring configures the alarms' thresholds, or brings the topic they
-	// notify; the watched resources are set by the tier.
-	//
-	// Default: the monitoring block's thresholds and a new encrypted topic.
-	Monitoring monitoring.Props
-
-	// Firewall configures the AWS WAF web ACL in front of the load balancer.
-	//
-	// Default: the firewall block's defaults (AWS managed common, known bad inputs, SQL
-	// injection and PHP rules; bodies over 8 KB counted, not blocked; 2000
-	// requests per IP per 5 minutes).
-	Firewall firewall.Props
-
-	// DisableFirewall leaves the load balancer without a web ACL, e.g. when
-	// AWS Firewall Manager manages one.
-	//
-	// Default: false.
-	DisableFirewall bool
-
-	// Logs configures the log groups; the tier adds one for the
-	// application's log files (AppPath/storage/logs/*.log).
-	//
-	// Default: one year of retention.
-	Logs logs.Props
-
+// App is the Laravel profile: its settings, and once attached to a tier the
+// resources it created. A field with a json tag is also a key of the
+// laravel tier in cdk.json.
+type App struct {
 	// AppPath is the Laravel application's root on the AMI (where artisan
-	// and .env are): a clean absolute path of letters, digits and @+=:,._/-.
+	// and .env are, with APP_KEY): a clean absolute path of letters, digits
+	// and @+=:,._/-.
 	//
 	// Default: "/var/www/html".
-	AppPath string
+	AppPath string `json:"appPath"`
 
 	// AppEnv is written as APP_ENV (APP_DEBUG is always false: the API faces
 	// the internet, and Laravel's debug page shows the environment, the
 	// database password included).
 	//
 	// Default: "production".
-	AppEnv string
-
-	// WebServer is the systemd unit serving the application: "apache2"
-	// (Ubuntu, the article's), "httpd" (Amazon Linux) or "nginx". The boot
-	// script stops it first and starts it last; its logs are shipped.
-	//
-	// Default: "apache2".
-	WebServer string
-
-	// PHPFPMUnit is the PHP-FPM systemd unit restarted after the
-	// configuration is cached, e.g. "php8.3-fpm" (Ubuntu) or "php-fpm"
-	// (Amazon Linux); needed with nginx, and with Apache through proxy_fcgi,
-	// so that no worker keeps the AMI's configuration in its opcache.
-	//
-	// Default: "", no PHP-FPM unit is restarted (Apache's mod_php restarts
-	// with Apache).
-	PHPFPMUnit string
-
-	// WebUser is the user PHP runs as: it owns storage/ and bootstrap/cache,
-	// reads .env (mode 0640, owner root, group WebUser) and runs artisan and
-	// the scheduler.
-	//
-	// Default: "www-data".
-	WebUser string
+	AppEnv string `json:"appEnv"`
 
 	// SessionDriver is SESSION_DRIVER: "database" (the article's choice;
 	// needs the sessions table), "redis" (needs RedisHost), "dynamodb" (the
@@ -219,7 +96,7 @@ type APIProps struct {
 	// (Fleet Mode Fixed with Instances 1).
 	//
 	// Default: "database".
-	SessionDriver string
+	SessionDriver string `json:"sessionDriver"`
 
 	// CacheStore is CACHE_STORE, the store shared by every server, which
 	// also holds the scheduler's onOneServer locks: "database" (needs the
@@ -228,7 +105,7 @@ type APIProps struct {
 	// exactly one server can serve.
 	//
 	// Default: "database".
-	CacheStore string
+	CacheStore string `json:"cacheStore"`
 
 	// RedisHost is REDIS_HOST, e.g. an ElastiCache endpoint (a token is
 	// fine). Required when SessionDriver or CacheStore is "redis", refused
@@ -236,27 +113,27 @@ type APIProps struct {
 	// Fleet().Connections().
 	//
 	// Default: none.
-	RedisHost string
+	RedisHost string `json:"redisHost"`
 
 	// RedisPort is REDIS_PORT, 1 to 65535; only with RedisHost.
 	//
 	// Default: 6379.
-	RedisPort int
+	RedisPort int `json:"redisPort"`
 
 	// RedisTLS writes REDIS_SCHEME=tls (ElastiCache with encryption in
 	// transit) instead of tcp; only with RedisHost.
 	//
 	// Default: false, REDIS_SCHEME=tcp.
-	RedisTLS bool
+	RedisTLS bool `json:"redisTls"`
 
 	// FrontendOrigins are the browser origins of the frontend, e.g.
 	// "https://example.com" (scheme and host, optional port, no path or
 	// trailing slash): FRONTEND_URL is the first, CORS_ALLOWED_ORIGINS all
 	// of them comma-joined, SANCTUM_STATEFUL_DOMAINS their hosts; they are
-	// also added to the uploads bucket's CORSOrigins.
+	// also the first CORS origins of the uploads bucket.
 	//
 	// Default: none, those keys are left as the AMI has them.
-	FrontendOrigins []string
+	FrontendOrigins []string `json:"frontendOrigins"`
 
 	// LogChannel is LOG_CHANNEL: "daily" (storage/logs/laravel-YYYY-MM-DD.log)
 	// or "single" (storage/logs/laravel.log), both shipped to CloudWatch.
@@ -264,7 +141,7 @@ type APIProps struct {
 	// refused: the agent ships files from storage/logs only.
 	//
 	// Default: "daily".
-	LogChannel string
+	LogChannel string `json:"logChannel"`
 
 	// Scheduler is where `php artisan schedule:run` runs every minute:
 	// "single-node", on exactly one server (the fleet's singleton, in both
@@ -272,18 +149,45 @@ type APIProps struct {
 	// unless exactly one server can serve (Fleet Mode Fixed with Instances 1).
 	//
 	// Default: "single-node".
-	Scheduler string
+	Scheduler string `json:"scheduler"`
 
-	// CronFiles are the AMI's own cron entries for the application (the
-	// golden server's scheduler), disabled at boot on every server whatever
-	// Scheduler says: each is renamed to a hidden name ending in
-	// DisabledSuffix, which neither Debian's cron nor cronie reads. A listed
-	// file that does not exist is skipped. Clean absolute paths, each once.
-	// An empty non-nil slice disables nothing.
-	//
-	// Default: ["/etc/cron.d/laravel"].
-	CronFiles []string
+	table   awsdynamodb.Table
+	envKeys []string
+	removed []string
 }
+
+// APITier is a Laravel API served by the web tier.
+type APITier = webtier.Tier[*App]
+
+// NewAPITier creates the web tier with the Laravel profile. It panics, naming
+// id, when props are invalid (see APIProps.Validate).
+func NewAPITier(scope constructs.Construct, id string, props *APIProps) *APITier {
+	var p APIProps
+	if props != nil {
+		p = *props
+	}
+	web, app := p.split()
+	return webtier.New(scope, id, &web, &app)
+}
+
+// Validate reports what is wrong with p, naming the field and what is
+// allowed: the web tier's rules and the Laravel profile's.
+func (p APIProps) Validate() error {
+	web, app := p.split()
+	return webtier.Validate(&web, &app)
+}
+
+// CacheTable returns the DynamoDB table of the "dynamodb" session driver
+// and cache store, or nil when neither uses it.
+func (a *App) CacheTable() awsdynamodb.Table { return a.table }
+
+// EnvKeys returns the .env keys the boot writes on every server, in order.
+func (a *App) EnvKeys() []string { return slices.Clone(a.envKeys) }
+
+// RemovedEnvKeys returns the .env keys the boot removes because they would
+// override the tier's settings (access keys instead of the instance role, a
+// DB_URL pointing at the golden server's database, ...).
+func (a *App) RemovedEnvKeys() []string { return slices.Clone(a.removed) }
 
 func orDefault(v, def string) string {
 	if v == "" {
@@ -292,280 +196,102 @@ func orDefault(v, def string) string {
 	return v
 }
 
-// singleServer reports whether exactly one server can ever serve: a Fixed
-// fleet of one. An Auto Scaling group always can have more (its maximum is
-// above its minimum).
-func (p APIProps) singleServer() bool {
-	return p.Fleet.Mode == fleet.Fixed && p.Fleet.Instances == 1
+func (a *App) uses(value string) bool {
+	return orDefault(a.SessionDriver, defaultSessionDriver) == value || orDefault(a.CacheStore, defaultCacheStore) == value
 }
 
-func (p APIProps) uses(value string) bool {
-	return orDefault(p.SessionDriver, defaultSessionDriver) == value || orDefault(p.CacheStore, defaultCacheStore) == value
-}
-
-// webtierProps returns the props handed to the web tier: the caller's, with
-// the tier's settings applied.
-func (p APIProps) webtierProps() webtier.Props {
-	bootProps := p.Boot
-	bootProps.WebServer = orDefault(p.WebServer, defaultWebServer)
-	fleetProps := p.Fleet
-	if orDefault(p.Scheduler, defaultScheduler) == "single-node" {
-		fleetProps.Singleton = true
-	}
-	uploads := p.Uploads
-	uploads.CORSOrigins = nil
-	for _, o := range append(slices.Clone(p.FrontendOrigins), p.Uploads.CORSOrigins...) {
-		if !slices.Contains(uploads.CORSOrigins, o) {
-			uploads.CORSOrigins = append(uploads.CORSOrigins, o)
-		}
-	}
-	return webtier.Props{
-		DomainName:      p.DomainName,
-		Zone:            p.Zone,
-		Image:           p.Image,
-		HealthCheckPath: orDefault(p.HealthCheckPath, defaultHealthCheckPath),
-		Network:         p.Network,
-		Logs:            p.Logs,
-		Boot:            bootProps,
-		Fleet:           fleetProps,
-		Edge:            p.Edge,
-		Database:        p.Database,
-		Uploads:         uploads,
-		AlarmEmails:     p.AlarmEmails,
-		Monitoring:      p.Monitoring,
-		Firewall:        p.Firewall,
-		DisableFirewall: p.DisableFirewall,
+// Profile returns what Laravel asks of the web tier.
+func (a *App) Profile() webtier.Profile {
+	app := orDefault(a.AppPath, defaultAppPath)
+	return webtier.Profile{
+		Name:            "laravel",
+		HealthCheckPath: defaultHealthCheckPath,
+		LogFiles:        []webtier.LogFile{{ID: LogID, Path: app + "/storage/logs/*.log"}},
+		CronFiles:       []string{defaultCronFile},
+		Job: &webtier.Job{
+			Setting: "Scheduler", Mode: a.Scheduler, Step: "scheduler", Description: "Laravel's scheduler",
+			CronFile: SchedulerCronFile, Schedule: "* * * * *", Command: "cd " + app + " && php artisan schedule:run",
+		},
+		CORSOrigins: slices.Clone(a.FrontendOrigins),
 	}
 }
 
-// Validate reports what is wrong with p, naming the field and what is
-// allowed: the tier's own fields, and the web tier's rules (required fields,
-// wiring fields). Each block validates its own settings when it is created.
-func (p APIProps) Validate() error {
-	var problems []string
-	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	oneOf := func(field, value string, allowed []string, def string) bool {
-		if value != "" && !slices.Contains(allowed, value) {
-			add("%s: %q is not supported; allowed: %s (\"\" for the default, %q)", field, value, strings.Join(allowed, ", "), def)
-			return false
+// Validate reports what is wrong with the Laravel settings for the tier p.
+func (a *App) Validate(p webtier.Props) error {
+	var pr check.Problems
+	if a.AppPath != "" && !check.Path(a.AppPath) {
+		pr.Add("AppPath", "%q is not a clean absolute directory path; allowed: /, letters, digits and @+=:,._-, e.g. %s", a.AppPath, defaultAppPath)
+	}
+	if a.AppEnv != "" && !appEnvPattern.MatchString(a.AppEnv) {
+		pr.Add("AppEnv", "%q is not an environment name; allowed: a lower-case letter, then up to 31 lower-case letters, digits, _ or -, e.g. production", a.AppEnv)
+	}
+	many := !p.OneServer()
+	if pr.OneOf("SessionDriver", a.SessionDriver, sessionDrivers, defaultSessionDriver) && many && slices.Contains(serverLocal, a.SessionDriver) {
+		pr.Add("SessionDriver", "%q keeps sessions on one server, and more than one serves (%s); allowed: database, redis, dynamodb, cookie", a.SessionDriver, p.Servers())
+	}
+	if pr.OneOf("CacheStore", a.CacheStore, cacheStores, defaultCacheStore) && many && slices.Contains(serverLocal, a.CacheStore) {
+		pr.Add("CacheStore", "%q is not shared between servers, and more than one serves (%s); allowed: database, redis, dynamodb", a.CacheStore, p.Servers())
+	}
+	if a.uses("redis") {
+		if a.RedisHost == "" {
+			pr.Add("RedisHost", "required when SessionDriver or CacheStore is redis")
+		} else if !*awscdk.Token_IsUnresolved(jsii.String(a.RedisHost)) && !hostPattern.MatchString(a.RedisHost) {
+			pr.Add("RedisHost", "%q is not a host name or IPv4 address; allowed: e.g. my-cache.abc123.use1.cache.amazonaws.com", a.RedisHost)
 		}
-		return true
-	}
-
-	if p.Boot.WebServer != "" {
-		add("Boot.WebServer: set by the tier from WebServer; leave it empty")
-	}
-	if err := p.webtierProps().Validate(); err != nil {
-		problems = append(problems, strings.Split(err.Error(), "; ")...)
-	}
-
-	if p.AppPath != "" && (!appPathPattern.MatchString(p.AppPath) || path.Clean(p.AppPath) != p.AppPath || p.AppPath == "/") {
-		add("AppPath: %q is not a clean absolute directory path; allowed: /, letters, digits and @+=:,._-, e.g. %s", p.AppPath, defaultAppPath)
-	}
-	if p.AppEnv != "" && !appEnvPattern.MatchString(p.AppEnv) {
-		add("AppEnv: %q is not an environment name; allowed: a lower-case letter, then up to 31 lower-case letters, digits, _ or -, e.g. production", p.AppEnv)
-	}
-	oneOf("WebServer", p.WebServer, webServers, defaultWebServer)
-	if p.PHPFPMUnit != "" {
-		if !unitPattern.MatchString(p.PHPFPMUnit) {
-			add("PHPFPMUnit: %q is not a systemd unit name; allowed: letters, digits and @._-, e.g. php8.3-fpm", p.PHPFPMUnit)
-		} else if p.PHPFPMUnit == orDefault(p.WebServer, defaultWebServer) {
-			add("PHPFPMUnit: %q is the web server; allowed: the PHP-FPM unit, e.g. php8.3-fpm", p.PHPFPMUnit)
-		}
-	}
-	if p.WebUser != "" && !userPattern.MatchString(p.WebUser) {
-		add("WebUser: %q is not a user name; allowed: a lower-case letter or _, then up to 31 lower-case letters, digits, _ or -, e.g. www-data", p.WebUser)
-	}
-
-	many := !p.singleServer()
-	if oneOf("SessionDriver", p.SessionDriver, sessionDrivers, defaultSessionDriver) && many && slices.Contains(serverLocal, p.SessionDriver) {
-		add("SessionDriver: %q keeps sessions on one server, and more than one serves (%s); allowed: database, redis, dynamodb, cookie", p.SessionDriver, p.servers())
-	}
-	if oneOf("CacheStore", p.CacheStore, cacheStores, defaultCacheStore) && many && slices.Contains(serverLocal, p.CacheStore) {
-		add("CacheStore: %q is not shared between servers, and more than one serves (%s); allowed: database, redis, dynamodb", p.CacheStore, p.servers())
-	}
-	if p.uses("redis") {
-		if p.RedisHost == "" {
-			add("RedisHost: required when SessionDriver or CacheStore is redis")
-		} else if !*awscdk.Token_IsUnresolved(jsii.String(p.RedisHost)) && !hostPattern.MatchString(p.RedisHost) {
-			add("RedisHost: %q is not a host name or IPv4 address; allowed: e.g. my-cache.abc123.use1.cache.amazonaws.com", p.RedisHost)
-		}
-		if p.RedisPort < 0 || p.RedisPort > 65535 {
-			add("RedisPort: %d is out of range; allowed: 1 to 65535 (0 for the default, %d)", p.RedisPort, defaultRedisPort)
+		if a.RedisPort < 0 || a.RedisPort > 65535 {
+			pr.Add("RedisPort", "%d is out of range; allowed: 1 to 65535 (0 for the default, %d)", a.RedisPort, defaultRedisPort)
 		}
 	} else {
-		for field, set := range map[string]bool{"RedisHost": p.RedisHost != "", "RedisPort": p.RedisPort != 0, "RedisTLS": p.RedisTLS} {
-			if set {
-				add("%s: set, but neither SessionDriver nor CacheStore is redis; allowed: only with redis", field)
+		for _, s := range []struct {
+			field string
+			set   bool
+		}{{"RedisHost", a.RedisHost != ""}, {"RedisPort", a.RedisPort != 0}, {"RedisTLS", a.RedisTLS}} {
+			if s.set {
+				pr.Add(s.field, "set, but neither SessionDriver nor CacheStore is redis; allowed: only with redis")
 			}
 		}
 	}
-
 	seen := map[string]bool{}
-	for i, origin := range p.FrontendOrigins {
+	for i, origin := range a.FrontendOrigins {
+		field := "FrontendOrigins[" + strconv.Itoa(i) + "]"
 		u, err := url.Parse(origin)
 		switch {
 		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
-			add("FrontendOrigins[%d]: %q is not an origin; allowed: scheme and host (and port), no path or trailing slash, e.g. https://example.com", i, origin)
+			pr.Add(field, "%q is not an origin; allowed: scheme and host (and port), no path or trailing slash, e.g. https://example.com", origin)
 		case seen[origin]:
-			add("FrontendOrigins[%d]: %q is listed twice", i, origin)
+			pr.Add(field, "%q is listed twice", origin)
 		}
 		seen[origin] = true
 	}
-
-	if p.LogChannel != "" && !slices.Contains(logChannels, p.LogChannel) {
-		add("LogChannel: %q does not write to storage/logs, the files the CloudWatch agent ships; allowed: daily, single (\"\" for the default, daily)", p.LogChannel)
+	if a.LogChannel != "" && !slices.Contains(logChannels, a.LogChannel) {
+		pr.Add("LogChannel", "%q does not write to storage/logs, the files the CloudWatch agent ships; allowed: daily, single (\"\" for the default, daily)", a.LogChannel)
 	}
-	if oneOf("Scheduler", p.Scheduler, schedulers, defaultScheduler) && p.Scheduler == "every-node" && many {
-		add("Scheduler: \"every-node\" runs every task on each of several servers (%s); allowed: single-node (with onOneServer for tasks that must not overlap), off", p.servers())
-	}
-	cron := map[string]bool{}
-	for i, f := range p.CronFiles {
-		switch {
-		case !appPathPattern.MatchString(f) || path.Clean(f) != f || strings.HasSuffix(f, "/"):
-			add("CronFiles[%d]: %q is not a clean absolute file path; allowed: /, letters, digits and @+=:,._-, e.g. %s", i, f, defaultCronFile)
-		case f == SchedulerCronFile:
-			add("CronFiles[%d]: %q is the tier's own scheduler entry", i, f)
-		case cron[f]:
-			add("CronFiles[%d]: %q is listed twice", i, f)
-		}
-		cron[f] = true
-	}
-
-	if len(problems) > 0 {
-		return fmt.Errorf("%s", strings.Join(problems, "; "))
-	}
-	return nil
+	return pr.Err()
 }
 
-// servers describes how many servers can serve, for error messages.
-func (p APIProps) servers() string {
-	if p.Fleet.Mode == fleet.Fixed {
-		n := p.Fleet.Instances
-		if n == 0 {
-			n = 2
-		}
-		return fmt.Sprintf("Fleet Mode fixed with %d instances", n)
+// Attach creates the DynamoDB table when a driver uses it and returns the
+// Laravel steps: the CA bundle is there (the web tier's rds-ca step); then
+// laravel-env writes .env and laravel-cache caches the configuration.
+func (a *App) Attach(t webtier.Parts) []webtier.Step {
+	if a.uses("dynamodb") {
+		a.table = newCacheTable(t)
+		a.table.GrantReadWriteData(t.Fleet().Role())
 	}
-	return "an Auto Scaling group always can scale to more than one"
-}
-
-// APITier is a Laravel API served by a fleet behind a load balancer.
-type APITier struct {
-	constructs.Construct
-	tier      *webtier.Tier
-	table     awsdynamodb.Table
-	appLogs   awslogs.LogGroup
-	envKeys   []string
-	removed   []string
-	stepNames []string
-}
-
-// Tier returns the web tier the API is built on, with every block.
-func (t *APITier) Tier() *webtier.Tier { return t.tier }
-
-// LoadBalancer returns the Application Load Balancer.
-func (t *APITier) LoadBalancer() awselasticloadbalancingv2.ApplicationLoadBalancer {
-	return t.tier.Edge().LoadBalancer()
-}
-
-// Database returns the database block.
-func (t *APITier) Database() *database.Database { return t.tier.Database() }
-
-// Uploads returns the uploads bucket block.
-func (t *APITier) Uploads() *storage.Uploads { return t.tier.Uploads() }
-
-// Fleet returns the servers; its Boot() holds the tier's steps.
-func (t *APITier) Fleet() *fleet.Fleet { return t.tier.Fleet() }
-
-// Logs returns the log groups.
-func (t *APITier) Logs() *logs.Logs { return t.tier.Logs() }
-
-// AppLogGroup returns the log group of the application's log files
-// (AppPath/storage/logs/*.log).
-func (t *APITier) AppLogGroup() awslogs.LogGroup { return t.appLogs }
-
-// CacheTable returns the DynamoDB table of the "dynamodb" session driver
-// and cache store, or nil when neither uses it.
-func (t *APITier) CacheTable() awsdynamodb.Table { return t.table }
-
-// EnvKeys returns the .env keys the boot writes on every server, in order.
-func (t *APITier) EnvKeys() []string { return slices.Clone(t.envKeys) }
-
-// RemovedEnvKeys returns the .env keys the boot removes because they would
-// override the tier's settings (access keys instead of the instance role, a
-// DB_URL pointing at the golden server's database, ...).
-func (t *APITier) RemovedEnvKeys() []string { return slices.Clone(t.removed) }
-
-// BootSteps returns the names of the boot steps the tier added, in order.
-func (t *APITier) BootSteps() []string { return slices.Clone(t.stepNames) }
-
-// NewAPITier creates the tier. It panics, naming id, when props are invalid.
-func NewAPITier(scope constructs.Construct, id string, props *APIProps) *APITier {
-	p := APIProps{}
-	if props != nil {
-		p = *props
-		p.FrontendOrigins = slices.Clone(props.FrontendOrigins)
-		p.CronFiles = slices.Clone(props.CronFiles)
+	data := a.stepData(t)
+	return []webtier.Step{
+		{Name: "laravel-env", Body: boot.RenderStep(envTemplate, data)},
+		{Name: "laravel-cache", Body: boot.RenderStep(cacheTemplate, data)},
 	}
-	if err := p.Validate(); err != nil {
-		panic(fmt.Sprintf("laravel %s: %v", id, err))
-	}
-	p.AppPath = orDefault(p.AppPath, defaultAppPath)
-	p.AppEnv = orDefault(p.AppEnv, defaultAppEnv)
-	p.WebUser = orDefault(p.WebUser, defaultWebUser)
-	p.SessionDriver = orDefault(p.SessionDriver, defaultSessionDriver)
-	p.CacheStore = orDefault(p.CacheStore, defaultCacheStore)
-	p.LogChannel = orDefault(p.LogChannel, defaultLogChannel)
-	p.Scheduler = orDefault(p.Scheduler, defaultScheduler)
-	if p.RedisPort == 0 {
-		p.RedisPort = defaultRedisPort
-	}
-	if props == nil || props.CronFiles == nil {
-		p.CronFiles = []string{defaultCronFile}
-	}
-
-	t := &APITier{}
-	constructs.NewConstruct_Override(t, scope, jsii.String(id))
-	wp := p.webtierProps()
-	// "Default" drops out of every logical ID: the stack's resources keep
-	// the IDs of a bare web tier with this tier's id, so a stack can move
-	// from webtier.New to NewAPITier without replacing its database.
-	t.tier = webtier.New(t, "Default", &wp)
-	t.appLogs = t.tier.Logs().AddFile("Laravel", p.AppPath+"/storage/logs/*.log")
-	t.tier.Monitoring().LinkLogGroups(t.appLogs)
-
-	if p.uses("dynamodb") {
-		t.table = newCacheTable(t)
-		t.table.GrantReadWriteData(t.tier.Fleet().Role())
-	}
-
-	data := t.stepData(p)
-	script := t.tier.Fleet().Boot()
-	// The AMI's cron entries go first: until the settings are rendered, they
-	// would run against the golden server's.
-	if len(data.CronFiles) > 0 {
-		script.AddStep("cron-off", boot.DisableCronFilesStep(data.CronFiles))
-		t.stepNames = append(t.stepNames, "cron-off")
-	}
-	for _, s := range steps {
-		if s.when != nil && !s.when(data) {
-			continue
-		}
-		script.AddStep(s.name, render(s.tmpl, data))
-		t.stepNames = append(t.stepNames, s.name)
-	}
-	return t
 }
 
 // newCacheTable creates the table Laravel's DynamoDB cache store (and the
 // dynamodb session driver, which uses that store) reads and writes. Its
 // key attribute is "key" and its expiry attribute "expires_at": the names
 // of Laravel's default stores.dynamodb.attributes.
-func newCacheTable(t *APITier) awsdynamodb.Table {
+func newCacheTable(scope constructs.Construct) awsdynamodb.Table {
 	// "CacheTable" is part of the table's logical ID: renaming it replaces
 	// the table, and every session in it.
-	return awsdynamodb.NewTable(t, jsii.String("CacheTable"), &awsdynamodb.TableProps{
+	return awsdynamodb.NewTable(scope, jsii.String("CacheTable"), &awsdynamodb.TableProps{
 		PartitionKey:        &awsdynamodb.Attribute{Name: jsii.String("key"), Type: awsdynamodb.AttributeType_STRING},
 		TimeToLiveAttribute: jsii.String("expires_at"),
 		BillingMode:         awsdynamodb.BillingMode_PAY_PER_REQUEST,
@@ -584,22 +310,21 @@ type envEntry struct{ Key, Value, Var string }
 
 // stepData is what the step templates are rendered from.
 type stepData struct {
-	AppPath, WebUser, PHPFPMUnit, Scheduler string
-	CronFiles                               []string
-	CronFile, BootOK                        string
-	SecretID, DBName                        string
-	Env                                     []envEntry
-	Drop                                    string
+	AppPath, WebUser, PHPFPMUnit string
+	SecretID, DBName             string
+	Env                          []envEntry
+	Drop                         string
 }
 
-func (t *APITier) stepData(p APIProps) stepData {
-	db := t.tier.Database()
+func (a *App) stepData(t webtier.Parts) stepData {
+	p := t.Props()
+	db := t.Database()
 	port := strconv.Itoa(db.Port())
 	if db.Port() == 0 {
 		port = *db.Instance().DbInstanceEndpointPort()
 	}
 	env := []envEntry{
-		{Key: "APP_ENV", Value: p.AppEnv},
+		{Key: "APP_ENV", Value: orDefault(a.AppEnv, defaultAppEnv)},
 		{Key: "APP_DEBUG", Value: "false"},
 		{Key: "APP_URL", Value: "https://" + p.DomainName},
 		{Key: "DB_CONNECTION", Value: connection(db.Engine())},
@@ -615,59 +340,59 @@ func (t *APITier) stepData(p APIProps) stepData {
 		env = append(env, envEntry{Key: "MYSQL_ATTR_SSL_CA", Value: database.CABundleFile})
 	}
 	env = append(env,
-		envEntry{Key: "SESSION_DRIVER", Value: p.SessionDriver},
+		envEntry{Key: "SESSION_DRIVER", Value: orDefault(a.SessionDriver, defaultSessionDriver)},
 		envEntry{Key: "SESSION_SECURE_COOKIE", Value: "true"},
-		envEntry{Key: "CACHE_STORE", Value: p.CacheStore},
+		envEntry{Key: "CACHE_STORE", Value: orDefault(a.CacheStore, defaultCacheStore)},
 	)
 	drop := []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "DB_URL", "DATABASE_URL", "DB_SOCKET"}
-	if p.uses("redis") {
-		scheme := "tcp"
-		if p.RedisTLS {
+	if a.uses("redis") {
+		scheme, port := "tcp", a.RedisPort
+		if a.RedisTLS {
 			scheme = "tls"
 		}
+		if port == 0 {
+			port = defaultRedisPort
+		}
 		env = append(env,
-			envEntry{Key: "REDIS_HOST", Value: p.RedisHost},
-			envEntry{Key: "REDIS_PORT", Value: strconv.Itoa(p.RedisPort)},
+			envEntry{Key: "REDIS_HOST", Value: a.RedisHost},
+			envEntry{Key: "REDIS_PORT", Value: strconv.Itoa(port)},
 			envEntry{Key: "REDIS_SCHEME", Value: scheme},
 		)
 		drop = append(drop, "REDIS_URL")
 	}
-	if t.table != nil {
-		env = append(env, envEntry{Key: "DYNAMODB_CACHE_TABLE", Value: *t.table.TableName()})
+	if a.table != nil {
+		env = append(env, envEntry{Key: "DYNAMODB_CACHE_TABLE", Value: *a.table.TableName()})
 		drop = append(drop, "DYNAMODB_ENDPOINT")
 	}
 	env = append(env,
 		envEntry{Key: "FILESYSTEM_DISK", Value: "s3"},
-		envEntry{Key: "AWS_BUCKET", Value: *t.tier.Uploads().Bucket().BucketName()},
+		envEntry{Key: "AWS_BUCKET", Value: *t.Uploads().Bucket().BucketName()},
 		envEntry{Key: "AWS_DEFAULT_REGION", Var: "REGION"},
 		envEntry{Key: "AWS_USE_PATH_STYLE_ENDPOINT", Value: "false"},
-		envEntry{Key: "TRUSTED_PROXIES", Value: t.tier.Network().CIDR()},
+		envEntry{Key: "TRUSTED_PROXIES", Value: t.Network().CIDR()},
 	)
-	if len(p.FrontendOrigins) > 0 {
+	if len(a.FrontendOrigins) > 0 {
 		var hosts []string
-		for _, o := range p.FrontendOrigins {
+		for _, o := range a.FrontendOrigins {
 			u, _ := url.Parse(o)
 			if !slices.Contains(hosts, u.Host) {
 				hosts = append(hosts, u.Host)
 			}
 		}
 		env = append(env,
-			envEntry{Key: "FRONTEND_URL", Value: p.FrontendOrigins[0]},
-			envEntry{Key: "CORS_ALLOWED_ORIGINS", Value: strings.Join(p.FrontendOrigins, ",")},
+			envEntry{Key: "FRONTEND_URL", Value: a.FrontendOrigins[0]},
+			envEntry{Key: "CORS_ALLOWED_ORIGINS", Value: strings.Join(a.FrontendOrigins, ",")},
 			envEntry{Key: "SANCTUM_STATEFUL_DOMAINS", Value: strings.Join(hosts, ",")},
 		)
 	}
-	env = append(env, envEntry{Key: "LOG_CHANNEL", Value: p.LogChannel})
+	env = append(env, envEntry{Key: "LOG_CHANNEL", Value: orDefault(a.LogChannel, defaultLogChannel)})
 	for _, e := range env {
-		t.envKeys = append(t.envKeys, e.Key)
+		a.envKeys = append(a.envKeys, e.Key)
 	}
-	t.removed = drop
-
-	dbName := orDefault(p.Database.DatabaseName, defaultDatabaseName)
+	a.removed = drop
 	return stepData{
-		AppPath: p.AppPath, WebUser: p.WebUser, PHPFPMUnit: p.PHPFPMUnit, Scheduler: p.Scheduler,
-		CronFiles: p.CronFiles, CronFile: SchedulerCronFile, BootOK: "/var/lib/tierkit/boot-ok",
-		SecretID: *db.Secret().SecretArn(), DBName: dbName,
+		AppPath: orDefault(a.AppPath, defaultAppPath), WebUser: p.WebUser, PHPFPMUnit: p.PHPFPMUnit,
+		SecretID: *db.Secret().SecretArn(), DBName: orDefault(p.Database.DatabaseName, defaultDatabaseName),
 		Env: env, Drop: strings.Join(drop, " "),
 	}
 }
@@ -685,46 +410,20 @@ func connection(e database.Engine) string {
 }
 
 // The step bodies: bash, rendered once per tier with every value through
-// boot.Quote. Template comments ({{/* */}}) explain them and stay out of
-// the user data.
+// boot.Quote.
 var (
 	//go:embed env.sh.tmpl
-	envText string
+	envText     string
+	envTemplate = boot.StepTemplate("laravel-env", envText)
 	//go:embed cache.sh.tmpl
-	cacheText string
-	//go:embed scheduler.sh.tmpl
-	schedulerText string
+	cacheText     string
+	cacheTemplate = boot.StepTemplate("laravel-cache", cacheText)
 )
 
-var funcs = template.FuncMap{"quote": boot.Quote}
-
-// steps are the tier's boot steps in the order they run, after boot's
-// cron-off step (DisableCronFilesStep), which New adds first.
-var steps = []struct {
-	name string
-	tmpl *template.Template
-	when func(stepData) bool
-}{
-	// The database block's step is plain bash: as a template it renders to itself.
-	{"rds-ca", template.Must(template.New("rds-ca").Parse(database.CABundleStep())), nil},
-	{"laravel-env", template.Must(template.New("laravel-env").Funcs(funcs).Parse(envText)), nil},
-	{"laravel-cache", template.Must(template.New("laravel-cache").Funcs(funcs).Parse(cacheText)), nil},
-	{"scheduler", template.Must(template.New("scheduler").Funcs(funcs).Parse(schedulerText)), nil},
-}
-
-// render returns a step's body without indentation or blank lines: EC2
-// caps user data at 16 KB, and the web tier's script takes half of it. No
-// template depends on leading whitespace (heredocs included).
-func render(tmpl *template.Template, data stepData) string {
-	var b strings.Builder
-	if err := tmpl.Execute(&b, data); err != nil {
-		panic(fmt.Sprintf("laravel: rendering step %s: %v", tmpl.Name(), err))
+// AddFrontendOrigin adds origin, e.g. the environment's static site, to
+// FrontendOrigins unless it is there; call it before the tier is created.
+func (a *App) AddFrontendOrigin(origin string) {
+	if !slices.Contains(a.FrontendOrigins, origin) {
+		a.FrontendOrigins = append(slices.Clone(a.FrontendOrigins), origin)
 	}
-	var lines []string
-	for _, line := range strings.Split(b.String(), "\n") {
-		if line = strings.TrimLeft(line, " \t"); line != "" {
-			lines = append(lines, line)
-		}
-	}
-	return strings.Join(lines, "\n")
 }

@@ -1,7 +1,6 @@
 package nextcloud_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -9,10 +8,11 @@ import (
 	"github.com/tierkit/tierkit/internal/fakeaws"
 )
 
-// The golden server the AMI is made from, and the tier's secrets.
+// vhost is the golden server's Apache vhost, which holds its IP.
+const vhost = "/etc/apache2/sites-available/cloud.example.com.conf"
+
+// The tier's secrets as the fake Secrets Manager holds them.
 const (
-	goldenIP = "10.0.0.1"
-	vhost    = "/etc/apache2/sites-available/cloud.example.com.conf"
 	// password looks like one the database block generates: letters,
 	// digits and the few punctuation marks PasswordExcludedCharacters leaves.
 	password = "Zq9,x.T^e_st-=Pw7rA"
@@ -63,27 +63,30 @@ func secrets() map[string]map[string]any {
 	}
 }
 
-// newMachine returns a copy of the golden server: Nextcloud at install
-// with config (config.php's content), its cron entry, PHP's conf.d
-// directories, the vhost and /etc/hosts holding the golden IP, and the
-// CloudWatch agent.
+// newMachine returns a copy of article 004's golden server (the vhost and
+// /etc/hosts holding its IP, the cron entry of Nextcloud's background jobs)
+// with Nextcloud installed at install: config (config.php's content),
+// cron.php, and PHP's conf.d directories of Apache and the CLI, each with
+// the APCu ini Debian's php-apcu installs.
 //
 // php is not stubbed: the boot runs no occ, and checks the configuration with
-// php -l only where PHP is installed.
+// php -l only where PHP is installed; runuser, which occ would need, fails.
 func newMachine(t *testing.T, singleton bool, install, config string) *fakeaws.Machine {
 	t.Helper()
-	m := fakeaws.NewMachine(t, singleton, secrets())
+	m := fakeaws.NewGoldenMachine(t, singleton, secrets(), fakeaws.Golden{
+		Host: "cloud.example.com", Vhost: vhost, DocumentRoot: "/var/www/nextcloud",
+		CronFile: "/etc/cron.d/nextcloud", CronLine: "*/5 * * * * www-data php -f /var/www/nextcloud/cron.php",
+	})
 	m.Stub(t, "runuser", `echo "runuser $*" >>"$TIERKIT_TEST_CALLS"
 exit 2`)
-	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/hosts"), "127.0.0.1 localhost\n10.0.0.1 cloud.example.com cloud\n", 0o644)
-	cdktest.WriteFile(t, filepath.Join(m.Root, vhost), "<VirtualHost 10.0.0.1:80>\n  ServerName cloud.example.com\n  DocumentRoot /var/www/nextcloud\n</VirtualHost>\n", 0o644)
-	cdktest.WriteFile(t, filepath.Join(m.Root, install, "config/config.php"), config, 0o640)
-	cdktest.WriteFile(t, filepath.Join(m.Root, install, "cron.php"), "<?php\n", 0o644)
-	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/cron.d/nextcloud"), "*/5 * * * * www-data php -f /var/www/nextcloud/cron.php\n", 0o644)
-	for _, d := range []string{"etc/php/8.3/apache2/conf.d", "etc/php/8.3/cli/conf.d"} {
-		if err := os.MkdirAll(filepath.Join(m.Root, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
+	files := map[string]string{
+		filepath.Join(install, "config/config.php"): config,
+		filepath.Join(install, "cron.php"):          "<?php\n",
+		"/etc/php/8.3/apache2/conf.d/20-apcu.ini":   "extension=apcu.so\n",
+		"/etc/php/8.3/cli/conf.d/20-apcu.ini":       "extension=apcu.so\n",
+	}
+	for file, content := range files {
+		cdktest.WriteFile(t, filepath.Join(m.Root, file), content, 0o640)
 	}
 	return m
 }

@@ -1,16 +1,22 @@
-// Package webtier is the base both tiers share: it composes the blocks into
-// one web application served over HTTPS by a fleet built from an AMI, with a
-// Multi-AZ database, a shared uploads bucket and central logs. The Laravel
-// and Nextcloud tiers add only their application's part (settings rendered at
-// boot, health path, scheduler, log files) through its accessors.
+// Package webtier is the web tier: one PHP application served over HTTPS by
+// a fleet of copies of its golden server, with a Multi-AZ database, a shared
+// uploads bucket, central logs, alarms and a web firewall. It is the one
+// place that composes and wires the blocks (network, logs, storage,
+// database, fleet, edge, firewall, monitoring).
+//
+// What differs between applications is an App, a profile the tier is given:
+// its boot steps, health path, log files, firewall exceptions, periodic job
+// and data stores. laravel.App and nextcloud.App are two such profiles; a
+// third PHP application is a third App (see the example of New).
 package webtier
 
 import (
+	_ "embed"
 	"fmt"
-	"strings"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -27,149 +33,18 @@ import (
 	"github.com/tierkit/tierkit/constructs/storage"
 )
 
-// Props configures a Tier. The block props are the caller's settings for
-// each block; the fields that wire the blocks together (noted on each) are
-// set by the tier and must stay empty: the tier's wiring comes first, then
-// the caller's settings, then each block's defaults.
-type Props struct {
-	// DomainName is the name the tier serves, e.g. "api.example.com". Required.
-	DomainName string
+// BootOK is the file the boot script writes once every step succeeded; the
+// application's job runs only where it exists.
+const BootOK = "/var/lib/tierkit/boot-ok"
 
-	// Zone is the Route53 hosted zone that holds DomainName, e.g. from
-	// awsroute53.HostedZone_FromHostedZoneAttributes (no lookup). Required.
-	Zone awsroute53.IHostedZone
-
-	// Image is the golden server's AMI, e.g. awsec2.MachineImage_GenericLinux
-	// with its id per region. Required.
-	Image awsec2.IMachineImage
-
-	// HealthCheckPath is the application's health path the load balancer
-	// checks, e.g. "/up".
-	//
-	// Default: "/".
-	HealthCheckPath string
-
-	// Network configures the VPC, or passes an existing one.
-	//
-	// Default: a new VPC with network's defaults.
-	Network network.Props
-
-	// Logs configures the log groups.
-	//
-	// Default: logs' defaults (one year of retention).
-	Logs logs.Props
-
-	// Boot configures the servers' boot script; the agent configuration is
-	// set by the tier from Logs.
-	//
-	// Default: boot's defaults (apache2, no golden IP rewrite).
-	Boot boot.Props
-
-	// Fleet configures the servers; Vpc, Image and Boot are set by the tier.
-	//
-	// Default: fleet's defaults (an Auto Scaling group of 2 to 4 t3.small).
-	Fleet fleet.Props
-
-	// Edge configures the load balancer; Vpc, DomainName, Zone, Targets,
-	// TargetPort, TargetConnections, HealthCheckPath and AccessLogBucket are
-	// set by the tier.
-	//
-	// Default: edge's defaults (a new DNS-validated certificate, TLS 1.3).
-	Edge edge.Props
-
-	// Database configures the database; Vpc is set by the tier.
-	//
-	// Default: database's defaults (MySQL 8.4, Multi-AZ).
-	Database database.Props
-
-	// Uploads configures the uploads bucket; AccessLogBucket is set by the tier.
-	//
-	// Default: storage's defaults.
-	Uploads storage.Props
-
-	// AlarmEmails receive the tier's alarms and, in AutoScaling mode, the
-	// group's launch and terminate notifications (each address confirms its
-	// subscription once).
-	//
-	// Default: none; subscribe to MonitoringTopic() later.
-	AlarmEmails []string
-
-	// Monitoring configures the alarms (Thresholds) or brings the topic they
-	// notify (Topic; then AlarmEmails stays empty). LoadBalancer, TargetGroup,
-	// Database, AutoScalingGroup, Instances and LogGroups are set by the tier.
-	//
-	// Default: monitoring's thresholds, and a new topic encrypted with a
-	// customer managed KMS key.
-	Monitoring monitoring.Props
-
-	// Firewall configures the AWS WAF web ACL in front of the load balancer;
-	// LoadBalancer is set by the tier.
-	//
-	// Default: firewall's defaults (AWS managed common, known bad inputs, SQL
-	// injection and PHP rules, 2000 requests per IP per 5 minutes).
-	Firewall firewall.Props
-
-	// DisableFirewall leaves the load balancer without a web ACL, e.g. when
-	// one is managed elsewhere (AWS Firewall Manager).
-	//
-	// Default: false, the web ACL protects the load balancer.
-	DisableFirewall bool
-}
-
-// Validate reports what is wrong with p, naming the field and what is
-// allowed: the tier's own fields and the wiring fields the tier sets. Each
-// block validates its own settings when it is created.
-func (p Props) Validate() error {
-	var problems []string
-	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	if p.DomainName == "" {
-		add("DomainName: required, e.g. api.example.com")
-	}
-	if p.Zone == nil {
-		add("Zone: required, the hosted zone that holds DomainName")
-	}
-	if p.Image == nil {
-		add("Image: required, the golden server's AMI")
-	}
-	if p.HealthCheckPath != "" && !strings.HasPrefix(p.HealthCheckPath, "/") {
-		add("HealthCheckPath: %q must start with /", p.HealthCheckPath)
-	}
-	wired := []struct {
-		set   bool
-		field string
-	}{
-		{p.Boot.AgentConfig != "", "Boot.AgentConfig"},
-		{p.Fleet.Vpc != nil, "Fleet.Vpc"}, {p.Fleet.Image != nil, "Fleet.Image"}, {p.Fleet.Boot != nil, "Fleet.Boot"},
-		{p.Edge.Vpc != nil, "Edge.Vpc"}, {p.Edge.DomainName != "", "Edge.DomainName"}, {p.Edge.Zone != nil, "Edge.Zone"},
-		{len(p.Edge.Targets) > 0, "Edge.Targets"}, {p.Edge.TargetPort != 0, "Edge.TargetPort"},
-		{p.Edge.TargetConnections != nil, "Edge.TargetConnections"}, {p.Edge.HealthCheckPath != "", "Edge.HealthCheckPath"},
-		{p.Edge.AccessLogBucket != nil, "Edge.AccessLogBucket"},
-		{p.Database.Vpc != nil, "Database.Vpc"},
-		{p.Uploads.AccessLogBucket != nil, "Uploads.AccessLogBucket"},
-		{p.Firewall.LoadBalancer != nil, "Firewall.LoadBalancer"},
-		{p.Monitoring.LoadBalancer != nil, "Monitoring.LoadBalancer"}, {p.Monitoring.TargetGroup != nil, "Monitoring.TargetGroup"},
-		{p.Monitoring.Database != nil, "Monitoring.Database"}, {p.Monitoring.AutoScalingGroup != nil, "Monitoring.AutoScalingGroup"},
-		{p.Monitoring.Instances != 0, "Monitoring.Instances"}, {len(p.Monitoring.LogGroups) > 0, "Monitoring.LogGroups"},
-	}
-	if p.Monitoring.Topic != nil && len(p.AlarmEmails) > 0 {
-		add("AlarmEmails: set with Monitoring.Topic; subscribe the addresses to that topic instead")
-	}
-	for _, w := range wired {
-		if w.set {
-			add("%s: set by the tier; leave it empty (use the top-level field or the block's accessor)", w.field)
-		}
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("%s", strings.Join(problems, "; "))
-	}
-	return nil
-}
-
-// Tier is one web application on several servers behind a load balancer.
-type Tier struct {
+// Tier is one PHP application, A, on several servers behind a load balancer.
+type Tier[A App] struct {
 	constructs.Construct
+	props      Props
+	app        A
 	network    *network.Network
 	logs       *logs.Logs
+	appLogs    map[string]awslogs.LogGroup
 	logBucket  awss3.Bucket
 	uploads    *storage.Uploads
 	database   *database.Database
@@ -180,39 +55,58 @@ type Tier struct {
 	monitoring *monitoring.Monitoring
 }
 
-// Network returns the VPC block.
-func (t *Tier) Network() *network.Network { return t.network }
+// App returns the application profile, with the resources it attached.
+func (t *Tier[A]) App() A { return t.app }
 
-// Logs returns the log groups; tiers add their application's files with AddFile.
-func (t *Tier) Logs() *logs.Logs { return t.logs }
+// Props returns the tier's props with every default applied (the caller's,
+// then the application's, then the tier's own).
+func (t *Tier[A]) Props() Props { return t.props }
+
+// Network returns the VPC block.
+func (t *Tier[A]) Network() *network.Network { return t.network }
+
+// Logs returns the log groups.
+func (t *Tier[A]) Logs() *logs.Logs { return t.logs }
+
+// AppLogGroup returns the log group of the application's log file with the
+// given id (Profile.LogFiles), or nil.
+func (t *Tier[A]) AppLogGroup(id string) awslogs.LogGroup { return t.appLogs[id] }
 
 // AccessLogBucket returns the bucket receiving the ALB's and the uploads
 // bucket's access logs.
-func (t *Tier) AccessLogBucket() awss3.Bucket { return t.logBucket }
+func (t *Tier[A]) AccessLogBucket() awss3.Bucket { return t.logBucket }
 
 // Uploads returns the uploads bucket block.
-func (t *Tier) Uploads() *storage.Uploads { return t.uploads }
+func (t *Tier[A]) Uploads() *storage.Uploads { return t.uploads }
 
 // Database returns the database block.
-func (t *Tier) Database() *database.Database { return t.database }
+func (t *Tier[A]) Database() *database.Database { return t.database }
 
-// Fleet returns the servers; tiers add boot steps with Fleet().Boot().AddStep.
-func (t *Tier) Fleet() *fleet.Fleet { return t.fleet }
+// Fleet returns the servers; Fleet().Boot() holds the boot steps.
+func (t *Tier[A]) Fleet() *fleet.Fleet { return t.fleet }
 
 // Edge returns the load balancer, its listeners, certificate and DNS records.
-func (t *Tier) Edge() *edge.Edge { return t.edge }
+func (t *Tier[A]) Edge() *edge.Edge { return t.edge }
+
+// LoadBalancer returns the Application Load Balancer (Edge().LoadBalancer()).
+func (t *Tier[A]) LoadBalancer() awselasticloadbalancingv2.ApplicationLoadBalancer {
+	return t.edge.LoadBalancer()
+}
 
 // MonitoringTopic returns the topic of the alarms and the Auto Scaling
 // notifications.
-func (t *Tier) MonitoringTopic() awssns.ITopic { return t.topic }
+func (t *Tier[A]) MonitoringTopic() awssns.ITopic { return t.topic }
 
-// Monitoring returns the alarms and the dashboard; tiers add their log groups
-// with LinkLogGroups and their cache with WatchCache.
-func (t *Tier) Monitoring() *monitoring.Monitoring { return t.monitoring }
+// Monitoring returns the alarms and the dashboard.
+func (t *Tier[A]) Monitoring() *monitoring.Monitoring { return t.monitoring }
 
 // Firewall returns the web ACL in front of the load balancer, or nil when
 // DisableFirewall is set.
-func (t *Tier) Firewall() *firewall.Firewall { return t.firewall }
+func (t *Tier[A]) Firewall() *firewall.Firewall { return t.firewall }
+
+// BootSteps returns the names of the boot steps the tier and the application
+// added, in the order they run.
+func (t *Tier[A]) BootSteps() []string { return t.fleet.Boot().Steps() }
 
 // webServerLogs are the default access and error logs of the web servers the
 // boot script knows by their systemd unit.
@@ -222,49 +116,106 @@ var webServerLogs = map[string][2]string{
 	"nginx":   {"/var/log/nginx/*access.log", "/var/log/nginx/*error.log"},
 }
 
-// New composes the blocks. It panics, naming id, when props are invalid.
-func New(scope constructs.Construct, id string, props *Props) *Tier {
-	p := Props{}
+//go:embed job.sh.tmpl
+var jobText string
+
+var (
+	jobTemplate = boot.StepTemplate("job", jobText)
+	// The database block's step is plain bash: as a template it renders to itself.
+	caTemplate = boot.StepTemplate("rds-ca", database.CABundleStep())
+)
+
+// New composes the blocks for app and attaches it. It panics, naming the
+// application and id, when props are invalid (see Validate).
+func New[A App](scope constructs.Construct, id string, props *Props, app A) *Tier[A] {
+	var p Props
 	if props != nil {
 		p = *props
 	}
-	if err := p.Validate(); err != nil {
-		panic(fmt.Sprintf("webtier %s: %v", id, err))
+	if err := Validate(&p, app); err != nil {
+		name := "webtier"
+		if any(app) != nil {
+			name = app.Profile().Name
+		}
+		panic(fmt.Sprintf("%s %s: %v", name, id, err))
 	}
-	t := &Tier{}
+	profile := app.Profile()
+	p = p.withProfile(profile)
+	if job := profile.Job; job != nil && orDefault(job.Mode, JobSingleNode) == JobSingleNode {
+		p.Fleet.Singleton = true
+	}
+	t := &Tier[A]{props: p, app: app, appLogs: map[string]awslogs.LogGroup{}}
 	constructs.NewConstruct_Override(t, scope, jsii.String(id))
+	t.compose()
 
+	// The application's part, after the blocks: its log groups (linked
+	// from the dashboard after the tier's own), its resources, its steps.
+	for _, f := range profile.LogFiles {
+		t.appLogs[f.ID] = t.logs.AddFile(f.ID, f.Path)
+		t.monitoring.LinkLogGroups(t.appLogs[f.ID])
+	}
+	script := t.fleet.Boot()
+	// The AMI's cron entries go first: until the settings are written,
+	// they would run against the golden server's.
+	if len(p.CronFiles) > 0 {
+		script.AddStep("cron-off", boot.DisableCronFilesStep(p.CronFiles))
+	}
+	// Every application reaches the database over TLS.
+	script.AddStep("rds-ca", boot.RenderStep(caTemplate, nil))
+	for _, s := range app.Attach(t) {
+		script.AddStep(s.Name, s.Body)
+	}
+	if job := profile.Job; job != nil {
+		script.AddStep(job.Step, boot.RenderStep(jobTemplate, struct {
+			Job
+			User, BootOK string
+		}{withMode(*job), p.WebUser, BootOK}))
+	}
+	t.addOutputs()
+	return t
+}
+
+func withMode(j Job) Job {
+	j.Mode = orDefault(j.Mode, JobSingleNode)
+	return j
+}
+
+// compose creates and wires the blocks.
+func (t *Tier[A]) compose() {
+	p := t.props
+	// The blocks live under "Default", which drops out of logical IDs: the
+	// tiers have always had them there, and the names some blocks derive
+	// from construct paths (the firewall's log group, Name tags) stay.
+	// The application's resources are the tier's own children.
+	s := constructs.NewConstruct(t, jsii.String("Default"))
 	// The construct ids below are part of every resource's logical ID:
 	// renaming one replaces its resources, the database and buckets included.
-	t.network = network.New(t, "Network", &p.Network)
+	t.network = network.New(s, "Network", &p.Network)
 	vpc := t.network.Vpc()
 
-	t.logs = logs.New(t, "Logs", &p.Logs)
+	t.logs = logs.New(s, "Logs", &p.Logs)
 	bootProps := p.Boot
+	bootProps.WebServer = p.WebServer
 	t.logs.AddFile("Boot", bootLogFile(bootProps))
-	web := bootProps.WebServer
-	if web == "" {
-		web = "apache2"
-	}
-	if files, ok := webServerLogs[web]; ok {
+	if files, ok := webServerLogs[p.WebServer]; ok {
 		t.logs.AddFile("WebAccess", files[0])
 		t.logs.AddFile("WebError", files[1])
 	}
 
-	t.logBucket = storage.NewLogBucket(t, "AccessLogs", nil)
+	t.logBucket = storage.NewLogBucket(s, "AccessLogs", nil)
 	uploads := p.Uploads
 	uploads.AccessLogBucket = t.logBucket
-	t.uploads = storage.New(t, "Uploads", &uploads)
+	t.uploads = storage.New(s, "Uploads", &uploads)
 
 	db := p.Database
 	db.Vpc = vpc
-	t.database = database.New(t, "Database", &db)
+	t.database = database.New(s, "Database", &db)
 
 	// "Alerts" is part of the topic's logical ID (and ARN): renaming it drops
 	// the subscriptions.
 	t.topic = p.Monitoring.Topic
 	if t.topic == nil {
-		t.topic = monitoring.NewTopic(t, "Alerts", p.AlarmEmails)
+		t.topic = monitoring.NewTopic(s, "Alerts", p.AlarmEmails)
 	}
 
 	fp := p.Fleet
@@ -272,10 +223,10 @@ func New(scope constructs.Construct, id string, props *Props) *Tier {
 		fp.NotificationTopic = t.topic
 	}
 	script := boot.New(&bootProps)
-	// Rendered at synthesis, so the files tiers add to Logs() later are shipped too.
+	// Rendered at synthesis, so the files added to Logs() later are shipped too.
 	script.SetAgentConfig(t.logs.AgentConfig)
 	fp.Vpc, fp.Image, fp.Boot = vpc, p.Image, script
-	t.fleet = fleet.New(t, "Fleet", &fp)
+	t.fleet = fleet.New(s, "Fleet", &fp)
 
 	ep := p.Edge
 	ep.Vpc, ep.DomainName, ep.Zone = vpc, p.DomainName, p.Zone
@@ -283,14 +234,14 @@ func New(scope constructs.Construct, id string, props *Props) *Tier {
 	ep.TargetPort = t.fleet.Port()
 	ep.HealthCheckPath = p.HealthCheckPath
 	ep.AccessLogBucket = t.logBucket
-	t.edge = edge.New(t, "Edge", &ep)
+	t.edge = edge.New(s, "Edge", &ep)
 	// Now that the group is a target of the edge's target group.
 	t.fleet.ScaleOnRequestCount()
 
 	if !p.DisableFirewall {
 		fw := p.Firewall
 		fw.LoadBalancer = t.edge.LoadBalancer()
-		t.firewall = firewall.New(t, "Firewall", &fw)
+		t.firewall = firewall.New(s, "Firewall", &fw)
 	}
 
 	mp := p.Monitoring
@@ -306,14 +257,38 @@ func New(scope constructs.Construct, id string, props *Props) *Tier {
 	if t.firewall != nil {
 		mp.LogGroups = append(mp.LogGroups, t.firewall.LogGroup())
 	}
-	t.monitoring = monitoring.New(t, "Monitoring", &mp)
+	t.monitoring = monitoring.New(s, "Monitoring", &mp)
 
 	role := t.fleet.Role()
 	t.database.AllowFrom(t.fleet)
 	t.database.GrantSecretRead(role)
 	t.uploads.GrantObjectAccess(role)
 	t.logs.GrantWrite(role)
-	return t
+}
+
+// addOutputs exports what a team looks up after a deploy, as
+// aws-ecs-patterns does (ServiceURL, LoadBalancerDNS).
+func (t *Tier[A]) addOutputs() {
+	var groups []*string
+	for _, g := range t.logs.Groups() {
+		groups = append(groups, g.LogGroupName())
+	}
+	dashboard := awscdk.Fn_Join(jsii.String(""), &[]*string{
+		jsii.String("https://console.aws.amazon.com/cloudwatch/home?region="), awscdk.Aws_REGION(),
+		jsii.String("#dashboards:name="), t.monitoring.Dashboard().DashboardName(),
+	})
+	for _, o := range []struct {
+		id, description string
+		value           *string
+	}{
+		{"ServiceURL", "The URL the tier serves", jsii.String("https://" + t.props.DomainName)},
+		{"LoadBalancerDNS", "The load balancer's DNS name", t.edge.LoadBalancer().LoadBalancerDnsName()},
+		{"UploadsBucket", "The uploads bucket", t.uploads.Bucket().BucketName()},
+		{"DashboardURL", "The tier's CloudWatch dashboard", dashboard},
+		{"LogGroups", "The tier's log groups, comma-separated", awscdk.Fn_Join(jsii.String(","), &groups)},
+	} {
+		awscdk.NewCfnOutput(t, jsii.String(o.id), &awscdk.CfnOutputProps{Description: jsii.String(o.description), Value: o.value})
+	}
 }
 
 func bootLogFile(p boot.Props) string {

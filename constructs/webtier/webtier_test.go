@@ -2,6 +2,7 @@ package webtier_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -9,11 +10,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/cdktest"
+	"github.com/tierkit/tierkit/internal/fakeaws"
 )
 
 func props(stack awscdk.Stack) *webtier.Props {
@@ -27,17 +31,67 @@ func props(stack awscdk.Stack) *webtier.Props {
 	}
 }
 
-// template is a tier with defaults, plus a log file added after New, as a
-// tier adds its application's logs; strict validation and cdk-nag.
-var template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stack := cdktest.NewStack(app, "Test")
-	tier := webtier.New(stack, "Tier", props(stack))
-	tier.Monitoring().LinkLogGroups(tier.Logs().AddFile("App", "/var/www/app/storage/logs/*.log"))
-	return stack
-})
+// testApp is the profile of the tests: an application in /var/www/app with
+// a log file, a boot step and a job on one server (Mode from job).
+type testApp struct {
+	job      string
+	attached webtier.Parts
+}
+
+func (a *testApp) Profile() webtier.Profile {
+	return webtier.Profile{
+		Name:            "testapp",
+		HealthCheckPath: "/health",
+		LogFiles:        []webtier.LogFile{{ID: "App", Path: "/var/www/app/storage/logs/*.log"}},
+		CronFiles:       []string{"/etc/cron.d/app"},
+		Job: &webtier.Job{
+			Setting: "Jobs", Mode: a.job, Step: "app-job", Description: "the app's job", CronFile: "/etc/cron.d/tierkit-app",
+			Schedule: "* * * * *", Command: "cd /var/www/app && php job.php", Requires: "/var/www/app/job.php", RequiresWhy: "not the app's root",
+		},
+	}
+}
+
+func (a *testApp) Validate(webtier.Props) error { return nil }
+
+func (a *testApp) Attach(t webtier.Parts) []webtier.Step {
+	a.attached = t
+	return []webtier.Step{{Name: "app-settings", Body: "echo app settings >\"$ROOT/var/www/app/settings\""}}
+}
+
+// variantProps takes the other branches: a fixed fleet of one, nginx with
+// PHP-FPM, no health path of the caller's (the profile's), another web user.
+func variantProps(stack awscdk.Stack) *webtier.Props {
+	p := props(stack)
+	p.HealthCheckPath, p.WebServer, p.PHPFPMUnit, p.WebUser = "", "nginx", "php8.3-fpm", "nginx"
+	p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 1}
+	p.Boot = boot.Props{GoldenIP: fakeaws.GoldenIP, IPFiles: []string{"/etc/hosts", vhost}}
+	return p
+}
+
+const vhost = "/etc/apache2/sites-available/app.example.com.conf"
+
+// template is a tier with defaults and the test profile, variant the
+// variant with the job on every server; strict validation and cdk-nag.
+var (
+	variantStack awscdk.Stack
+	template     = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+		app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
+		stack := cdktest.NewStack(app, "Test")
+		p := props(stack)
+		p.Boot = boot.Props{GoldenIP: fakeaws.GoldenIP, IPFiles: []string{"/etc/hosts", vhost}}
+		webtier.New(stack, "Tier", p, &testApp{})
+		variantStack = cdktest.NewStack(app, "Variant")
+		webtier.New(variantStack, "Tier", variantProps(variantStack), &testApp{job: webtier.JobEveryNode})
+		return stack
+	})
+	variant = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+		template(tb)
+		return variantStack
+	})
+)
 
 func TestNoValidationOrNagFindings(t *testing.T) {
+	variant(t) // both stacks are in the same assembly
 	if findings := cdktest.Findings(t, template(t).Outdir); len(findings) > 0 {
 		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
 	}
@@ -190,7 +244,7 @@ func TestLoadBalancerAndUploadsLogToOneLogBucket(t *testing.T) {
 func TestTierWorksAsAScopeAndCanBeTaggedAndDependedOn(t *testing.T) {
 	app := cdktest.NewApp(t)
 	stack := cdktest.NewStack(app, "Test")
-	tier := webtier.New(stack, "Tier", props(stack))
+	tier := webtier.New(stack, "Tier", props(stack), &testApp{})
 	awscdk.Tags_Of(tier).Add(jsii.String("team"), jsii.String("api"), nil)
 	other := awscdk.NewCfnWaitConditionHandle(tier, jsii.String("Child"), nil)
 	other.Node().AddDependency(tier.Fleet())
@@ -199,6 +253,17 @@ func TestTierWorksAsAScopeAndCanBeTaggedAndDependedOn(t *testing.T) {
 		"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "team", "Value": "api"}}),
 	})
 	tpl.HasResource(t, "AWS::CloudFormation::WaitConditionHandle", map[string]any{"DependsOn": assertions.Match_ArrayWith(&[]any{"TierFleetRole87C45DF5"})})
+	if tier.App().attached == nil || tier.App().attached.Props().HealthCheckPath != "/up" {
+		t.Errorf("the profile was not attached to the tier with its resolved props")
+	}
+	if tier.LoadBalancer() == nil || tier.Database() == nil || tier.Uploads() == nil || tier.Logs() == nil || tier.Edge() == nil ||
+		tier.Network() == nil || tier.Monitoring() == nil || tier.MonitoringTopic() == nil || tier.Firewall() == nil || tier.AccessLogBucket() == nil ||
+		tier.AppLogGroup("App") == nil {
+		t.Errorf("an accessor returned nil")
+	}
+	if got := tier.BootSteps(); !slices.Equal(got, []string{"cron-off", "rds-ca", "app-settings", "app-job"}) {
+		t.Errorf("BootSteps() = %q; want the AMI's cron off first, the CA bundle, the app's steps, its job last", got)
+	}
 }
 
 func TestLoadBalancerIsBehindTheWebACL(t *testing.T) {
@@ -212,7 +277,7 @@ func TestFirewallCanBeDisabled(t *testing.T) {
 	stack := cdktest.NewStack(cdktest.NewApp(t), "Test")
 	p := props(stack)
 	p.DisableFirewall = true
-	webtier.New(stack, "Tier", p)
+	webtier.New(stack, "Tier", p, &testApp{})
 	tpl := &cdktest.Template{Template: assertions.Template_FromStack(stack, nil)}
 	tpl.ResourceCountIs(t, "AWS::WAFv2::WebACL", 0)
 	tpl.ResourceCountIs(t, "AWS::CloudWatch::Alarm", 8)
@@ -248,7 +313,7 @@ func TestFleetCanScaleOnRequestsPerServer(t *testing.T) {
 	stack := cdktest.NewStack(cdktest.NewApp(t), "Test")
 	p := props(stack)
 	p.Fleet.ScaleOn, p.Fleet.TargetRequestsPerMinute = fleet.ScaleOnRequests, 600
-	webtier.New(stack, "Tier", p)
+	webtier.New(stack, "Tier", p, &testApp{})
 	tpl := &cdktest.Template{Template: assertions.Template_FromStack(stack, nil)}
 	tpl.HasResourceProperties(t, "AWS::AutoScaling::ScalingPolicy", map[string]any{
 		"TargetTrackingConfiguration": map[string]any{
@@ -274,23 +339,73 @@ func TestInvalidProps(t *testing.T) {
 		{"wired fleet field", func(p *webtier.Props) { p.Fleet.Image = valid.Image }, "Fleet.Image: set by the tier; leave it empty"},
 		{"wired edge field", func(p *webtier.Props) { p.Edge.DomainName = "x.example.com" }, "Edge.DomainName: set by the tier"},
 		{"wired boot field", func(p *webtier.Props) { p.Boot.AgentConfig = "{}" }, "Boot.AgentConfig: set by the tier"},
+		{"web server set in Boot", func(p *webtier.Props) { p.Boot.WebServer = "nginx" }, "Boot.WebServer: set by the tier"},
+		{"unknown web server", func(p *webtier.Props) { p.WebServer = "caddy" }, `WebServer: "caddy" is not supported; allowed: apache2, httpd, nginx`},
+		{"php-fpm unit", func(p *webtier.Props) { p.PHPFPMUnit = "php fpm" }, `PHPFPMUnit: "php fpm" is not a systemd unit name`},
+		{"php-fpm is the web server", func(p *webtier.Props) { p.PHPFPMUnit = "apache2" }, `PHPFPMUnit: "apache2" is the web server`},
+		{"web user", func(p *webtier.Props) { p.WebUser = "Www Data" }, `WebUser: "Www Data" is not a user name`},
+		{"relative cron file", func(p *webtier.Props) { p.CronFiles = []string{"cron.d/app"} }, `CronFiles[0]: "cron.d/app" is not a clean absolute file path`},
+		{"cron file with %", func(p *webtier.Props) { p.CronFiles = []string{"/etc/cron.d/100%"} }, `CronFiles[0]: "/etc/cron.d/100%" is not a clean absolute file path`},
+		{"cron file twice", func(p *webtier.Props) { p.CronFiles = []string{"/etc/cron.d/a", "/etc/cron.d/a"} }, `CronFiles[1]: "/etc/cron.d/a" is listed twice`},
+		{"the job's own cron file", func(p *webtier.Props) { p.CronFiles = []string{"/etc/cron.d/tierkit-app"} }, `CronFiles[0]: "/etc/cron.d/tierkit-app" is the tier's own entry for the app's job`},
+		{"emails with a topic", func(p *webtier.Props) { p.AlarmEmails, p.Monitoring.Topic = []string{"ops@example.com"}, topic(stack) }, "AlarmEmails: set with Monitoring.Topic"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := *valid
 			c.patch(&p)
-			if err := p.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			if err := webtier.Validate(&p, &testApp{}); err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("got %v, want an error containing %q", err, c.want)
 			}
 		})
 	}
 }
 
-func TestNewPanicsWithTheConstructID(t *testing.T) {
+func TestJobModes(t *testing.T) {
+	valid := props(awscdk.NewStack(nil, nil, nil))
+	for _, c := range []struct {
+		name, mode string
+		fleet      fleet.Props
+		want       string
+	}{
+		{"unknown", "all", fleet.Props{}, `Jobs: "all" is not supported; allowed: single-node, off, every-node`},
+		{"every node in an Auto Scaling group", webtier.JobEveryNode, fleet.Props{}, `Jobs: "every-node" runs the app's job on each of several servers (an Auto Scaling group always can scale to more than one); allowed: single-node, off`},
+		{"every node on two servers", webtier.JobEveryNode, fleet.Props{Mode: fleet.Fixed}, `Jobs: "every-node" runs the app's job on each of several servers (Fleet Mode fixed with 2 instances)`},
+		{"every node on one server", webtier.JobEveryNode, fleet.Props{Mode: fleet.Fixed, Instances: 1}, ""},
+		{"off", webtier.JobOff, fleet.Props{}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := *valid
+			p.Fleet = c.fleet
+			err := webtier.Validate(&p, &testApp{job: c.mode})
+			if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+				t.Errorf("got %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	err := webtier.Validate(&webtier.Props{WebServer: "caddy", CronFiles: []string{"x"}}, &testApp{job: "all"})
+	for _, field := range []string{"DomainName: ", "; Zone: ", "; Image: ", "; WebServer: ", "; CronFiles[0]: ", "; Jobs: "} {
+		if err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("got %v, want a problem with %s", err, strings.Trim(field, "; "))
+		}
+	}
+	if err := webtier.Validate(props(awscdk.NewStack(nil, nil, nil)), nil); err == nil || !strings.Contains(err.Error(), "App: required") {
+		t.Errorf("without a profile: got %v", err)
+	}
+}
+
+func TestNewPanicsWithTheApplicationAndTheConstructID(t *testing.T) {
 	defer func() {
-		if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "webtier Tier: DomainName: required") {
-			t.Errorf("got %v, want a panic naming the tier and the field", r)
+		if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "testapp Tier: DomainName: required") {
+			t.Errorf("got %v, want a panic naming the application, the tier and the field", r)
 		}
 	}()
-	webtier.New(awscdk.NewStack(nil, nil, nil), "Tier", &webtier.Props{})
+	webtier.New(awscdk.NewStack(nil, nil, nil), "Tier", &webtier.Props{}, &testApp{})
+}
+
+func topic(stack awscdk.Stack) awssns.ITopic {
+	return awssns.Topic_FromTopicArn(stack, jsii.String("Topic"), jsii.String("arn:aws:sns:us-east-1:123456789012:ops"))
 }

@@ -1,6 +1,9 @@
 package cdktest
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -153,4 +156,34 @@ func FakeValue(kind string, args ...string) string {
 func UserData(t *testing.T, tpl *Template) string {
 	t.Helper()
 	return Resolve(t, UserDataExpr(t, tpl), FakeValue)
+}
+
+// CheckUserData checks what every profile's rendered boot script must be,
+// for each named template: it passes shellcheck (skipped without shellcheck
+// outside CI), and resolved with every reference 100 characters long (more
+// than any real ARN, endpoint or name) it stays 1 KB under EC2's limit of
+// limit bytes, which leaves room for longer golden-IP file lists.
+func CheckUserData(t *testing.T, limit int, tpls map[string]*Template) {
+	t.Helper()
+	long := func(string, ...string) string { return strings.Repeat("x", 100) }
+	for name, tpl := range tpls {
+		n := len(Resolve(t, UserDataExpr(t, tpl), long))
+		t.Logf("%s: %d bytes deployed at most", name, n)
+		if n > limit-1024 {
+			t.Errorf("%s: the deployed user data can reach %d bytes; EC2's limit is %d", name, n, limit)
+		}
+	}
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("shellcheck is not on PATH: install shellcheck (Debian package shellcheck)")
+		}
+		t.Skip("install shellcheck (Debian package shellcheck)")
+	}
+	for name, tpl := range tpls {
+		file := filepath.Join(t.TempDir(), "user-data")
+		WriteFile(t, file, UserData(t, tpl), 0o644)
+		if out, err := exec.Command("shellcheck", "--severity=style", file).CombinedOutput(); err != nil {
+			t.Errorf("%s: shellcheck: %v\n%s", name, err, out)
+		}
+	}
 }

@@ -11,15 +11,18 @@ package config
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/mail"
 	"net/netip"
 	posix "path"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
 
+	"github.com/tierkit/tierkit/constructs/laravel"
+	"github.com/tierkit/tierkit/constructs/nextcloud"
+	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/check"
 )
 
@@ -101,8 +104,11 @@ type Environment struct {
 	// Frontend is the environment's static site on S3 and CloudFront (article
 	// 000's example.com). Default: none.
 	Frontend *Frontend `json:"frontend"`
+	// RawTiers are the tiers as written, decoded into Tiers once the name of
+	// each says which application's settings it holds.
+	RawTiers map[string]json.RawMessage `json:"tiers"`
 	// Tiers selects the tiers to deploy by name ("laravel", "nextcloud"). Required, at least one.
-	Tiers map[string]Tier `json:"tiers"`
+	Tiers map[string]Tier `json:"-"`
 }
 
 // HostedZone identifies a Route53 hosted zone without a lookup.
@@ -205,71 +211,110 @@ type Database struct {
 	AllocatedStorageGiB *int `json:"allocatedStorageGiB"`
 }
 
-// Tier holds the settings of one deployed tier. Each field but DomainName
-// belongs to the tiers named in its comment and is refused on the other; the
-// tier's construct documents it (constructs/laravel, constructs/nextcloud),
-// and its defaults apply when empty.
+// Tier holds the settings of one deployed tier, decoded by their types: a
+// key is a json-tagged field of the web tier's props (domainName, webServer,
+// phpFpmUnit, webUser, cronFiles, healthCheckPath) or of the application's
+// profile (laravel.App, nextcloud.App), where each is documented. A field
+// tagged there reaches cdk.json with no other change.
 type Tier struct {
-	// DomainName is the name the tier serves, inside the hosted zone.
-	// Default: "api.<domainName>" for laravel, "cloud.<domainName>" for nextcloud.
-	DomainName string `json:"domainName"`
-
-	// Both: "apache2", "nginx" or "httpd". Default: "apache2".
-	WebServer string `json:"webServer"`
-	// Both: the PHP-FPM unit restarted with the web server, e.g. "php8.3-fpm". Default: none.
-	PHPFPMUnit string `json:"phpFpmUnit"`
-	// Both: the AMI's own cron entries for the app, disabled at boot.
-	// Default: ["/etc/cron.d/laravel"] or ["/etc/cron.d/nextcloud"].
-	CronFiles []string `json:"cronFiles"`
-
-	// Laravel: the application's root on the AMI. Default: "/var/www/html".
-	AppPath string `json:"appPath"`
-	// Laravel: "database", "redis", "dynamodb" or "cookie". Default: "database".
-	SessionDriver string `json:"sessionDriver"`
-	// Laravel: "database", "redis" or "dynamodb". Default: "database".
-	CacheStore string `json:"cacheStore"`
-	// Laravel: the Redis host for the redis driver or store.
-	RedisHost string `json:"redisHost"`
-	// Laravel: the frontend's browser origins, e.g. "https://example.com". Default: none.
-	FrontendOrigins []string `json:"frontendOrigins"`
-	// Laravel: "single-node", "off" or "every-node". Default: "single-node".
-	Scheduler string `json:"scheduler"`
-	// Laravel: "daily" or "single". Default: "daily".
-	LogChannel string `json:"logChannel"`
-
-	// Nextcloud: the installation's root on the AMI. Default: "/var/www/nextcloud".
-	InstallPath string `json:"installPath"`
-	// Nextcloud: "s3" (primary object storage on the tier's bucket) or "local"
-	// (the AMI's data directory): a first-deploy decision. Default: "s3".
-	PrimaryStorage string `json:"primaryStorage"`
-	// Nextcloud: with "local", that the data directory is shared storage. Default: false.
-	DataDirectoryShared bool `json:"dataDirectoryShared"`
-	// Nextcloud: "single-node", "off" or "every-node". Default: "single-node".
-	BackgroundJobs string `json:"backgroundJobs"`
+	// Props holds the tier's own web tier settings; the environment's
+	// (fleet, database, alarms, ...) are added by the app.
+	// DomainName defaults to "api.<domainName>" for laravel,
+	// "cloud.<domainName>" for nextcloud.
+	Props webtier.Props
+	// App is the application profile with its settings.
+	App webtier.App
 }
 
-// foreign reports which of t's settings belong to another tier than name, by key.
-func (t Tier) foreign(name string) []string {
-	owner := map[string]string{
-		"appPath": TierLaravel, "sessionDriver": TierLaravel, "cacheStore": TierLaravel, "redisHost": TierLaravel,
-		"frontendOrigins": TierLaravel, "scheduler": TierLaravel, "logChannel": TierLaravel,
-		"installPath": TierNextcloud, "primaryStorage": TierNextcloud, "dataDirectoryShared": TierNextcloud,
-		"backgroundJobs": TierNextcloud,
-	}
-	set := map[string]bool{
-		"appPath": t.AppPath != "", "sessionDriver": t.SessionDriver != "", "cacheStore": t.CacheStore != "",
-		"redisHost": t.RedisHost != "", "frontendOrigins": len(t.FrontendOrigins) > 0, "scheduler": t.Scheduler != "",
-		"logChannel": t.LogChannel != "", "installPath": t.InstallPath != "", "primaryStorage": t.PrimaryStorage != "",
-		"dataDirectoryShared": t.DataDirectoryShared, "backgroundJobs": t.BackgroundJobs != "",
-	}
-	var keys []string
-	for key, isSet := range set {
-		if isSet && owner[key] != name {
-			keys = append(keys, key)
+// applications are the tiers a configuration can name: the default
+// subdomain of each and its profile.
+var applications = map[string]struct {
+	subdomain string
+	profile   func() webtier.App
+}{
+	TierLaravel:   {"api", func() webtier.App { return &laravel.App{} }},
+	TierNextcloud: {"cloud", func() webtier.App { return &nextcloud.App{} }},
+}
+
+// settings returns, by JSON key, the fields a tier's object may set: the web
+// tier's own and the application's.
+func settings(props, app reflect.Value) map[string]reflect.Value {
+	fields := map[string]reflect.Value{}
+	for _, v := range []reflect.Value{props, app} {
+		for i := range v.NumField() {
+			if name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+				fields[name] = v.Field(i)
+			}
 		}
 	}
-	sort.Strings(keys)
-	return keys
+	return fields
+}
+
+// decodeTier decodes the object of tier name into a Tier.
+func decodeTier(path, name string, raw json.RawMessage, p *problems) (Tier, bool) {
+	a, known := applications[name]
+	if !known {
+		p.add(path, "unknown tier; allowed: %s", strings.Join(sortedKeys(applications), ", "))
+		return Tier{}, false
+	}
+	t := Tier{App: a.profile()}
+	var obj map[string]json.RawMessage
+	if !isKind(raw, '{') || json.Unmarshal(raw, &obj) != nil {
+		p.add(path, "must be an object, got %s", describe(raw))
+		return t, true
+	}
+	fields := settings(reflect.ValueOf(&t.Props).Elem(), reflect.ValueOf(t.App).Elem())
+	for _, key := range sortedKeys(obj) {
+		field, ok := fields[key]
+		if ok {
+			decodeStrict(join(path, key), obj[key], field, p)
+			continue
+		}
+		var owners []string
+		for _, other := range sortedKeys(applications) {
+			if _, theirs := settings(reflect.ValueOf(&webtier.Props{}).Elem(), reflect.ValueOf(applications[other].profile()).Elem())[key]; theirs {
+				owners = append(owners, other)
+			}
+		}
+		if len(owners) > 0 {
+			p.add(join(path, key), "only applies to tier %s", strings.Join(owners, ", "))
+		} else {
+			p.add(join(path, key), "unknown key; allowed: %s", strings.Join(sortedKeys(fields), ", "))
+		}
+	}
+	return t, true
+}
+
+// Refused returns the error of a tier whose props its constructs refuse,
+// each problem under its configuration path: the key of a field set from
+// the tier's object, or the tier's path and the field for the others.
+func Refused(env Environment, name string, err error) error {
+	path := join(join(join(EnvironmentsKey, env.Name), "tiers"), name)
+	var e *check.Error
+	if !errors.As(err, &e) {
+		return fmt.Errorf("invalid configuration: %s: %v", path, err)
+	}
+	keys := map[string]string{}
+	for _, t := range []reflect.Type{reflect.TypeOf(webtier.Props{}), reflect.TypeOf(env.Tiers[name].App).Elem()} {
+		for i := range t.NumField() {
+			if key, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); key != "" && key != "-" {
+				keys[t.Field(i).Name] = key
+			}
+		}
+	}
+	var list []string
+	for _, pr := range e.Problems {
+		head, rest := pr.Field, ""
+		if i := strings.IndexAny(head, ".["); i >= 0 {
+			head, rest = head[:i], head[i:]
+		}
+		if key, ok := keys[head]; ok {
+			list = append(list, join(path, key)+rest+": "+pr.Message)
+		} else {
+			list = append(list, path+": "+pr.Field+": "+pr.Message)
+		}
+	}
+	return fmt.Errorf("invalid configuration: %s", strings.Join(list, "; "))
 }
 
 // TierNames returns the names of the tiers to deploy, sorted.
@@ -580,45 +625,36 @@ func (e *Environment) validateFrontend(path string, p *problems) {
 		p.add(at, "%q is not inside the hosted zone %q", f.DomainName, e.HostedZone.Name)
 	}
 	for _, name := range sortedKeys(e.Tiers) {
-		if t := e.Tiers[name]; t.DomainName == f.DomainName || (f.RedirectWWW && t.DomainName == "www."+f.DomainName) {
-			p.add(at, "%q is served by tier %s; the site needs its own name", t.DomainName, name)
+		if d := e.Tiers[name].Props.DomainName; d == f.DomainName || (f.RedirectWWW && d == "www."+f.DomainName) {
+			p.add(at, "%q is served by tier %s; the site needs its own name", d, name)
 		}
 	}
 }
 
 func (e *Environment) validateTiers(path string, p *problems) {
-	defaults := map[string]string{TierLaravel: "api", TierNextcloud: "cloud"}
-	if len(e.Tiers) == 0 {
-		p.add(path, "required: at least one of %s, %s, e.g. {\"%s\": {}}", TierLaravel, TierNextcloud, TierLaravel)
+	if len(e.RawTiers) == 0 {
+		p.add(path, "required: at least one of %s, e.g. {\"%s\": {}}", strings.Join(sortedKeys(applications), ", "), TierLaravel)
 	}
+	e.Tiers = map[string]Tier{}
 	served := map[string]string{}
-	for _, name := range sortedKeys(e.Tiers) {
-		tier := e.Tiers[name]
-		sub, known := defaults[name]
+	for _, name := range sortedKeys(e.RawTiers) {
+		tier, known := decodeTier(join(path, name), name, e.RawTiers[name], p)
 		if !known {
-			p.add(join(path, name), "unknown tier; allowed: %s, %s", TierLaravel, TierNextcloud)
 			continue
 		}
-		for _, key := range tier.foreign(name) {
-			other := TierLaravel
-			if name == TierLaravel {
-				other = TierNextcloud
-			}
-			p.add(join(join(path, name), key), "only applies to tier %s", other)
-		}
 		at := join(join(path, name), "domainName")
-		if tier.DomainName == "" && e.DomainName != "" {
-			tier.DomainName = sub + "." + e.DomainName
+		if tier.Props.DomainName == "" && e.DomainName != "" {
+			tier.Props.DomainName = applications[name].subdomain + "." + e.DomainName
 		}
-		if tier.DomainName != "" {
-			checkDomain(at, tier.DomainName, p)
-			if e.HostedZone.Name != "" && !check.InZone(tier.DomainName, e.HostedZone.Name) {
-				p.add(at, "%q is not inside the hosted zone %q", tier.DomainName, e.HostedZone.Name)
+		if d := tier.Props.DomainName; d != "" {
+			checkDomain(at, d, p)
+			if e.HostedZone.Name != "" && !check.InZone(d, e.HostedZone.Name) {
+				p.add(at, "%q is not inside the hosted zone %q", d, e.HostedZone.Name)
 			}
-			if other, dup := served[tier.DomainName]; dup {
-				p.add(at, "%q is already served by tier %s; each tier needs its own name", tier.DomainName, other)
+			if other, dup := served[d]; dup {
+				p.add(at, "%q is already served by tier %s; each tier needs its own name", d, other)
 			}
-			served[tier.DomainName] = name
+			served[d] = name
 		}
 		e.Tiers[name] = tier
 	}

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/tierkit/tierkit/constructs/laravel"
+	"github.com/tierkit/tierkit/constructs/nextcloud"
 )
 
 // valid is a complete environment; broken cases patch one part of it.
@@ -61,9 +64,9 @@ func TestNoConfigurationSelectsTheEmbeddedExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if env.Name != "example" || env.DomainName != "example.com" || env.Tiers[TierLaravel].DomainName != "api.example.com" {
+	if env.Name != "example" || env.DomainName != "example.com" || env.Tiers[TierLaravel].Props.DomainName != "api.example.com" {
 		t.Errorf("got %s at %s, laravel at %s; want example at example.com, laravel at api.example.com",
-			env.Name, env.DomainName, env.Tiers[TierLaravel].DomainName)
+			env.Name, env.DomainName, env.Tiers[TierLaravel].Props.DomainName)
 	}
 }
 
@@ -77,8 +80,8 @@ func TestValidEnvironmentIsDecodedWithDefaults(t *testing.T) {
 		{"vpcCidr default", env.VPCCIDR, "10.0.0.0/16"},
 		{"fleet mode", env.Fleet.Mode, FleetFixed},
 		{"database engine", env.Database.Engine, EnginePostgres},
-		{"laravel default domain", env.Tiers[TierLaravel].DomainName, "api.example.org"},
-		{"nextcloud given domain", env.Tiers[TierNextcloud].DomainName, "files.example.org"},
+		{"laravel default domain", env.Tiers[TierLaravel].Props.DomainName, "api.example.org"},
+		{"nextcloud given domain", env.Tiers[TierNextcloud].Props.DomainName, "files.example.org"},
 		{"tier names", strings.Join(env.TierNames(), ","), "laravel,nextcloud"},
 	}
 	for _, c := range checks {
@@ -230,6 +233,8 @@ func TestBrokenConfigurations(t *testing.T) {
 			[]string{"environments.prod.tiers.laravel.primaryStorage: only applies to tier nextcloud"}},
 		{"boolean of the wrong type", `{"prod": ` + patch(t, `{"tiers": {"nextcloud": {"dataDirectoryShared": "yes"}}}`) + `}`, "",
 			[]string{`environments.prod.tiers.nextcloud.dataDirectoryShared: must be true or false, got the string "yes"`}},
+		{"unknown tier key", `{"prod": ` + patch(t, `{"tiers": {"laravel": {"sesionDriver": "redis"}}}`) + `}`, "",
+			[]string{"environments.prod.tiers.laravel.sesionDriver: unknown key; allowed: ", "sessionDriver", "webServer"}},
 		{"unknown tier", `{"prod": ` + patch(t, `{"tiers": {"wordpress": {}}}`) + `}`, "",
 			[]string{"environments.prod.tiers.wordpress: unknown tier; allowed: laravel, nextcloud"}},
 		{"malformed CIDR", `{"prod": ` + patch(t, `{"vpcCidr": "10.0.0.0/33"}`) + `}`, "",
@@ -301,6 +306,33 @@ func TestBrokenConfigurations(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTierKeysAreTheTaggedFieldsOfTheirTypes: a field with a json tag in
+// webtier.Props or in an application's profile is a key of its tier, with
+// no mapping of its own.
+func TestTierKeysAreTheTaggedFieldsOfTheirTypes(t *testing.T) {
+	envs := `{"prod": ` + patch(t, `{"tiers": {
+		"laravel": {"webUser": "nginx", "redisPort": 6380, "redisTls": true, "appEnv": "staging", "healthCheckPath": "/ping"},
+		"nextcloud": {"installPath": "/srv/nc", "cronFiles": []}}}`) + `}`
+	env, err := Select(context(t, map[string]string{EnvironmentsKey: envs}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, ok := env.Tiers[TierLaravel].App.(*laravel.App)
+	if !ok || l.RedisPort != 6380 || !l.RedisTLS || l.AppEnv != "staging" {
+		t.Errorf("laravel's settings: %+v", env.Tiers[TierLaravel].App)
+	}
+	if p := env.Tiers[TierLaravel].Props; p.WebUser != "nginx" || p.HealthCheckPath != "/ping" {
+		t.Errorf("laravel's web tier settings: WebUser %q, HealthCheckPath %q", p.WebUser, p.HealthCheckPath)
+	}
+	n, ok := env.Tiers[TierNextcloud].App.(*nextcloud.App)
+	if !ok || n.InstallPath != "/srv/nc" {
+		t.Errorf("nextcloud's settings: %+v", env.Tiers[TierNextcloud].App)
+	}
+	if files := env.Tiers[TierNextcloud].Props.CronFiles; files == nil || len(files) != 0 {
+		t.Errorf("cronFiles [] must stay an empty, non-nil list (disable nothing), got %#v", files)
 	}
 }
 

@@ -14,6 +14,11 @@ import (
 // the first, as encoding/json does. Struct fields are matched by their json
 // tag, exactly (JSON keys are case-sensitive here, unlike encoding/json).
 func decodeStrict(path string, raw json.RawMessage, dst reflect.Value, p *problems) {
+	if dst.Type() == reflect.TypeOf(json.RawMessage(nil)) {
+		// Decoded later, by a type known only then (a tier's application).
+		dst.SetBytes(raw)
+		return
+	}
 	switch dst.Kind() {
 	case reflect.Pointer:
 		if isNull(raw) {

@@ -98,3 +98,34 @@ func (m *Machine) Read(t *testing.T, rel string) string {
 	t.Helper()
 	return cdktest.ReadFile(t, filepath.Join(m.Root, rel))
 }
+
+// GoldenIP is the private address of the golden server the tests' AMI was
+// made from; a booted copy's own is 10.0.2.33 (the fake IMDS's).
+const GoldenIP = "10.0.0.1"
+
+// Golden is what a test's golden server holds besides its application.
+type Golden struct {
+	// Host is the name its vhost and /etc/hosts serve, e.g. "api.example.com".
+	Host string
+	// Vhost is the Apache vhost file holding GoldenIP.
+	Vhost string
+	// DocumentRoot is the vhost's document root.
+	DocumentRoot string
+	// CronFile and CronLine are the application's own cron entry on the AMI.
+	CronFile, CronLine string
+}
+
+// NewGoldenMachine returns a copy of a golden server: g's vhost and
+// /etc/hosts holding GoldenIP, as the articles' servers did, and the
+// application's cron entry.
+func NewGoldenMachine(t *testing.T, singleton bool, secrets map[string]map[string]any, g Golden) *Machine {
+	t.Helper()
+	m := NewMachine(t, singleton, secrets)
+	short, _, _ := strings.Cut(g.Host, ".")
+	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/hosts"), "127.0.0.1 localhost\n"+GoldenIP+" "+g.Host+" "+short+"\n", 0o644)
+	cdktest.WriteFile(t, filepath.Join(m.Root, g.Vhost), "<VirtualHost "+GoldenIP+":80>\n  ServerName "+g.Host+"\n  DocumentRoot "+g.DocumentRoot+"\n</VirtualHost>\n", 0o644)
+	if g.CronFile != "" {
+		cdktest.WriteFile(t, filepath.Join(m.Root, g.CronFile), g.CronLine+"\n", 0o644)
+	}
+	return m
+}
