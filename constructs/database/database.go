@@ -288,6 +288,16 @@ func (d *Database) Engine() Engine { return d.engine }
 // instance whose port is not a literal number.
 func (d *Database) Port() int { return d.port }
 
+// EndpointPort returns the port as a string for the servers' settings: the
+// configured one, or, when it is known only at deploy time, the instance's
+// endpoint port (a token).
+func (d *Database) EndpointPort() string {
+	if d.Port() != 0 {
+		return strconv.Itoa(d.Port())
+	}
+	return *d.Instance().DbInstanceEndpointPort()
+}
+
 // Endpoint returns the instance's host name (a CloudFormation token).
 func (d *Database) Endpoint() string { return *d.instance.DbInstanceEndpointAddress() }
 

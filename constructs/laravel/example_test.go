@@ -3,6 +3,7 @@ package laravel_test
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
 
@@ -17,24 +18,17 @@ import (
 func ExampleNewAPITier() {
 	app := awscdk.NewApp(nil)
 	// A concrete region: the load balancer's access logs need one.
-	stack := awscdk.NewStack(app, jsii.String("Api"), &awscdk.StackProps{
-		Env: &awscdk.Environment{Region: jsii.String("ap-northeast-1")},
-	})
-
-	// The hosted zone by id and name: no lookup, no credentials at synth time.
-	zone := awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
-		HostedZoneId: jsii.String("Z0123456789ABCDEFGHIJ"),
-		ZoneName:     jsii.String("example.com"),
-	})
-	// The AMI made from the working server, per region.
-	ami := awsec2.MachineImage_GenericLinux(&map[string]*string{
-		"ap-northeast-1": jsii.String("ami-0123456789abcdef0"),
-	}, nil)
+	region := "ap-northeast-1"
+	stack := awscdk.NewStack(app, jsii.String("Api"), &awscdk.StackProps{Env: &awscdk.Environment{Region: &region}})
 
 	api := laravel.NewAPITier(stack, "Api", &laravel.APIProps{
 		DomainName: "api.example.com",
-		Zone:       zone,
-		Image:      ami,
+		// The hosted zone by id and name: no lookup, no credentials at synth time.
+		Zone: awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
+			HostedZoneId: jsii.String("Z0123456789ABCDEFGHIJ"), ZoneName: jsii.String("example.com"),
+		}),
+		// The AMI made from the working server, per region.
+		Image: awsec2.MachineImage_GenericLinux(&map[string]*string{region: jsii.String("ami-0123456789abcdef0")}, nil),
 		// The copy keeps server 1's private IP in the vhost and /etc/hosts:
 		// each server rewrites it to its own at boot.
 		Boot: boot.Props{
@@ -47,11 +41,13 @@ func ExampleNewAPITier() {
 		// CACHE_STORE=database, Laravel in /var/www/html served by apache2.
 	})
 
-	awscdk.NewCfnOutput(stack, jsii.String("LoadBalancer"), &awscdk.CfnOutputProps{
-		Value: api.LoadBalancer().LoadBalancerDnsName(),
-	})
-	awscdk.NewCfnOutput(stack, jsii.String("UploadsBucket"), &awscdk.CfnOutputProps{
-		Value: api.Uploads().Bucket().BucketName(),
+	// The tier outputs its URL, load balancer, uploads bucket, dashboard and
+	// log groups itself. Its resources stay reachable for what the project
+	// adds, e.g. a metric of the errors in Laravel's log.
+	api.AppLogGroup(laravel.LogID).AddMetricFilter(jsii.String("LaravelErrors"), &awslogs.MetricFilterOptions{
+		FilterPattern:   awslogs.FilterPattern_AnyTerm(jsii.String("production.ERROR")),
+		MetricNamespace: jsii.String("Api"),
+		MetricName:      jsii.String("LaravelErrors"),
 	})
 	app.Synth(nil)
 }

@@ -8,10 +8,9 @@ import (
 	"github.com/tierkit/tierkit/internal/fakeaws"
 )
 
-// The golden server the AMI is made from, and the tier's secrets.
+// The golden server's vhost, and the tier's secret.
 const (
-	goldenIP = "10.0.0.1"
-	vhost    = "/etc/apache2/sites-available/api.example.com.conf"
+	vhost = "/etc/apache2/sites-available/api.example.com.conf"
 	// password looks like one the database block generates: letters,
 	// digits and the few punctuation marks PasswordExcludedCharacters leaves.
 	password = "Zq9,x.T^e_st-=Pw7rA"
@@ -39,22 +38,23 @@ LOG_CHANNEL=stack
 QUEUE_CONNECTION=database
 `
 
-// newMachine returns a copy of the golden server: the Laravel application
-// at app with its .env, its cron entry, the vhost and /etc/hosts holding
-// the golden IP, and the CloudWatch agent.
+// newMachine returns a copy of the golden server (fakeaws.NewGoldenMachine:
+// the vhost and /etc/hosts holding the golden IP, the AMI's
+// /etc/cron.d/laravel) with the Laravel application at app and its .env,
+// and runuser and php stubbed.
 func newMachine(t *testing.T, singleton bool, app string, secret map[string]any) *fakeaws.Machine {
 	t.Helper()
-	m := fakeaws.NewMachine(t, singleton, map[string]map[string]any{"": secret})
+	m := fakeaws.NewGoldenMachine(t, singleton, map[string]map[string]any{"": secret}, fakeaws.Golden{
+		Host: "api.example.com", Vhost: vhost, DocumentRoot: "/var/www/html/public",
+		CronFile: "/etc/cron.d/laravel", CronLine: "* * * * * www-data cd /var/www/html && php artisan schedule:run >> /dev/null 2>&1",
+	})
 	m.AWS.Name = "TierDatabaseSecret"
 	m.Stub(t, "runuser", `echo "runuser $*" >>"$TIERKIT_TEST_CALLS"
 [[ $1 == -u && $3 == -- ]] || exit 2
 shift 3
 exec "$@"`)
 	m.Stub(t, "php", `echo "php $* (in ${PWD#"$TIERKIT_ROOT"})" >>"$TIERKIT_TEST_CALLS"`)
-	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/hosts"), "127.0.0.1 localhost\n10.0.0.1 api.example.com api\n", 0o644)
-	cdktest.WriteFile(t, filepath.Join(m.Root, vhost), "<VirtualHost 10.0.0.1:80>\n  ServerName api.example.com\n  DocumentRoot /var/www/html/public\n</VirtualHost>\n", 0o644)
 	cdktest.WriteFile(t, filepath.Join(m.Root, app, "artisan"), "#!/usr/bin/env php\n", 0o755)
 	cdktest.WriteFile(t, filepath.Join(m.Root, app, ".env"), defaultEnv, 0o644)
-	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/cron.d/laravel"), "* * * * * www-data cd /var/www/html && php artisan schedule:run >> /dev/null 2>&1\n", 0o644)
 	return m
 }

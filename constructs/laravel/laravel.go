@@ -15,6 +15,7 @@ package laravel
 //go:generate go run ../../internal/propsgen -type APIProps -app App
 
 import (
+	"cmp"
 	_ "embed"
 	"net/url"
 	"regexp"
@@ -162,19 +163,8 @@ type APITier = webtier.Tier[*App]
 // NewAPITier creates the web tier with the Laravel profile. It panics, naming
 // id, when props are invalid (see APIProps.Validate).
 func NewAPITier(scope constructs.Construct, id string, props *APIProps) *APITier {
-	var p APIProps
-	if props != nil {
-		p = *props
-	}
-	web, app := p.split()
+	web, app := props.split()
 	return webtier.New(scope, id, &web, &app)
-}
-
-// Validate reports what is wrong with p, naming the field and what is
-// allowed: the web tier's rules and the Laravel profile's.
-func (p APIProps) Validate() error {
-	web, app := p.split()
-	return webtier.Validate(&web, &app)
 }
 
 // CacheTable returns the DynamoDB table of the "dynamodb" session driver
@@ -189,20 +179,13 @@ func (a *App) EnvKeys() []string { return slices.Clone(a.envKeys) }
 // DB_URL pointing at the golden server's database, ...).
 func (a *App) RemovedEnvKeys() []string { return slices.Clone(a.removed) }
 
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
 func (a *App) uses(value string) bool {
-	return orDefault(a.SessionDriver, defaultSessionDriver) == value || orDefault(a.CacheStore, defaultCacheStore) == value
+	return cmp.Or(a.SessionDriver, defaultSessionDriver) == value || cmp.Or(a.CacheStore, defaultCacheStore) == value
 }
 
 // Profile returns what Laravel asks of the web tier.
 func (a *App) Profile() webtier.Profile {
-	app := orDefault(a.AppPath, defaultAppPath)
+	app := cmp.Or(a.AppPath, defaultAppPath)
 	return webtier.Profile{
 		Name:            "laravel",
 		HealthCheckPath: defaultHealthCheckPath,
@@ -319,12 +302,9 @@ type stepData struct {
 func (a *App) stepData(t webtier.Parts) stepData {
 	p := t.Props()
 	db := t.Database()
-	port := strconv.Itoa(db.Port())
-	if db.Port() == 0 {
-		port = *db.Instance().DbInstanceEndpointPort()
-	}
+	port := db.EndpointPort()
 	env := []envEntry{
-		{Key: "APP_ENV", Value: orDefault(a.AppEnv, defaultAppEnv)},
+		{Key: "APP_ENV", Value: cmp.Or(a.AppEnv, defaultAppEnv)},
 		{Key: "APP_DEBUG", Value: "false"},
 		{Key: "APP_URL", Value: "https://" + p.DomainName},
 		{Key: "DB_CONNECTION", Value: connection(db.Engine())},
@@ -340,9 +320,9 @@ func (a *App) stepData(t webtier.Parts) stepData {
 		env = append(env, envEntry{Key: "MYSQL_ATTR_SSL_CA", Value: database.CABundleFile})
 	}
 	env = append(env,
-		envEntry{Key: "SESSION_DRIVER", Value: orDefault(a.SessionDriver, defaultSessionDriver)},
+		envEntry{Key: "SESSION_DRIVER", Value: cmp.Or(a.SessionDriver, defaultSessionDriver)},
 		envEntry{Key: "SESSION_SECURE_COOKIE", Value: "true"},
-		envEntry{Key: "CACHE_STORE", Value: orDefault(a.CacheStore, defaultCacheStore)},
+		envEntry{Key: "CACHE_STORE", Value: cmp.Or(a.CacheStore, defaultCacheStore)},
 	)
 	drop := []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "DB_URL", "DATABASE_URL", "DB_SOCKET"}
 	if a.uses("redis") {
@@ -385,14 +365,14 @@ func (a *App) stepData(t webtier.Parts) stepData {
 			envEntry{Key: "SANCTUM_STATEFUL_DOMAINS", Value: strings.Join(hosts, ",")},
 		)
 	}
-	env = append(env, envEntry{Key: "LOG_CHANNEL", Value: orDefault(a.LogChannel, defaultLogChannel)})
+	env = append(env, envEntry{Key: "LOG_CHANNEL", Value: cmp.Or(a.LogChannel, defaultLogChannel)})
 	for _, e := range env {
 		a.envKeys = append(a.envKeys, e.Key)
 	}
 	a.removed = drop
 	return stepData{
-		AppPath: orDefault(a.AppPath, defaultAppPath), WebUser: p.WebUser, PHPFPMUnit: p.PHPFPMUnit,
-		SecretID: *db.Secret().SecretArn(), DBName: orDefault(p.Database.DatabaseName, defaultDatabaseName),
+		AppPath: cmp.Or(a.AppPath, defaultAppPath), WebUser: p.WebUser, PHPFPMUnit: p.PHPFPMUnit,
+		SecretID: *db.Secret().SecretArn(), DBName: cmp.Or(p.Database.DatabaseName, defaultDatabaseName),
 		Env: env, Drop: strings.Join(drop, " "),
 	}
 }

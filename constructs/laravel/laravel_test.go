@@ -1,9 +1,9 @@
 package laravel_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -12,7 +12,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/database"
@@ -20,9 +19,38 @@ import (
 	"github.com/tierkit/tierkit/constructs/laravel"
 	"github.com/tierkit/tierkit/constructs/network"
 	"github.com/tierkit/tierkit/constructs/storage"
-	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/cdktest"
+	"github.com/tierkit/tierkit/internal/check"
 	"github.com/tierkit/tierkit/internal/fakeaws"
+)
+
+// The web tier's own behaviour (composition, wiring, the golden IP, the
+// fleet's singleton, the job modes, its props) is constructs/webtier's tests';
+// these cover what the Laravel profile adds.
+
+// synthesized is one of the two tiers of the shared app, with its stack.
+type synthesized struct {
+	stack awscdk.Stack
+	tier  *laravel.APITier
+}
+
+// api (defaultProps) and alt (variantProps) are built in one app, with
+// strict validation and cdk-nag: one synthesis, one validation and nag run.
+var (
+	api, alt synthesized
+	template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+		app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
+		for id, s := range map[string]struct {
+			into  *synthesized
+			props func(awscdk.Stack) *laravel.APIProps
+		}{"Test": {&api, defaultProps}, "Variant": {&alt, variantProps}} {
+			s.into.stack = cdktest.NewStack(app, id)
+			s.into.tier = laravel.NewAPITier(s.into.stack, "Tier", s.props(s.into.stack))
+		}
+		return api.stack
+	})
+	// variant is the template of alt, synthesized with template's.
+	variant = cdktest.Shared(func(tb testing.TB) awscdk.Stack { template(tb); return alt.stack })
 )
 
 // defaultProps is the article's API: defaults (an Auto Scaling group,
@@ -33,14 +61,15 @@ func defaultProps(stack awscdk.Stack) *laravel.APIProps {
 		DomainName:      "api.example.com",
 		Zone:            cdktest.Zone(stack),
 		Image:           cdktest.Image(),
-		Boot:            boot.Props{GoldenIP: goldenIP, IPFiles: []string{"/etc/hosts", vhost}},
+		Boot:            boot.Props{GoldenIP: fakeaws.GoldenIP, IPFiles: []string{"/etc/hosts", vhost}},
 		FrontendOrigins: []string{"https://example.com"},
 	}
 }
 
-// variantProps takes every other branch: fixed servers, nginx with PHP-FPM,
-// PostgreSQL, DynamoDB sessions, a Redis cache over TLS, an existing VPC
-// whose CIDR is a token, another application path and web user.
+// variantProps takes every other branch of the profile: fixed servers,
+// nginx with PHP-FPM, PostgreSQL, DynamoDB sessions, a Redis cache over TLS,
+// an existing VPC whose CIDR is a token, another application path and web
+// user.
 func variantProps(stack awscdk.Stack) *laravel.APIProps {
 	return &laravel.APIProps{
 		DomainName:      "api.example.com",
@@ -62,94 +91,60 @@ func variantProps(stack awscdk.Stack) *laravel.APIProps {
 		RedisTLS:        true,
 		FrontendOrigins: []string{"https://example.com", "https://www.example.com:8443"},
 		LogChannel:      "single",
-		CronFiles:       []string{"/etc/cron.d/api-schedule", "/var/spool/cron/crontabs/nginx"},
 	}
 }
-
-// Both variants live in one app: one synthesis, one validation and nag run.
-var (
-	variantStack awscdk.Stack
-	template     = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-		app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-		stack := cdktest.NewStack(app, "Test")
-		laravel.NewAPITier(stack, "Tier", defaultProps(stack))
-		variantStack = cdktest.NewStack(app, "Variant")
-		laravel.NewAPITier(variantStack, "Tier", variantProps(variantStack))
-		return stack
-	})
-	variant = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-		template(tb)
-		return variantStack
-	})
-)
 
 func TestNoValidationOrNagFindings(t *testing.T) {
-	variant(t) // both stacks are in the same assembly
-	if findings := cdktest.Findings(t, template(t).Outdir); len(findings) > 0 {
-		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
+	outdir := template(t).Outdir
+	if got := variant(t).Outdir; got != outdir {
+		t.Fatalf("the variant is synthesized into %s, not with the default tier into %s: its findings are not read", got, outdir)
+	}
+	for _, f := range cdktest.Findings(t, outdir) {
+		t.Error(f)
 	}
 }
 
-// TestLogicalIDsAreThoseOfABareWebTier pins the stateful resources: the
-// tier's web tier has the id "Default", which leaves the logical IDs of a
-// webtier.New(stack, "Tier") unchanged (webtier_test pins the same ones).
-func TestLogicalIDsAreThoseOfABareWebTier(t *testing.T) {
-	want := map[string]string{
-		"TierDatabaseInstanceAC06CB03":                                   "Snapshot",
-		"TestTierDatabaseSecret123FAFE13fdaad7efa858a3daf9490cf0a702aeb": "Retain",
-		"TierUploadsBucket903CB65E":                                      "Retain",
-		"TierAccessLogs1908E510":                                         "Retain",
-		"TierLogsBoot60317C66":                                           "Retain",
-		"TierLogsLaravel754E4A1F":                                        "Retain",
-	}
-	checkPolicies(t, template(t), want)
-}
-
-// TestEveryWebTierResourceKeepsItsLogicalID synthesizes a bare web tier with
-// the props the API tier hands it: each of its resources must have the same
-// logical ID in the API tier's template, so that an app can move a deployed
-// webtier.New(stack, "Tier", ...) to laravel.NewAPITier(stack, "Tier", ...).
-func TestEveryWebTierResourceKeepsItsLogicalID(t *testing.T) {
-	app := cdktest.NewApp(t)
-	stack := cdktest.NewStack(app, "Test")
-	p := defaultProps(stack)
-	webtier.New(stack, "Tier", &webtier.Props{
-		DomainName: p.DomainName, Zone: p.Zone, Image: p.Image, HealthCheckPath: "/up",
-		Boot:    boot.Props{GoldenIP: p.Boot.GoldenIP, IPFiles: p.Boot.IPFiles, WebServer: "apache2"},
-		Fleet:   fleet.Props{Singleton: true},
-		Uploads: storage.Props{CORSOrigins: p.FrontendOrigins},
-	})
-	bare := (*assertions.Template_FromStack(stack, nil).ToJSON())["Resources"].(map[string]any)
-	api := (*template(t).ToJSON())["Resources"].(map[string]any)
-	for id, r := range bare {
-		if other, ok := api[id].(map[string]any); !ok {
-			t.Errorf("%s (%s) of a bare web tier is not in the API tier's template", id, r.(map[string]any)["Type"])
-		} else if other["Type"] != r.(map[string]any)["Type"] {
-			t.Errorf("%s is a %s in the API tier, a %s in a bare web tier", id, other["Type"], r.(map[string]any)["Type"])
+// checkPolicies checks that each of ids is a resource of tpl with policy as
+// both its deletion and its replace policy: renaming a construct of the tier
+// would replace the resource, and its data.
+func checkPolicies(t *testing.T, tpl *cdktest.Template, policy string, ids ...string) {
+	t.Helper()
+	resources := (*tpl.ToJSON())["Resources"].(map[string]any)
+	for _, id := range ids {
+		r, found := resources[id].(map[string]any)
+		if got := fmt.Sprintf("%v/%v", r["DeletionPolicy"], r["UpdateReplacePolicy"]); !found || got != policy+"/"+policy {
+			t.Errorf("%s (found: %t): deletion/replace policies %s, want %s for both", id, found, got, policy)
 		}
 	}
-	if len(bare) < 50 {
-		t.Errorf("only %d resources in the bare web tier", len(bare))
-	}
+}
+
+// TestLogicalIDsArePinned pins the stateful resources of the API tier: its
+// blocks' (under the web tier's "Default", which drops out of logical IDs)
+// and the Laravel log group.
+func TestLogicalIDsArePinned(t *testing.T) {
+	checkPolicies(t, template(t), "Snapshot", "TierDatabaseInstanceAC06CB03")
+	checkPolicies(t, template(t), "Retain", "TestTierDatabaseSecret123FAFE13fdaad7efa858a3daf9490cf0a702aeb",
+		"TierUploadsBucket903CB65E", "TierAccessLogs1908E510", "TierLogsBoot60317C66", "TierLogsLaravel754E4A1F")
 }
 
 func TestCacheTableIsPinnedAndRetained(t *testing.T) {
-	checkPolicies(t, variant(t), map[string]string{"TierCacheTableEBAB3ACF": "Retain"})
+	checkPolicies(t, variant(t), "Retain", "TierCacheTableEBAB3ACF")
 	template(t).ResourceCountIs(t, "AWS::DynamoDB::Table", 0)
 }
 
-func checkPolicies(t *testing.T, tpl *cdktest.Template, want map[string]string) {
-	t.Helper()
-	resources := (*tpl.ToJSON())["Resources"].(map[string]any)
-	for id, policy := range want {
-		r, ok := resources[id].(map[string]any)
-		if !ok {
-			t.Errorf("no resource %s: renaming a construct of the tier replaces it, and its data", id)
-			continue
-		}
-		if r["DeletionPolicy"] != policy || r["UpdateReplacePolicy"] != policy {
-			t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want %s", id, r["DeletionPolicy"], r["UpdateReplacePolicy"], policy)
-		}
+// TestAccessorsReachWhatLaravelAdds: the cache table (only with a dynamodb
+// driver), the application's log group, and Laravel's boot steps between the
+// web tier's.
+func TestAccessorsReachWhatLaravelAdds(t *testing.T) {
+	variant(t)
+	if api.tier.App().CacheTable() != nil || alt.tier.App().CacheTable() == nil {
+		t.Errorf("App().CacheTable() is %v without dynamodb, %v with it; want nil, then the table", api.tier.App().CacheTable(), alt.tier.App().CacheTable())
+	}
+	if api.tier.AppLogGroup(laravel.LogID) == nil {
+		t.Errorf("AppLogGroup(%q) is nil", laravel.LogID)
+	}
+	if got := api.tier.BootSteps(); !slices.Equal(got, []string{"cron-off", "rds-ca", "laravel-env", "laravel-cache", "scheduler"}) {
+		t.Errorf("BootSteps() = %q", got)
 	}
 }
 
@@ -237,62 +232,6 @@ func TestApplicationLogsAreShipped(t *testing.T) {
 	}
 }
 
-func TestWebServerLogsFollowTheWebServer(t *testing.T) {
-	ud := cdktest.UserData(t, variant(t))
-	for _, want := range []string{"WEB_SERVER='nginx'", "/var/log/nginx/*access.log", "/var/log/nginx/*error.log"} {
-		if !strings.Contains(ud, want) {
-			t.Errorf("the nginx variant's user data lacks %s", want)
-		}
-	}
-}
-
-// tagged reports whether CloudFormation tags hold key=true.
-func tagged(tags any, key string) bool {
-	for _, tag := range cdktest.AsList(tags) {
-		if tag, ok := tag.(map[string]any); ok && tag["Key"] == key && tag["Value"] == "true" {
-			return true
-		}
-	}
-	return false
-}
-
-func TestOneSchedulerServerInAnAutoScalingFleet(t *testing.T) {
-	tpl := template(t)
-	var singletons, others []string
-	for id, g := range tpl.Resources("AWS::AutoScaling::AutoScalingGroup") {
-		p := cdktest.Props(g)
-		if tagged(p["Tags"], fleet.SingletonTag) {
-			singletons = append(singletons, id)
-			if p["MinSize"] != "1" || p["MaxSize"] != "1" || !strings.Contains(cdktest.JSON(p["Tags"]), `"PropagateAtLaunch":true`) {
-				t.Errorf("%s: MinSize %v, MaxSize %v, tags %s; want one server that carries the tag", id, p["MinSize"], p["MaxSize"], cdktest.JSON(p["Tags"]))
-			}
-		} else {
-			others = append(others, id)
-		}
-	}
-	if len(singletons) != 1 || len(others) != 1 {
-		t.Errorf("singleton groups %v, other groups %v; want one of each", singletons, others)
-	}
-	tpl.HasResourceProperties(t, "AWS::EC2::LaunchTemplate", map[string]any{
-		"LaunchTemplateData": assertions.Match_ObjectLike(&map[string]any{
-			"MetadataOptions": assertions.Match_ObjectLike(&map[string]any{"InstanceMetadataTags": "enabled", "HttpTokens": "required"}),
-		}),
-	})
-}
-
-func TestOneSchedulerServerInAFixedFleet(t *testing.T) {
-	var singletons []string
-	instances := variant(t).Resources("AWS::EC2::Instance")
-	for id, i := range instances {
-		if tagged(cdktest.Props(i)["Tags"], fleet.SingletonTag) {
-			singletons = append(singletons, id)
-		}
-	}
-	if len(instances) != 2 || len(singletons) != 1 || !strings.HasPrefix(singletons[0], "TierFleetServer1") {
-		t.Errorf("%d instances, singletons %v; want Server1 only", len(instances), singletons)
-	}
-}
-
 func TestPasswordIsNeverInTheTemplate(t *testing.T) {
 	tpl := template(t)
 	ud := cdktest.UserDataJSON(t, tpl)
@@ -310,29 +249,6 @@ func TestPasswordIsNeverInTheTemplate(t *testing.T) {
 	}
 }
 
-func TestTierWorksAsAScopeAndCanBeTaggedAndDependedOn(t *testing.T) {
-	app := cdktest.NewApp(t)
-	stack := cdktest.NewStack(app, "Test")
-	tier := laravel.NewAPITier(stack, "Tier", defaultProps(stack))
-	awscdk.Tags_Of(tier).Add(jsii.String("team"), jsii.String("api"), nil)
-	child := awscdk.NewCfnWaitConditionHandle(tier, jsii.String("Child"), nil)
-	child.Node().AddDependency(tier.Fleet())
-	tpl := &cdktest.Template{Template: assertions.Template_FromStack(stack, nil)}
-	tpl.HasResourceProperties(t, "AWS::RDS::DBInstance", map[string]any{
-		"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "team", "Value": "api"}}),
-	})
-	tpl.HasResource(t, "AWS::CloudFormation::WaitConditionHandle", map[string]any{"DependsOn": assertions.Match_ArrayWith(&[]any{"TierFleetRole87C45DF5"})})
-	if got := tier.BootSteps(); !slices.Equal(got, []string{"cron-off", "rds-ca", "laravel-env", "laravel-cache", "scheduler"}) {
-		t.Errorf("BootSteps() = %q", got)
-	}
-	if tier.LoadBalancer() == nil || tier.Database() == nil || tier.Uploads() == nil || tier.Logs() == nil || tier.AppLogGroup() == nil || tier.Tier() == nil {
-		t.Errorf("an accessor returned nil")
-	}
-	if tier.CacheTable() != nil {
-		t.Errorf("CacheTable() is set without dynamodb")
-	}
-}
-
 // The boot script, run as deployed (references resolved) on a fake server.
 
 // secret is the database secret as RDS attaches it to the instance.
@@ -341,15 +257,32 @@ func secret(pw string) map[string]any {
 		"dbInstanceIdentifier": "tier-db", "host": "tier-db.example", "username": "tierkit_admin"}
 }
 
-// boot runs the default template's boot script on a copy of the golden server.
+// bootDefault runs the default template's boot script on a copy of the
+// golden server.
 func bootDefault(t *testing.T, singleton bool) (*fakeaws.Machine, fakeaws.Result) {
 	t.Helper()
 	m := newMachine(t, singleton, "/var/www/html", secret(password))
-	r := m.Run(t, cdktest.UserData(t, template(t)))
-	if r.Err != nil {
+	return m, runBoot(t, m, template(t))
+}
+
+// runBoot runs tpl's boot script on m and checks how it ends: without
+// failures, it must succeed (the test stops otherwise); with them, it must
+// fail, its log holding each of failures.
+func runBoot(t *testing.T, m *fakeaws.Machine, tpl *cdktest.Template, failures ...string) fakeaws.Result {
+	t.Helper()
+	r := m.Run(t, cdktest.UserData(t, tpl))
+	switch {
+	case len(failures) == 0 && r.Err != nil:
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
+	case len(failures) > 0 && r.Err == nil:
+		t.Errorf("the boot succeeded; want it to fail with %q:\n%s", failures, r.Log)
 	}
-	return m, r
+	for _, f := range failures {
+		if !strings.Contains(r.Log, f) {
+			t.Errorf("the boot log lacks %q:\n%s", f, r.Log)
+		}
+	}
+	return r
 }
 
 func TestBootWritesTheEnvFile(t *testing.T) {
@@ -436,47 +369,23 @@ func TestSecretIsReadWithASignedRequest(t *testing.T) {
 	}
 }
 
-func TestGoldenIPIsReplacedByTheServersOwn(t *testing.T) {
-	m, _ := bootDefault(t, false)
-	if got := m.Read(t, "etc/hosts"); got != "127.0.0.1 localhost\n10.0.2.33 api.example.com api\n" {
-		t.Errorf("/etc/hosts: %q", got)
-	}
-	if got := m.Read(t, vhost); !strings.HasPrefix(got, "<VirtualHost 10.0.2.33:80>") {
-		t.Errorf("vhost: %q", got)
-	}
-}
-
+// TestSchedulerRunsOnTheSingletonOnly checks Laravel's entry on the
+// singleton (which server runs it is the web tier's job step): schedule:run
+// in the application's root as the web user once the boot succeeded, and the
+// AMI's own /etc/cron.d/laravel disabled.
 func TestSchedulerRunsOnTheSingletonOnly(t *testing.T) {
-	m, r := bootDefault(t, true)
-	want := `# Written at boot by tierkit: Laravel's scheduler runs on this server only.
-SHELL=/bin/sh
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-* * * * * www-data [ -e /var/lib/tierkit/boot-ok ] && cd /var/www/html && php artisan schedule:run >> /dev/null 2>&1
-`
+	m, _ := bootDefault(t, true)
+	want := strings.Join([]string{
+		"# Written at boot by tierkit: Laravel's scheduler on this server only.",
+		"SHELL=/bin/sh",
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"* * * * * www-data [ -e /var/lib/tierkit/boot-ok ] && cd /var/www/html && php artisan schedule:run >> /dev/null 2>&1",
+	}, "\n") + "\n"
 	if got := m.Read(t, "etc/cron.d/tierkit-scheduler"); got != want {
 		t.Errorf("singleton's cron entry:\n%s\nwant:\n%s", got, want)
 	}
-	if m.Exists("etc/cron.d/laravel") || !m.Exists("etc/cron.d/.laravel.disabled-by-tierkit") {
+	if m.Exists("etc/cron.d/laravel") || !m.Exists("etc/cron.d/.laravel"+laravel.DisabledSuffix) {
 		t.Errorf("the AMI's /etc/cron.d/laravel is not disabled on the singleton")
-	}
-	for _, c := range []string{"systemctl enable cron", "systemctl reload-or-restart cron"} {
-		if !slices.Contains(r.Calls, c) {
-			t.Errorf("calls %q lack %q", r.Calls, c)
-		}
-	}
-
-	// A server made from an AMI of the singleton carries its entry: gone too.
-	other := newMachine(t, false, "/var/www/html", secret(password))
-	cdktest.WriteFile(t, filepath.Join(other.Root, "etc/cron.d/tierkit-scheduler"), want, 0o644)
-	r = other.Run(t, cdktest.UserData(t, template(t)))
-	if r.Err != nil {
-		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
-	}
-	if other.Exists("etc/cron.d/tierkit-scheduler") || other.Exists("etc/cron.d/laravel") || !other.Exists("etc/cron.d/.laravel.disabled-by-tierkit") {
-		t.Errorf("a server that is not the singleton still has a scheduler entry")
-	}
-	if !strings.Contains(r.Log, "not the singleton") {
-		t.Errorf("the log does not say why the scheduler is off:\n%s", r.Log)
 	}
 }
 
@@ -506,13 +415,8 @@ func TestVariantBoot(t *testing.T) {
 	// An existing secret may hold characters the generated ones never do.
 	pw := "pa ss#wo$rd,1"
 	m := newMachine(t, true, "/srv/api", secret(pw))
-	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/cron.d/api-schedule"), "* * * * * nginx php /srv/api/artisan schedule:run\n", 0o644)
-	cdktest.WriteFile(t, filepath.Join(m.Root, "var/spool/cron/crontabs/nginx"), "* * * * * php /srv/api/artisan schedule:run\n", 0o600)
 	tpl := variant(t)
-	r := m.Run(t, cdktest.UserData(t, tpl))
-	if r.Err != nil {
-		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
-	}
+	r := runBoot(t, m, tpl)
 	env := m.Read(t, "srv/api/.env")
 	table := cdktest.LogicalID(t, tpl, "AWS::DynamoDB::Table", "TierCacheTable")
 	db := cdktest.LogicalID(t, tpl, "AWS::RDS::DBInstance", "TierDatabaseInstance")
@@ -531,33 +435,20 @@ func TestVariantBoot(t *testing.T) {
 	if strings.Contains(env, "MYSQL_ATTR_SSL_CA") {
 		t.Errorf(".env of a PostgreSQL tier has MYSQL_ATTR_SSL_CA")
 	}
-	if r.Calls[0] != "systemctl stop nginx" || r.Calls[len(r.Calls)-1] != "systemctl restart nginx" || !slices.Contains(r.Calls, "systemctl restart php8.3-fpm") {
-		t.Errorf("calls %q: want nginx stopped first and started last, PHP-FPM restarted", r.Calls)
-	}
-	if !slices.Contains(r.Calls, "runuser -u nginx -- php artisan config:cache") {
-		t.Errorf("calls %q: want artisan run as nginx", r.Calls)
+	for _, c := range []string{"runuser -u nginx -- php artisan config:cache", "systemctl restart php8.3-fpm"} {
+		if !slices.Contains(r.Calls, c) {
+			t.Errorf("calls %q: want artisan run as nginx, then PHP-FPM restarted; %q is missing", r.Calls, c)
+		}
 	}
 	if got := m.Read(t, "etc/cron.d/tierkit-scheduler"); !strings.Contains(got, "* * * * * nginx [ -e /var/lib/tierkit/boot-ok ] && cd /srv/api && php artisan schedule:run") {
 		t.Errorf("cron entry:\n%s", got)
-	}
-	for _, f := range []string{"etc/cron.d/.api-schedule.disabled-by-tierkit", "var/spool/cron/crontabs/.nginx.disabled-by-tierkit"} {
-		if !m.Exists(f) {
-			t.Errorf("%s missing: the AMI's cron entries are not disabled", f)
-		}
-	}
-	if !m.Exists("etc/cron.d/laravel") {
-		t.Errorf("/etc/cron.d/laravel, not in CronFiles, was touched")
 	}
 }
 
 func TestBootFailsWhenTheSecretCannotBeRead(t *testing.T) {
 	m := newMachine(t, false, "/var/www/html", secret(password))
 	m.AWS.Deny = true
-	r := m.Run(t, cdktest.UserData(t, template(t)))
-	if r.Err == nil || !strings.Contains(r.Log, "laravel-env: Secrets Manager answered 400 for ref-TierDatabaseSecretAttachment") ||
-		!strings.Contains(r.Log, "AccessDeniedException") || !strings.Contains(r.Log, "step laravel-env failed") {
-		t.Errorf("want the boot to fail in laravel-env, naming the error (err %v):\n%s", r.Err, r.Log)
-	}
+	r := runBoot(t, m, template(t), "laravel-env: Secrets Manager answered 400 for ref-TierDatabaseSecretAttachment", "AccessDeniedException", "step laravel-env failed")
 	if slices.Contains(r.Calls, "systemctl restart apache2") {
 		t.Errorf("the web server was started")
 	}
@@ -575,10 +466,7 @@ func TestBootFailsWithoutAnEnvFileOrAPPKEY(t *testing.T) {
 			} else {
 				cdktest.WriteFile(t, filepath.Join(m.Root, "var/www/html/.env"), env, 0o644)
 			}
-			r := m.Run(t, cdktest.UserData(t, template(t)))
-			if r.Err == nil || !strings.Contains(r.Log, "tierkit-boot: laravel-env: ") || !strings.Contains(r.Log, "/var/www/html/.env") {
-				t.Errorf("want the boot to fail in laravel-env (err %v):\n%s", r.Err, r.Log)
-			}
+			runBoot(t, m, template(t), "tierkit-boot: laravel-env: ", "/var/www/html/.env")
 		})
 	}
 }
@@ -586,10 +474,7 @@ func TestBootFailsWithoutAnEnvFileOrAPPKEY(t *testing.T) {
 func TestBootKeepsTheAMIsCABundleWhenTheTruststoreIsDown(t *testing.T) {
 	m := newMachine(t, false, "/var/www/html", secret(password))
 	m.AWS.NoBundle = true
-	r := m.Run(t, cdktest.UserData(t, template(t)))
-	if r.Err == nil || !strings.Contains(r.Log, "rds-ca: no RDS CA bundle") {
-		t.Errorf("without a bundle, want the boot to fail in rds-ca (err %v):\n%s", r.Err, r.Log)
-	}
+	runBoot(t, m, template(t), "rds-ca: no RDS CA bundle")
 	m = newMachine(t, false, "/var/www/html", secret(password))
 	m.AWS.NoBundle = true
 	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/ssl/certs/rds-global-bundle.pem"), fakeaws.CABundle, 0o644)
@@ -598,161 +483,80 @@ func TestBootKeepsTheAMIsCABundleWhenTheTruststoreIsDown(t *testing.T) {
 	}
 }
 
-func TestRenderedUserDataPassesShellcheck(t *testing.T) {
-	if _, err := exec.LookPath("shellcheck"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("shellcheck is not on PATH: install shellcheck (Debian package shellcheck)")
-		}
-		t.Skip("install shellcheck (Debian package shellcheck)")
-	}
-	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
-		file := filepath.Join(t.TempDir(), "user-data")
-		cdktest.WriteFile(t, file, cdktest.UserData(t, tpl), 0o644)
-		if out, err := exec.Command("shellcheck", "--severity=style", file).CombinedOutput(); err != nil {
-			t.Errorf("%s: shellcheck: %v\n%s", name, err, out)
-		}
-	}
+// TestUserDataPassesShellcheckAndFits: both variants' boot scripts pass
+// shellcheck and stay under EC2's limit with long references.
+func TestUserDataPassesShellcheckAndFits(t *testing.T) {
+	cdktest.CheckUserData(t, boot.MaxUserDataBytes, map[string]*cdktest.Template{"default": template(t), "variant": variant(t)})
 }
 
-// TestUserDataLeavesRoomUnderTheLimit resolves every reference to 100
-// characters, more than any real one (secret ARNs, endpoints, bucket, table
-// and log group names), and keeps 1 KB for longer golden-IP file lists.
-func TestUserDataLeavesRoomUnderTheLimit(t *testing.T) {
-	long := func(string, ...string) string { return strings.Repeat("x", 100) }
-	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
-		n := len(cdktest.Resolve(t, cdktest.UserDataExpr(t, tpl), long))
-		t.Logf("%s: %d bytes deployed at most", name, n)
-		if n > boot.MaxUserDataBytes-1024 {
-			t.Errorf("%s: the deployed user data can reach %d bytes; EC2's limit is %d", name, n, boot.MaxUserDataBytes)
-		}
-	}
-}
-
+// TestInvalidProps: each Laravel setting is refused naming its field and
+// what is allowed (the web tier's own rules are webtier's tests').
 func TestInvalidProps(t *testing.T) {
 	valid := defaultProps(awscdk.NewStack(nil, nil, nil))
-	fixed := fleet.Props{Mode: fleet.Fixed}
-	cases := []struct {
-		name  string
-		patch func(p *laravel.APIProps)
+	twoServers := fleet.Props{Mode: fleet.Fixed, Instances: 2}
+	for _, c := range []struct {
+		props laravel.APIProps
 		want  string
 	}{
-		{"no domain", func(p *laravel.APIProps) { p.DomainName = "" }, "DomainName: required"},
-		{"web server set in Boot", func(p *laravel.APIProps) { p.Boot.WebServer = "nginx" }, "Boot.WebServer: set by the tier from WebServer"},
-		{"wired fleet field", func(p *laravel.APIProps) { p.Fleet.Image = valid.Image }, "Fleet.Image: set by the tier"},
-		{"relative app path", func(p *laravel.APIProps) { p.AppPath = "var/www/html" }, `AppPath: "var/www/html" is not a clean absolute directory path`},
-		{"app path with %", func(p *laravel.APIProps) { p.AppPath = "/var/www/100%" }, `AppPath: "/var/www/100%" is not a clean absolute directory path`},
-		{"app path not clean", func(p *laravel.APIProps) { p.AppPath = "/var/www/html/" }, `AppPath: "/var/www/html/" is not a clean`},
-		{"app env", func(p *laravel.APIProps) { p.AppEnv = "Prod uction" }, `AppEnv: "Prod uction" is not an environment name`},
-		{"unknown web server", func(p *laravel.APIProps) { p.WebServer = "caddy" }, `WebServer: "caddy" is not supported; allowed: apache2, httpd, nginx`},
-		{"php-fpm unit", func(p *laravel.APIProps) { p.PHPFPMUnit = "php fpm" }, `PHPFPMUnit: "php fpm" is not a systemd unit name`},
-		{"php-fpm is the web server", func(p *laravel.APIProps) { p.PHPFPMUnit = "apache2" }, `PHPFPMUnit: "apache2" is the web server`},
-		{"web user", func(p *laravel.APIProps) { p.WebUser = "Www Data" }, `WebUser: "Www Data" is not a user name`},
-		{"unknown session driver", func(p *laravel.APIProps) { p.SessionDriver = "memcached" }, `SessionDriver: "memcached" is not supported; allowed: database, redis, dynamodb, cookie, file, array`},
-		{"file sessions on two fixed servers", func(p *laravel.APIProps) {
-			p.SessionDriver = "file"
-			p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 2}
-		}, `SessionDriver: "file" keeps sessions on one server, and more than one serves (Fleet Mode fixed with 2 instances)`},
-		{"file sessions on the default fixed fleet", func(p *laravel.APIProps) {
-			p.SessionDriver = "file"
-			p.Fleet = fixed
-		}, `SessionDriver: "file" keeps sessions on one server`},
-		{"array sessions in an Auto Scaling group", func(p *laravel.APIProps) { p.SessionDriver = "array" }, `SessionDriver: "array" keeps sessions on one server, and more than one serves (an Auto Scaling group`},
-		{"file cache", func(p *laravel.APIProps) { p.CacheStore = "file" }, `CacheStore: "file" is not shared between servers`},
-		{"unknown cache store", func(p *laravel.APIProps) { p.CacheStore = "apc" }, `CacheStore: "apc" is not supported`},
-		{"redis without host", func(p *laravel.APIProps) { p.SessionDriver = "redis" }, "RedisHost: required when SessionDriver or CacheStore is redis"},
-		{"redis host not a host", func(p *laravel.APIProps) {
-			p.CacheStore = "redis"
-			p.RedisHost = "redis://cache:6379"
-		}, `RedisHost: "redis://cache:6379" is not a host name`},
-		{"redis port", func(p *laravel.APIProps) {
-			p.CacheStore = "redis"
-			p.RedisHost = "cache.internal"
-			p.RedisPort = 70000
-		}, "RedisPort: 70000 is out of range"},
-		{"redis settings without redis", func(p *laravel.APIProps) { p.RedisTLS = true }, "RedisTLS: set, but neither SessionDriver nor CacheStore is redis"},
-		{"origin with a path", func(p *laravel.APIProps) { p.FrontendOrigins = []string{"https://example.com/app"} }, `FrontendOrigins[0]: "https://example.com/app" is not an origin`},
-		{"origin with a trailing slash", func(p *laravel.APIProps) { p.FrontendOrigins = []string{"https://example.com/"} }, `FrontendOrigins[0]: "https://example.com/" is not an origin`},
-		{"origin without scheme", func(p *laravel.APIProps) { p.FrontendOrigins = []string{"https://a.example.com", "example.com"} }, `FrontendOrigins[1]: "example.com" is not an origin`},
-		{"wildcard origin", func(p *laravel.APIProps) { p.FrontendOrigins = []string{"*"} }, `FrontendOrigins[0]: "*" is not an origin`},
-		{"origin twice", func(p *laravel.APIProps) { p.FrontendOrigins = []string{"https://example.com", "https://example.com"} }, `FrontendOrigins[1]: "https://example.com" is listed twice`},
-		{"stderr logs", func(p *laravel.APIProps) { p.LogChannel = "stderr" }, `LogChannel: "stderr" does not write to storage/logs`},
-		{"unknown scheduler", func(p *laravel.APIProps) { p.Scheduler = "all" }, `Scheduler: "all" is not supported; allowed: single-node, off, every-node`},
-		{"every-node scheduler in an Auto Scaling group", func(p *laravel.APIProps) { p.Scheduler = "every-node" }, `Scheduler: "every-node" runs every task on each of several servers (an Auto Scaling group`},
-		{"every-node scheduler on two servers", func(p *laravel.APIProps) {
-			p.Scheduler = "every-node"
-			p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 2}
-		}, `Scheduler: "every-node" runs every task on each of several servers (Fleet Mode fixed with 2 instances)`},
-		{"relative cron file", func(p *laravel.APIProps) { p.CronFiles = []string{"cron.d/laravel"} }, `CronFiles[0]: "cron.d/laravel" is not a clean absolute file path`},
-		{"the tier's own cron file", func(p *laravel.APIProps) { p.CronFiles = []string{"/etc/cron.d/tierkit-scheduler"} }, `CronFiles[0]: "/etc/cron.d/tierkit-scheduler" is the tier's own scheduler entry`},
-		{"cron file twice", func(p *laravel.APIProps) { p.CronFiles = []string{"/etc/cron.d/a", "/etc/cron.d/a"} }, `CronFiles[1]: "/etc/cron.d/a" is listed twice`},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			p := *valid
-			c.patch(&p)
-			if err := p.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("got %v, want an error containing %q", err, c.want)
-			}
-		})
+		{laravel.APIProps{AppPath: "var/www/html"}, `AppPath: "var/www/html" is not a clean absolute directory path`},
+		{laravel.APIProps{AppPath: "/var/www/100%"}, `AppPath: "/var/www/100%" is not a clean absolute directory path`},
+		{laravel.APIProps{AppPath: "/var/www/html/"}, `AppPath: "/var/www/html/" is not a clean`},
+		{laravel.APIProps{AppEnv: "Prod uction"}, `AppEnv: "Prod uction" is not an environment name`},
+		{laravel.APIProps{SessionDriver: "memcached"}, `SessionDriver: "memcached" is not supported; allowed: database, redis, dynamodb, cookie, file, array`},
+		{laravel.APIProps{SessionDriver: "file", Fleet: twoServers}, `SessionDriver: "file" keeps sessions on one server, and more than one serves (Fleet Mode fixed with 2 instances)`},
+		{laravel.APIProps{SessionDriver: "array"}, `SessionDriver: "array" keeps sessions on one server, and more than one serves (an Auto Scaling group`},
+		{laravel.APIProps{CacheStore: "file"}, `CacheStore: "file" is not shared between servers, and more than one serves (an Auto Scaling group`},
+		{laravel.APIProps{CacheStore: "file", Fleet: fleet.Props{Mode: fleet.Fixed}}, `CacheStore: "file" is not shared between servers, and more than one serves (Fleet Mode fixed with 2 instances)`},
+		{laravel.APIProps{CacheStore: "apc"}, `CacheStore: "apc" is not supported`},
+		{laravel.APIProps{SessionDriver: "redis"}, "RedisHost: required when SessionDriver or CacheStore is redis"},
+		{laravel.APIProps{CacheStore: "redis", RedisHost: "redis://cache:6379"}, `RedisHost: "redis://cache:6379" is not a host name`},
+		{laravel.APIProps{CacheStore: "redis", RedisHost: "cache.internal", RedisPort: 70000}, "RedisPort: 70000 is out of range"},
+		{laravel.APIProps{RedisTLS: true}, "RedisTLS: set, but neither SessionDriver nor CacheStore is redis"},
+		{laravel.APIProps{FrontendOrigins: []string{"https://example.com/app"}}, `FrontendOrigins[0]: "https://example.com/app" is not an origin`},
+		{laravel.APIProps{FrontendOrigins: []string{"https://example.com/"}}, `FrontendOrigins[0]: "https://example.com/" is not an origin`},
+		{laravel.APIProps{FrontendOrigins: []string{"https://a.example.com", "example.com"}}, `FrontendOrigins[1]: "example.com" is not an origin`},
+		{laravel.APIProps{FrontendOrigins: []string{"*"}}, `FrontendOrigins[0]: "*" is not an origin`},
+		{laravel.APIProps{FrontendOrigins: []string{"https://example.com", "https://example.com"}}, `FrontendOrigins[1]: "https://example.com" is listed twice`},
+		{laravel.APIProps{LogChannel: "stderr"}, `LogChannel: "stderr" does not write to storage/logs`},
+		{laravel.APIProps{Scheduler: "all"}, `Scheduler: "all" is not supported; allowed: single-node, off, every-node`},
+		{laravel.APIProps{Scheduler: "every-node"}, `Scheduler: "every-node" runs Laravel's scheduler on each of several servers (an Auto Scaling group`},
+		{laravel.APIProps{Scheduler: "every-node", Fleet: twoServers}, `Scheduler: "every-node" runs Laravel's scheduler on each of several servers (Fleet Mode fixed with 2 instances); allowed: single-node, off`},
+		{laravel.APIProps{CronFiles: []string{laravel.SchedulerCronFile}}, `CronFiles[0]: "/etc/cron.d/tierkit-scheduler" is the tier's own entry for Laravel's scheduler`},
+	} {
+		p := c.props
+		p.DomainName, p.Zone, p.Image = valid.DomainName, valid.Zone, valid.Image
+		if got := fmt.Sprint(p.Validate()); !strings.Contains(got, c.want) {
+			t.Errorf("got %s; want a problem containing %q", got, c.want)
+		}
 	}
 }
 
 func TestOneServerAllowsServerLocalDriversAndEveryNode(t *testing.T) {
-	p := *defaultProps(awscdk.NewStack(nil, nil, nil))
-	p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 1}
-	p.SessionDriver, p.CacheStore, p.Scheduler = "file", "file", "every-node"
-	if err := p.Validate(); err != nil {
-		t.Errorf("a fleet of one: %v", err)
+	valid := defaultProps(awscdk.NewStack(nil, nil, nil))
+	for instances, refused := range map[int]bool{1: false, 2: true} {
+		p := *valid
+		p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: instances}
+		p.SessionDriver, p.CacheStore, p.Scheduler = "file", "file", "every-node"
+		if err := p.Validate(); (err != nil) != refused {
+			t.Errorf("file drivers and an every-node scheduler on a fixed fleet of %d: got %v, want refused %t", instances, err, refused)
+		}
 	}
 }
 
+// TestValidateReportsEveryProblem: the web tier's and Laravel's problems, at
+// once.
 func TestValidateReportsEveryProblem(t *testing.T) {
-	err := laravel.APIProps{AppPath: "x", SessionDriver: "file", Scheduler: "every-node", LogChannel: "stderr"}.Validate()
-	for _, field := range []string{"DomainName: ", "; Zone: ", "; Image: ", "; AppPath: ", "; SessionDriver: ", "; LogChannel: ", "; Scheduler: "} {
-		if err == nil || !strings.Contains(err.Error(), field) {
-			t.Errorf("got %v, want a problem with %s", err, strings.Trim(field, "; "))
-		}
+	var e *check.Error
+	if err := (laravel.APIProps{AppPath: "x", SessionDriver: "file", Scheduler: "every-node", LogChannel: "stderr"}).Validate(); !errors.As(err, &e) {
+		t.Fatalf("got %v, want a *check.Error", err)
 	}
-}
-
-func TestNewAPITierPanicsWithTheConstructID(t *testing.T) {
-	defer func() {
-		if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "laravel Api: DomainName: required") {
-			t.Errorf("got %v, want a panic naming the tier and the field", r)
-		}
-	}()
-	laravel.NewAPITier(awscdk.NewStack(nil, nil, nil), "Api", &laravel.APIProps{})
-}
-
-// TestSchedulerOffAndEveryNode boots the two other scheduler modes on a
-// server that is not tagged as the singleton: "off" runs no scheduler and
-// adds no singleton group; "every-node", on a fleet of one, runs it there.
-func TestSchedulerOffAndEveryNode(t *testing.T) {
-	app := cdktest.NewApp(t)
-	off := cdktest.NewStack(app, "Off")
-	p := defaultProps(off)
-	p.Scheduler = "off"
-	laravel.NewAPITier(off, "Tier", p)
-	every := cdktest.NewStack(app, "Every")
-	p = defaultProps(every)
-	p.Scheduler, p.Fleet = "every-node", fleet.Props{Mode: fleet.Fixed, Instances: 1}
-	laravel.NewAPITier(every, "Tier", p)
-
-	tpl := &cdktest.Template{Template: assertions.Template_FromStack(off, nil)}
-	tpl.ResourceCountIs(t, "AWS::AutoScaling::AutoScalingGroup", 1)
-	if strings.Contains(cdktest.JSON(tpl.Resources("AWS::AutoScaling::AutoScalingGroup")), fleet.SingletonTag) {
-		t.Errorf("Scheduler off: a group carries the singleton tag")
+	var fields []string
+	for _, p := range e.Problems {
+		fields = append(fields, p.Field)
 	}
-	m := newMachine(t, false, "/var/www/html", secret(password))
-	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/cron.d/tierkit-scheduler"), "left by the AMI\n", 0o644)
-	if r := m.Run(t, cdktest.UserData(t, tpl)); r.Err != nil || m.Exists("etc/cron.d/tierkit-scheduler") || m.Exists("etc/cron.d/laravel") {
-		t.Errorf("Scheduler off: want no scheduler entry and the AMI's disabled (err %v):\n%s", r.Err, r.Log)
-	}
-
-	tpl = &cdktest.Template{Template: assertions.Template_FromStack(every, nil)}
-	m = newMachine(t, false, "/var/www/html", secret(password))
-	if r := m.Run(t, cdktest.UserData(t, tpl)); r.Err != nil || !m.Exists("etc/cron.d/tierkit-scheduler") || m.Exists("etc/cron.d/laravel") {
-		t.Errorf("Scheduler every-node: want the tier's entry and the AMI's disabled (err %v):\n%s", r.Err, r.Log)
+	slices.Sort(fields)
+	if want := []string{"AppPath", "DomainName", "Image", "LogChannel", "Scheduler", "SessionDriver", "Zone"}; !slices.Equal(fields, want) {
+		t.Errorf("problems with %q, want one with each of %q", fields, want)
 	}
 }
 

@@ -219,8 +219,19 @@ type APIProps struct {
 	Scheduler string
 }
 
-// split returns the web tier's props and the application's settings of p.
-func (p APIProps) split() (webtier.Props, App) {
+// Validate reports what is wrong with p, naming the field and what is
+// allowed: the web tier's rules and the application's.
+func (p APIProps) Validate() error {
+	web, app := p.split()
+	return webtier.Validate(&web, &app)
+}
+
+// split returns the web tier's props and the application's settings of
+// p; nil is the zero value.
+func (p *APIProps) split() (webtier.Props, App) {
+	if p == nil {
+		return webtier.Props{}, App{}
+	}
 	return webtier.Props{
 			DomainName:      p.DomainName,
 			Zone:            p.Zone,

@@ -16,6 +16,7 @@ package nextcloud
 //go:generate go run ../../internal/propsgen -type Props -app App
 
 import (
+	"cmp"
 	_ "embed"
 	"path"
 	"slices"
@@ -127,19 +128,8 @@ type Tier = webtier.Tier[*App]
 // NewTier creates the web tier with the Nextcloud profile. It panics, naming
 // id, when props are invalid (see Props.Validate).
 func NewTier(scope constructs.Construct, id string, props *Props) *Tier {
-	var p Props
-	if props != nil {
-		p = *props
-	}
-	web, app := p.split()
+	web, app := props.split()
 	return webtier.New(scope, id, &web, &app)
-}
-
-// Validate reports what is wrong with p, naming the field and what is
-// allowed: the web tier's rules and the Nextcloud profile's.
-func (p Props) Validate() error {
-	web, app := p.split()
-	return webtier.Validate(&web, &app)
 }
 
 // SharedCache returns the shared cache (file locking, distributed cache,
@@ -156,16 +146,9 @@ func (a *App) SeedSecret() awssecretsmanager.Secret { return a.seed }
 // them.
 func (a *App) ConfigKeys() []string { return slices.Clone(a.configKeys) }
 
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
 // Profile returns what Nextcloud asks of the web tier.
 func (a *App) Profile() webtier.Profile {
-	install := orDefault(a.InstallPath, defaultInstallPath)
+	install := cmp.Or(a.InstallPath, defaultInstallPath)
 	return webtier.Profile{
 		Name:            "nextcloud",
 		HealthCheckPath: defaultHealthCheckPath,
@@ -264,15 +247,12 @@ type stepData struct {
 func (a *App) stepData(t webtier.Parts) stepData {
 	p := t.Props()
 	db := t.Database()
-	port := strconv.Itoa(db.Port())
-	if db.Port() == 0 {
-		port = *db.Instance().DbInstanceEndpointPort()
-	}
+	port := db.EndpointPort()
 	dbType := "mysql"
 	if db.Engine() == database.Postgres {
 		dbType = "pgsql"
 	}
-	s3 := orDefault(a.PrimaryStorage, defaultPrimaryStorage) == "s3"
+	s3 := cmp.Or(a.PrimaryStorage, defaultPrimaryStorage) == "s3"
 	a.configKeys = []string{
 		"trusted_proxies", "overwritehost", "overwriteprotocol", "overwrite.cli.url", "trusted_domains",
 		"dbtype", "dbhost", "dbname", "dbuser", "dbpassword",
@@ -289,12 +269,12 @@ func (a *App) stepData(t webtier.Parts) stepData {
 	a.configKeys = append(a.configKeys, "log_type", "logfile", "instanceid", "passwordsalt", "secret")
 
 	d := stepData{
-		InstallPath: orDefault(a.InstallPath, defaultInstallPath), WebUser: p.WebUser, PHPFPMUnit: p.PHPFPMUnit,
+		InstallPath: cmp.Or(a.InstallPath, defaultInstallPath), WebUser: p.WebUser, PHPFPMUnit: p.PHPFPMUnit,
 		CAFile:     database.CABundleFile,
 		ConfigFile: ConfigFile, LogFile: LogFile, LogDir: path.Dir(LogFile), SessionIni: SessionIni,
 		DBSecret: *db.Secret().SecretArn(), CacheSecret: *a.cache.Secret().SecretArn(), SeedSecret: *a.seed.SecretArn(), SeedKey: SeedKey,
 		DomainName: p.DomainName, CIDR: t.Network().CIDR(),
-		DBType: dbType, DBHost: db.Endpoint() + ":" + port, DBName: orDefault(p.Database.DatabaseName, defaultDatabaseName),
+		DBType: dbType, DBHost: db.Endpoint() + ":" + port, DBName: cmp.Or(p.Database.DatabaseName, defaultDatabaseName),
 		CacheHost: a.cache.Endpoint(), CachePort: strconv.Itoa(a.cache.Port()),
 	}
 	if s3 {

@@ -1,6 +1,7 @@
 package webtier
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -193,9 +194,9 @@ func (p Props) withProfile(pr Profile) Props {
 	if p.CronFiles == nil {
 		p.CronFiles = slices.Clone(pr.CronFiles)
 	}
-	p.HealthCheckPath = orDefault(p.HealthCheckPath, orDefault(pr.HealthCheckPath, defaultHealthCheckPath))
-	p.WebServer = orDefault(p.WebServer, defaultWebServer)
-	p.WebUser = orDefault(p.WebUser, defaultWebUser)
+	p.HealthCheckPath = cmp.Or(p.HealthCheckPath, cmp.Or(pr.HealthCheckPath, defaultHealthCheckPath))
+	p.WebServer = cmp.Or(p.WebServer, defaultWebServer)
+	p.WebUser = cmp.Or(p.WebUser, defaultWebUser)
 	if p.Edge.IdleTimeout == 0 {
 		p.Edge.IdleTimeout = pr.IdleTimeout
 	}
@@ -241,7 +242,7 @@ func (p Props) validate(pr *check.Problems) {
 	if p.PHPFPMUnit != "" {
 		if !unitPattern.MatchString(p.PHPFPMUnit) {
 			pr.Add("PHPFPMUnit", "%q is not a systemd unit name; allowed: letters, digits and @._-, e.g. php8.3-fpm", p.PHPFPMUnit)
-		} else if p.PHPFPMUnit == orDefault(p.WebServer, defaultWebServer) {
+		} else if p.PHPFPMUnit == cmp.Or(p.WebServer, defaultWebServer) {
 			pr.Add("PHPFPMUnit", "%q is the web server; allowed: the PHP-FPM unit, e.g. php8.3-fpm", p.PHPFPMUnit)
 		}
 	}
@@ -284,11 +285,4 @@ func (p Props) validate(pr *check.Problems) {
 			pr.Add(w.field, "set by the tier; leave it empty (use the top-level field or the block's accessor)")
 		}
 	}
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

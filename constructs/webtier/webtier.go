@@ -11,6 +11,7 @@
 package webtier
 
 import (
+	"cmp"
 	_ "embed"
 	"fmt"
 
@@ -141,7 +142,7 @@ func New[A App](scope constructs.Construct, id string, props *Props, app A) *Tie
 	}
 	profile := app.Profile()
 	p = p.withProfile(profile)
-	if job := profile.Job; job != nil && orDefault(job.Mode, JobSingleNode) == JobSingleNode {
+	if job := profile.Job; job != nil && cmp.Or(job.Mode, JobSingleNode) == JobSingleNode {
 		p.Fleet.Singleton = true
 	}
 	t := &Tier[A]{props: p, app: app, appLogs: map[string]awslogs.LogGroup{}}
@@ -176,7 +177,7 @@ func New[A App](scope constructs.Construct, id string, props *Props, app A) *Tie
 }
 
 func withMode(j Job) Job {
-	j.Mode = orDefault(j.Mode, JobSingleNode)
+	j.Mode = cmp.Or(j.Mode, JobSingleNode)
 	return j
 }
 

@@ -107,8 +107,10 @@ func Generate(dir, typeName, appName string) ([]byte, error) {
 		}
 	}
 	b.WriteString("}\n\n")
-	fmt.Fprintf(&b, "// split returns the web tier's props and the application's settings of p.\n")
-	fmt.Fprintf(&b, "func (p %s) split() (webtier.Props, %s) {\n\treturn webtier.Props{\n", typeName, appName)
+	fmt.Fprintf(&b, "// Validate reports what is wrong with p, naming the field and what is\n// allowed: the web tier's rules and the application's.\n")
+	fmt.Fprintf(&b, "func (p %s) Validate() error {\n\tweb, app := p.split()\n\treturn webtier.Validate(&web, &app)\n}\n\n", typeName)
+	fmt.Fprintf(&b, "// split returns the web tier's props and the application's settings of\n// p; nil is the zero value.\n")
+	fmt.Fprintf(&b, "func (p *%s) split() (webtier.Props, %s) {\n\tif p == nil {\n\t\treturn webtier.Props{}, %s{}\n\t}\n\treturn webtier.Props{\n", typeName, appName, appName)
 	for _, n := range webNames {
 		fmt.Fprintf(&b, "\t\t%s: p.%s,\n", n, n)
 	}
