@@ -1,4 +1,4 @@
-package main
+package scripts_test
 
 import (
 	"bytes"
@@ -220,7 +220,7 @@ func (f *publishFake) run(args ...string) (string, int) {
 
 func publishScript(t *testing.T) string {
 	t.Helper()
-	script, err := filepath.Abs(filepath.Join("scripts", "publish"))
+	script, err := filepath.Abs("publish")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package scripts_test
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 // stdout and stderr go to the returned buffer.
 func scriptCommand(t *testing.T, name string, env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
-	script, err := filepath.Abs(filepath.Join("scripts", name))
+	script, err := filepath.Abs(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,23 +85,5 @@ func wantOutput(t *testing.T, out string, fragments ...string) {
 		if !strings.Contains(out, s) {
 			t.Errorf("the output does not say %q:\n%s", s, out)
 		}
-	}
-}
-
-// TestScriptsPassShellcheck checks every script, following what they source.
-func TestScriptsPassShellcheck(t *testing.T) {
-	if _, err := exec.LookPath("shellcheck"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("shellcheck is not on PATH: install shellcheck (Debian package shellcheck)")
-		}
-		t.Skip("install shellcheck (Debian package shellcheck)")
-	}
-	scripts := []string{".ci/run", "scripts/lib/env.sh"}
-	for _, name := range []string{"app", "bench", "cdk", "drill", "e2e", "publish", "review", "synth", "test"} {
-		scripts = append(scripts, filepath.Join("scripts", name))
-	}
-	args := append([]string{"-x", "--source-path=SCRIPTDIR", "--severity=style"}, scripts...)
-	if out, err := exec.Command("shellcheck", args...).CombinedOutput(); err != nil {
-		t.Errorf("shellcheck: %v\n%s", err, out)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package scripts_test
 
 import (
 	"bytes"
@@ -471,7 +471,7 @@ func TestDrillAsksOnTheTerminal(t *testing.T) {
 	if v, err := exec.Command("script", "--version").Output(); err != nil || !bytes.Contains(v, []byte("util-linux")) {
 		t.Skip("needs script(1) from util-linux")
 	}
-	script, err := filepath.Abs(filepath.Join("scripts", "drill"))
+	script, err := filepath.Abs("drill")
 	if err != nil {
 		t.Fatal(err)
 	}
