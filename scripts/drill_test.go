@@ -1,22 +1,17 @@
-package main
+package scripts_test
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
 // The scripts/drill tests run the script against a fake AWS CLI and a fake
-// curl: both log each call to calls.log and answer from a state directory.
+// curl (see harness_test.go).
 
 // drillFakeAWS answers the calls scripts/drill makes, from $FAKE_STATE:
 //
@@ -27,19 +22,9 @@ import (
 //	suspended/GROUP     the group's processes suspended before the drill
 //	ignore-stop         stop-instances changes nothing
 //	fail-stack          describe-stack-resources fails as for a missing stack
-const drillFakeAWS = `#!/usr/bin/env bash
-set -euo pipefail
-s=$FAKE_STATE
-echo "aws $*" >>"$s/calls.log"
-op="$1 $2"
+const drillFakeAWS = `op="$1 $2"
 shift 2
-declare -A arg=()
-key=
-for word; do
-  if [[ $word == --* ]]; then key=${word#--}; arg[$key]=
-  else arg[$key]+="${arg[$key]:+ }$word"
-  fi
-done
+options "$@"
 pop() {
   head -n 1 "$1"
   if (($(wc -l <"$1") > 1)); then tail -n +2 "$1" >"$1.next" && mv "$1.next" "$1"; fi
@@ -80,11 +65,7 @@ esac
 
 // drillFakeCurl answers unless curl-fails-while-stopped is set and an
 // instance is not running.
-const drillFakeCurl = `#!/usr/bin/env bash
-set -euo pipefail
-s=$FAKE_STATE
-echo "curl $*" >>"$s/calls.log"
-if [[ -f $s/curl-fails-while-stopped ]]; then
+const drillFakeCurl = `if [[ -f $s/curl-fails-while-stopped ]]; then
   for f in "$s"/ec2/*; do
     if [[ $(head -n 1 "$f") != running ]]; then
       echo "curl: (22) The requested URL returned error: 502" >&2
@@ -103,11 +84,8 @@ const (
 // drillChanges are the calls that change something in the account.
 var drillChanges = regexp.MustCompile(`^aws (ec2 (stop|start)-instances|autoscaling (suspend|resume)-processes)`)
 
-type drillFake struct {
-	t     *testing.T
-	state string
-	env   []string
-}
+// drillFake runs scripts/drill against the fakes.
+type drillFake struct{ *harness }
 
 type drillTarget struct{ id, health, group string }
 
@@ -116,11 +94,8 @@ type drillTarget struct{ id, health, group string }
 // record, and the given targets.
 func newDrillFake(t *testing.T, resources []string, targets ...drillTarget) *drillFake {
 	t.Helper()
-	bin, state := t.TempDir(), t.TempDir()
-	f := &drillFake{t: t, state: state}
-	f.write(filepath.Join(bin, "aws"), drillFakeAWS, 0o755)
-	f.write(filepath.Join(bin, "curl"), drillFakeCurl, 0o755)
-	f.write(filepath.Join(state, "stack"), "prod-laravel", 0o644)
+	f := &drillFake{newHarness(t, "drill", map[string]string{"aws": drillFakeAWS, "curl": drillFakeCurl}, "TIERKIT_DRILL_INTERVAL=0")}
+	f.setState("stack", "prod-laravel")
 	rows := []string{
 		"AWS::EC2::VPC\tNetworkVpc0123ABCD\tvpc-0123456789abcdef0",
 		"AWS::ElasticLoadBalancingV2::TargetGroup\tTierEdgeTargetGroup9AE07E85\t" + drillTargetGroup,
@@ -130,21 +105,14 @@ func newDrillFake(t *testing.T, resources []string, targets ...drillTarget) *dri
 	for _, r := range resources {
 		rows = append(rows, strings.ReplaceAll(r, " ", "\t"))
 	}
-	f.write(filepath.Join(state, "resources"), strings.Join(rows, "\n")+"\n", 0o644)
+	f.setState("resources", strings.Join(rows, "\n")+"\n")
 	for _, tg := range targets {
-		f.write(filepath.Join(state, "target", tg.id), tg.health+"\n", 0o644)
-		f.write(filepath.Join(state, "ec2", tg.id), "running\n", 0o644)
+		f.setState("target/"+tg.id, tg.health+"\n")
+		f.setState("ec2/"+tg.id, "running\n")
 		if tg.group != "" {
-			f.write(filepath.Join(state, "asg", tg.id), tg.group, 0o644)
+			f.setState("asg/"+tg.id, tg.group)
 		}
 	}
-	f.write(filepath.Join(state, "calls.log"), "", 0o644)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PATH=") && !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "TIERKIT_DRILL_") {
-			f.env = append(f.env, kv)
-		}
-	}
-	f.env = append(f.env, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "FAKE_STATE="+state, "TIERKIT_DRILL_INTERVAL=0")
 	return f
 }
 
@@ -160,32 +128,6 @@ func newAutoScalingDrill(t *testing.T) *drillFake {
 		drillTarget{"i-0000000000000000b", "unhealthy", drillMainGroup},
 		drillTarget{"i-0000000000000000c", "healthy", drillMainGroup},
 	)
-}
-
-func (f *drillFake) write(path, content string, mode os.FileMode) {
-	f.t.Helper()
-	cdktest.WriteFile(f.t, path, content, mode)
-}
-
-func (f *drillFake) set(flag string) { f.write(filepath.Join(f.state, flag), "", 0o644) }
-
-// command is scripts/drill with args, in a session of its own: no
-// controlling terminal, whatever terminal runs the tests.
-func (f *drillFake) command(args ...string) (*exec.Cmd, *bytes.Buffer) {
-	f.t.Helper()
-	return scriptCommand(f.t, "drill", f.env, args...)
-}
-
-// run runs scripts/drill and returns its output (stdout and stderr) and exit code.
-func (f *drillFake) run(args ...string) (string, int) {
-	f.t.Helper()
-	return runScript(f.t, "drill", f.env, args...)
-}
-
-// calls are the fakes' calls, "aws SERVICE OPERATION ARGS..." or "curl ARGS...".
-func (f *drillFake) calls() []string {
-	f.t.Helper()
-	return readLines(f.t, filepath.Join(f.state, "calls.log"))
 }
 
 // changes are the calls that change something, with their arguments.
@@ -208,18 +150,25 @@ func (f *drillFake) wantChanges(out string, want ...string) {
 
 const drillProcesses = "--scaling-processes HealthCheck ReplaceUnhealthy AZRebalance"
 
+// drillStopStart are the changes of a drill of the server id.
+func drillStopStart(id string) []string {
+	return []string{"aws ec2 stop-instances --instance-ids " + id, "aws ec2 start-instances --instance-ids " + id}
+}
+
+// drillOfTheMainGroup are the changes of a drill of the main group's healthy
+// server, suspending and resuming processes (--scaling-processes ...).
+func drillOfTheMainGroup(processes string) []string {
+	return slices.Concat(
+		[]string{"aws autoscaling suspend-processes --auto-scaling-group-name " + drillMainGroup + " " + processes},
+		drillStopStart("i-0000000000000000c"),
+		[]string{"aws autoscaling resume-processes --auto-scaling-group-name " + drillMainGroup + " " + processes},
+	)
+}
+
 func TestDrillStopsAndRestartsANonSingletonServerOfAnAutoScalingGroup(t *testing.T) {
 	f := newAutoScalingDrill(t)
-	out, code := f.run("prod", "laravel", "--confirm", "prod")
-	if code != 0 {
-		t.Fatalf("exit %d, want 0:\n%s", code, out)
-	}
-	f.wantChanges(out,
-		"aws autoscaling suspend-processes --auto-scaling-group-name "+drillMainGroup+" "+drillProcesses,
-		"aws ec2 stop-instances --instance-ids i-0000000000000000c",
-		"aws ec2 start-instances --instance-ids i-0000000000000000c",
-		"aws autoscaling resume-processes --auto-scaling-group-name "+drillMainGroup+" "+drillProcesses,
-	)
+	out := f.mustRun(0, "prod", "laravel", "--confirm", "prod")
+	f.wantChanges(out, drillOfTheMainGroup(drillProcesses)...)
 	wantOutput(t, out,
 		"drilling i-0000000000000000c of the group "+drillMainGroup,
 		"drill of prod-laravel: i-0000000000000000c",
@@ -265,15 +214,9 @@ func TestDrillInFixedModeSparesServer1(t *testing.T) {
 		drillTarget{id: "i-02", health: "healthy"},
 		drillTarget{id: "i-03", health: "unhealthy"},
 	)
-	out, code := f.run("prod", "laravel", "--confirm", "prod", "--url", "https://api.example.org/up")
-	if code != 0 {
-		t.Fatalf("exit %d, want 0:\n%s", code, out)
-	}
+	out := f.mustRun(0, "prod", "laravel", "--confirm", "prod", "--url", "https://api.example.org/up")
 	// No group to suspend in fixed mode.
-	f.wantChanges(out,
-		"aws ec2 stop-instances --instance-ids i-02",
-		"aws ec2 start-instances --instance-ids i-02",
-	)
+	f.wantChanges(out, drillStopStart("i-02")...)
 	wantOutput(t, out, "fixed mode", "0 failed (https://api.example.org/up)")
 	for _, c := range f.calls() {
 		if strings.HasPrefix(c, "aws autoscaling") {
@@ -292,11 +235,8 @@ func TestDrillPicksTheSingletonOnlyWhenNoOtherServerIsHealthy(t *testing.T) {
 		// Another service's target in the same group still carries the traffic.
 		drillTarget{id: "i-09", health: "healthy"},
 	)
-	out, code := f.run("prod", "laravel", "--confirm", "prod")
-	if code != 0 {
-		t.Fatalf("exit %d, want 0:\n%s", code, out)
-	}
-	f.wantChanges(out, "aws ec2 stop-instances --instance-ids i-01", "aws ec2 start-instances --instance-ids i-01")
+	out := f.mustRun(0, "prod", "laravel", "--confirm", "prod")
+	f.wantChanges(out, drillStopStart("i-01")...)
 	wantOutput(t, out, "the singleton is the fleet's only healthy server")
 }
 
@@ -304,10 +244,7 @@ func TestDrillTimeoutNamesWhatItWaitedForAndRestoresEverything(t *testing.T) {
 	f := newAutoScalingDrill(t)
 	f.set("ignore-stop")
 	start := time.Now()
-	out, code := f.run("prod", "laravel", "--confirm", "prod", "--timeout", "1")
-	if code != 1 {
-		t.Fatalf("exit %d, want 1:\n%s", code, out)
-	}
+	out := f.mustRun(1, "prod", "laravel", "--confirm", "prod", "--timeout", "1")
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("a 1 s timeout took %v", d)
 	}
@@ -316,21 +253,13 @@ func TestDrillTimeoutNamesWhatItWaitedForAndRestoresEverything(t *testing.T) {
 		"the drill did not finish: starting i-0000000000000000c again",
 		"resumed HealthCheck ReplaceUnhealthy AZRebalance on "+drillMainGroup,
 	)
-	f.wantChanges(out,
-		"aws autoscaling suspend-processes --auto-scaling-group-name "+drillMainGroup+" "+drillProcesses,
-		"aws ec2 stop-instances --instance-ids i-0000000000000000c",
-		"aws ec2 start-instances --instance-ids i-0000000000000000c",
-		"aws autoscaling resume-processes --auto-scaling-group-name "+drillMainGroup+" "+drillProcesses,
-	)
+	f.wantChanges(out, drillOfTheMainGroup(drillProcesses)...)
 }
 
 func TestDrillFailsWhenTheServiceStopsAnswering(t *testing.T) {
 	f := newAutoScalingDrill(t)
 	f.set("curl-fails-while-stopped")
-	out, code := f.run("prod", "laravel", "--confirm", "prod")
-	if code != 1 {
-		t.Fatalf("exit %d, want 1:\n%s", code, out)
-	}
+	out := f.mustRun(1, "prod", "laravel", "--confirm", "prod")
 	wantOutput(t, out,
 		"answer FAILED (curl: (22) The requested URL returned error: 502)",
 		"tierkit drill: the service did not carry on: ",
@@ -339,22 +268,14 @@ func TestDrillFailsWhenTheServiceStopsAnswering(t *testing.T) {
 	if !regexp.MustCompile(`answers: +\d+ ok, [1-9]\d* failed`).MatchString(out) {
 		t.Errorf("the summary does not count the failed answers:\n%s", out)
 	}
-	f.wantChanges(out,
-		"aws autoscaling suspend-processes --auto-scaling-group-name "+drillMainGroup+" "+drillProcesses,
-		"aws ec2 stop-instances --instance-ids i-0000000000000000c",
-		"aws ec2 start-instances --instance-ids i-0000000000000000c",
-		"aws autoscaling resume-processes --auto-scaling-group-name "+drillMainGroup+" "+drillProcesses,
-	)
+	f.wantChanges(out, drillOfTheMainGroup(drillProcesses)...)
 }
 
 func TestDrillFailsWhenNoOtherTargetStaysHealthy(t *testing.T) {
 	f := newAutoScalingDrill(t)
 	// The singleton's target turns unhealthy after the first poll.
-	f.write(filepath.Join(f.state, "target", "i-0000000000000000a"), "healthy\nhealthy\nunhealthy\n", 0o644)
-	out, code := f.run("prod", "laravel", "--confirm", "prod")
-	if code != 1 {
-		t.Fatalf("exit %d, want 1:\n%s", code, out)
-	}
+	f.setState("target/i-0000000000000000a", "healthy\nhealthy\nunhealthy\n")
+	out := f.mustRun(1, "prod", "laravel", "--confirm", "prod")
 	wantOutput(t, out, "0 other healthy target(s), answer ok")
 	if !regexp.MustCompile(`the service did not carry on: 0 failed answer\(s\), [1-9]\d* poll\(s\) with no other healthy target`).MatchString(out) {
 		t.Errorf("the failure does not count the polls without another healthy target:\n%s", out)
@@ -379,30 +300,17 @@ func TestDrillInterruptedStartsTheServerAndResumesTheProcesses(t *testing.T) {
 	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	if code := exitCode(t, "drill", cmd.Wait(), out); code != 130 {
+	if code := f.exitCode(cmd.Wait(), out); code != 130 {
 		t.Errorf("exit %d, want 130:\n%s", code, out)
 	}
-	f.wantChanges(out.String(),
-		"aws autoscaling suspend-processes --auto-scaling-group-name "+drillMainGroup+" "+drillProcesses,
-		"aws ec2 stop-instances --instance-ids i-0000000000000000c",
-		"aws ec2 start-instances --instance-ids i-0000000000000000c",
-		"aws autoscaling resume-processes --auto-scaling-group-name "+drillMainGroup+" "+drillProcesses,
-	)
+	f.wantChanges(out.String(), drillOfTheMainGroup(drillProcesses)...)
 }
 
 func TestDrillLeavesProcessesSuspendedBeforeItSuspended(t *testing.T) {
 	f := newAutoScalingDrill(t)
-	f.write(filepath.Join(f.state, "suspended", drillMainGroup), "AZRebalance\tLaunch\n", 0o644)
-	out, code := f.run("prod", "laravel", "--confirm", "prod")
-	if code != 0 {
-		t.Fatalf("exit %d, want 0:\n%s", code, out)
-	}
-	f.wantChanges(out,
-		"aws autoscaling suspend-processes --auto-scaling-group-name "+drillMainGroup+" --scaling-processes HealthCheck ReplaceUnhealthy",
-		"aws ec2 stop-instances --instance-ids i-0000000000000000c",
-		"aws ec2 start-instances --instance-ids i-0000000000000000c",
-		"aws autoscaling resume-processes --auto-scaling-group-name "+drillMainGroup+" --scaling-processes HealthCheck ReplaceUnhealthy",
-	)
+	f.setState("suspended/"+drillMainGroup, "AZRebalance\tLaunch\n")
+	out := f.mustRun(0, "prod", "laravel", "--confirm", "prod")
+	f.wantChanges(out, drillOfTheMainGroup("--scaling-processes HealthCheck ReplaceUnhealthy")...)
 }
 
 func TestDrillFindsTheResourcesOfAStackOfOverAHundred(t *testing.T) {
@@ -418,11 +326,8 @@ func TestDrillFindsTheResourcesOfAStackOfOverAHundred(t *testing.T) {
 		drillTarget{id: "i-01", health: "healthy"},
 		drillTarget{id: "i-02", health: "healthy"},
 	)
-	out, code := f.run("prod", "laravel", "--confirm", "prod")
-	if code != 0 {
-		t.Fatalf("exit %d, want 0:\n%s", code, out)
-	}
-	f.wantChanges(out, "aws ec2 stop-instances --instance-ids i-02", "aws ec2 start-instances --instance-ids i-02")
+	out := f.mustRun(0, "prod", "laravel", "--confirm", "prod")
+	f.wantChanges(out, drillStopStart("i-02")...)
 }
 
 func TestDrillRefusesWithoutEnvironmentAndTier(t *testing.T) {
@@ -430,13 +335,7 @@ func TestDrillRefusesWithoutEnvironmentAndTier(t *testing.T) {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			f := newAutoScalingDrill(t)
 			out, code := f.run(args...)
-			if code != 2 {
-				t.Errorf("exit %d, want 2:\n%s", code, out)
-			}
-			wantOutput(t, out, "usage: scripts/drill ENV TIER [--confirm ENV]")
-			if calls := f.calls(); len(calls) != 0 {
-				t.Errorf("called %q", calls)
-			}
+			f.wantRefused(out, code, 2, "usage: scripts/drill ENV TIER [--confirm ENV]")
 		})
 	}
 }
@@ -444,37 +343,17 @@ func TestDrillRefusesWithoutEnvironmentAndTier(t *testing.T) {
 func TestDrillRefusesAConfirmationOfAnotherEnvironment(t *testing.T) {
 	f := newAutoScalingDrill(t)
 	out, code := f.run("prod", "laravel", "--confirm", "staging")
-	if code != 1 {
-		t.Errorf("exit %d, want 1:\n%s", code, out)
-	}
-	wantOutput(t, out, "--confirm staging does not match the environment prod; nothing was done")
 	// Not even a read: the confirmation comes before any call.
-	if calls := f.calls(); len(calls) != 0 {
-		t.Errorf("called %q", calls)
-	}
+	f.wantRefused(out, code, 1, "--confirm staging does not match the environment prod; nothing was done")
 }
 
 func TestDrillRefusesWithoutATerminalOrConfirm(t *testing.T) {
 	f := newAutoScalingDrill(t)
 	out, code := f.run("prod", "laravel")
-	if code != 1 {
-		t.Errorf("exit %d, want 1:\n%s", code, out)
-	}
-	wantOutput(t, out, "no terminal to confirm on: pass --confirm prod")
-	if calls := f.calls(); len(calls) != 0 {
-		t.Errorf("called %q", calls)
-	}
+	f.wantRefused(out, code, 1, "no terminal to confirm on: pass --confirm prod")
 }
 
 func TestDrillAsksOnTheTerminal(t *testing.T) {
-	// util-linux script(1) gives the drill a terminal and types stdin into it.
-	if v, err := exec.Command("script", "--version").Output(); err != nil || !bytes.Contains(v, []byte("util-linux")) {
-		t.Skip("needs script(1) from util-linux")
-	}
-	script, err := filepath.Abs(filepath.Join("scripts", "drill"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range []struct {
 		answer  string
 		code    int
@@ -482,21 +361,13 @@ func TestDrillAsksOnTheTerminal(t *testing.T) {
 	}{{"prod", 0, 4}, {"staging", 1, 0}, {"", 1, 0}} {
 		t.Run(tc.answer, func(t *testing.T) {
 			f := newAutoScalingDrill(t)
-			var out bytes.Buffer
-			cmd := exec.Command("script", "--quiet", "--return", "--command", script+" prod laravel", "/dev/null")
-			cmd.Env = append(f.env, "SHELL=/bin/sh")
-			cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(tc.answer+"\n"), &out, &out
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-			code := exitCode(t, "drill", cmd.Run(), &out)
-			if strings.Contains(out.String(), "pseudo-terminal") {
-				t.Skipf("script(1) has no terminal to give here:\n%s", &out)
-			}
+			out, code := f.onTerminal(tc.answer, "prod", "laravel")
 			if code != tc.code {
-				t.Errorf("exit %d, want %d:\n%s", code, tc.code, &out)
+				t.Errorf("exit %d, want %d:\n%s", code, tc.code, out)
 			}
-			wantOutput(t, out.String(), "This stops one server of prod-laravel. Type the environment name to continue: ")
+			wantOutput(t, out, "This stops one server of prod-laravel. Type the environment name to continue: ")
 			if got := len(f.changes()); got != tc.changes {
-				t.Errorf("%d calls that change something, want %d:\n%s", got, tc.changes, &out)
+				t.Errorf("%d calls that change something, want %d:\n%s", got, tc.changes, out)
 			}
 		})
 	}
@@ -506,10 +377,10 @@ func TestDrillRefusesBeforeAnyChangeWhenTheStackIsMissingOrHasOneHealthyServer(t
 	missing := newAutoScalingDrill(t)
 	missing.set("fail-stack")
 	one := newAutoScalingDrill(t)
-	one.write(filepath.Join(one.state, "target", "i-0000000000000000a"), "unhealthy\n", 0o644)
+	one.setState("target/i-0000000000000000a", "unhealthy\n")
 	down := newAutoScalingDrill(t)
 	down.set("curl-fails-while-stopped")
-	down.write(filepath.Join(down.state, "ec2", "i-0000000000000000b"), "stopped\n", 0o644)
+	down.setState("ec2/i-0000000000000000b", "stopped\n")
 	for name, tc := range map[string]struct {
 		f    *drillFake
 		want string

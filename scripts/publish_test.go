@@ -1,23 +1,18 @@
-package main
+package scripts_test
 
 import (
-	"bytes"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
-
-	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
-// The scripts/publish tests run the script against a fake AWS CLI that logs
-// each call to calls.log and answers from a state directory, and whose
-// s3 sync copies files into a directory standing for the bucket.
+// The scripts/publish tests run the script against a fake AWS CLI (see
+// harness_test.go) whose s3 sync copies files into a directory standing for
+// the bucket.
 
 // publishFakeAWS answers the calls scripts/publish makes, from $FAKE_STATE:
 //
@@ -31,11 +26,7 @@ import (
 // (with --size-only, those whose size differs), and logs each upload with its
 // Cache-Control and each delete to events.log. The AWS_PROFILE and
 // AWS_REGION it sees go to credentials.
-const publishFakeAWS = `#!/usr/bin/env bash
-set -euo pipefail
-s=$FAKE_STATE
-line="aws $*"
-echo "$line" >>"$s/calls.log"
+const publishFakeAWS = `line="aws $*"
 printf '%s %s\n' "${AWS_PROFILE:-unset}" "${AWS_REGION:-unset}" >"$s/credentials"
 if [[ -f $s/fail && $line =~ $(cat "$s/fail") ]]; then
   echo "An error occurred (AccessDenied) when calling the $2 operation: fake failure" >&2
@@ -46,15 +37,8 @@ shift 2
 # wait's subcommand comes before its options.
 if [[ $op == "cloudfront wait" ]]; then op+=" $1"; shift; fi
 unexpected() { echo "fake aws: unexpected $*" >&2; exit 252; }
-if [[ $op != "s3 sync" ]]; then
-  declare -A arg=()
-  key=
-  for word; do
-    if [[ $word == --* ]]; then key=${word#--}; arg[$key]=
-    else arg[$key]+="${arg[$key]:+ }$word"
-    fi
-  done
-fi
+# s3 sync's arguments start with its source and destination.
+if [[ $op != "s3 sync" ]]; then options "$@"; fi
 case $op in
   "cloudformation describe-stacks")
     [[ ${arg[query]} == 'Stacks[0].Outputs[].[OutputKey,OutputValue]' && ${arg[output]} == text ]] ||
@@ -169,72 +153,33 @@ var publishPreviousBuild = map[string]string{
 	"logo.png":                   "PNG old",
 }
 
+// publishFake runs scripts/publish against the fake; site is the new build.
 type publishFake struct {
-	t     *testing.T
-	state string
-	site  string
-	env   []string
+	*harness
+	site string
 }
 
 // newPublishFake sets up the fake AWS CLI for the stack prod-frontend, whose
 // bucket holds the previous build, and writes the new build to f.site.
 func newPublishFake(t *testing.T) *publishFake {
 	t.Helper()
-	bin := t.TempDir()
-	f := &publishFake{t: t, state: t.TempDir(), site: t.TempDir()}
-	f.write(filepath.Join(bin, "aws"), publishFakeAWS, 0o755)
-	f.write(filepath.Join(f.state, "stack"), "prod-frontend", 0o644)
-	f.write(filepath.Join(f.state, "outputs"), publishOutputs, 0o644)
-	f.write(filepath.Join(f.state, "bucket-name"), publishBucket, 0o644)
-	f.write(filepath.Join(f.state, "distribution"), publishDistribution, 0o644)
-	f.write(filepath.Join(f.state, "calls.log"), "", 0o644)
-	f.write(filepath.Join(f.state, "events.log"), "", 0o644)
+	f := &publishFake{
+		harness: newHarness(t, "publish", map[string]string{"aws": publishFakeAWS}, "AWS_PROFILE=frontend-deployer", "AWS_REGION=eu-west-1"),
+		site:    t.TempDir(),
+	}
+	f.setState("stack", "prod-frontend")
+	f.setState("outputs", publishOutputs)
+	f.setState("bucket-name", publishBucket)
+	f.setState("distribution", publishDistribution)
+	f.setState("events.log", "")
 	for key, content := range publishPreviousBuild {
-		f.write(filepath.Join(f.state, "bucket", key), content, 0o644)
+		f.setState("bucket/"+key, content)
 	}
 	for path, file := range publishSite {
 		f.write(filepath.Join(f.site, path), file.content, 0o644)
 	}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PATH=") && !strings.HasPrefix(kv, "AWS_") {
-			f.env = append(f.env, kv)
-		}
-	}
-	f.env = append(f.env, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "FAKE_STATE="+f.state,
-		"AWS_PROFILE=frontend-deployer", "AWS_REGION=eu-west-1")
 	return f
 }
-
-func (f *publishFake) write(path, content string, mode os.FileMode) {
-	f.t.Helper()
-	cdktest.WriteFile(f.t, path, content, mode)
-}
-
-// run runs scripts/publish with args in a session of its own (no controlling
-// terminal, whatever terminal runs the tests) and returns its output (stdout
-// and stderr) and exit code.
-func (f *publishFake) run(args ...string) (string, int) {
-	f.t.Helper()
-	return runScript(f.t, "publish", f.env, args...)
-}
-
-func publishScript(t *testing.T) string {
-	t.Helper()
-	script, err := filepath.Abs(filepath.Join("scripts", "publish"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return script
-}
-
-// lines are the non-empty lines of a file of the state directory.
-func (f *publishFake) lines(name string) []string {
-	f.t.Helper()
-	return readLines(f.t, filepath.Join(f.state, name))
-}
-
-// calls are the fake's calls, "aws SERVICE OPERATION ARGS...".
-func (f *publishFake) calls() []string { return f.lines("calls.log") }
 
 // steps names each call: describe-stacks, sync, sync --delete,
 // create-invalidation, wait.
@@ -317,10 +262,7 @@ var publishTimestamp = regexp.MustCompile(`(?m)^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d
 
 func TestPublishUploadsFilesThenPagesThenInvalidatesAndDeletesTheOldFilesLast(t *testing.T) {
 	f := newPublishFake(t)
-	out, code := f.run("prod", f.site, "--confirm", "prod")
-	if code != 0 {
-		t.Fatalf("exit %d, want 0:\n%s", code, out)
-	}
+	out := f.mustRun(0, "prod", f.site, "--confirm", "prod")
 	// The old files go only once CloudFront no longer serves the old pages
 	// that reference them.
 	f.wantSteps(out, "describe-stacks", "sync", "sync", "sync", "create-invalidation", "wait", "sync --delete", "sync --delete")
@@ -398,10 +340,7 @@ func TestPublishUploadsFilesThenPagesThenInvalidatesAndDeletesTheOldFilesLast(t 
 
 func TestPublishWithNoWaitDoesNotWaitForTheInvalidation(t *testing.T) {
 	f := newPublishFake(t)
-	out, code := f.run("prod", f.site, "--confirm", "prod", "--no-wait")
-	if code != 0 {
-		t.Fatalf("exit %d, want 0:\n%s", code, out)
-	}
+	out := f.mustRun(0, "prod", f.site, "--confirm", "prod", "--no-wait")
 	f.wantSteps(out, "describe-stacks", "sync", "sync", "sync", "create-invalidation", "sync --delete", "sync --delete")
 	wantOutput(t, out, "invalidation "+publishInvalidation+" created; not waiting for it (--no-wait)",
 		"published "+f.site+" to "+publishURL)
@@ -412,10 +351,7 @@ func TestPublishWithNoWaitDoesNotWaitForTheInvalidation(t *testing.T) {
 
 func TestPublishDryRunPassesDryrunAndDoesNotInvalidate(t *testing.T) {
 	f := newPublishFake(t)
-	out, code := f.run("prod", f.site, "--confirm", "prod", "--dry-run")
-	if code != 0 {
-		t.Fatalf("exit %d, want 0:\n%s", code, out)
-	}
+	out := f.mustRun(0, "prod", f.site, "--confirm", "prod", "--dry-run")
 	f.wantSteps(out, "describe-stacks", "sync", "sync", "sync", "sync --delete", "sync --delete")
 	for _, c := range f.calls() {
 		if strings.HasPrefix(c, "aws s3 ") && !strings.Contains(c, " --dryrun") {
@@ -449,7 +385,7 @@ func TestPublishStopsAtTheFailedStepAndNamesIt(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newPublishFake(t)
-			f.write(filepath.Join(f.state, "fail"), tc.fail, 0o644)
+			f.setState("fail", tc.fail)
 			out, code := f.run("prod", f.site, "--confirm", "prod")
 			if code != 1 {
 				t.Errorf("exit %d, want 1:\n%s", code, out)
@@ -481,13 +417,7 @@ func TestPublishRefusesWithoutEnvironmentAndDir(t *testing.T) {
 				}
 			}
 			out, code := f.run(args...)
-			if code != 2 {
-				t.Errorf("exit %d, want 2:\n%s", code, out)
-			}
-			wantOutput(t, out, "usage: scripts/publish ENV DIR [--confirm ENV] [--dry-run] [--no-wait]")
-			if calls := f.calls(); len(calls) != 0 {
-				t.Errorf("called %q", calls)
-			}
+			f.wantRefused(out, code, 2, "usage: scripts/publish ENV DIR [--confirm ENV] [--dry-run] [--no-wait]")
 		})
 	}
 }
@@ -516,14 +446,8 @@ func TestPublishRefusesADirWithoutIndexHTML(t *testing.T) {
 func TestPublishRefusesAConfirmationOfAnotherEnvironment(t *testing.T) {
 	f := newPublishFake(t)
 	out, code := f.run("prod", f.site, "--confirm", "staging")
-	if code != 1 {
-		t.Errorf("exit %d, want 1:\n%s", code, out)
-	}
-	wantOutput(t, out, "--confirm staging does not match the environment prod; nothing was done")
 	// Not even a read: a typo must not look at the wrong account.
-	if calls := f.calls(); len(calls) != 0 {
-		t.Errorf("called %q", calls)
-	}
+	f.wantRefused(out, code, 1, "--confirm staging does not match the environment prod; nothing was done")
 }
 
 func TestPublishRefusesWithoutATerminalOrConfirm(t *testing.T) {
@@ -542,7 +466,7 @@ func TestPublishRefusesWithoutATerminalOrConfirm(t *testing.T) {
 
 func TestPublishRefusesAStackWithoutTheOutputs(t *testing.T) {
 	f := newPublishFake(t)
-	f.write(filepath.Join(f.state, "outputs"), "SiteURL\t"+publishURL+"\nBucketName\t"+publishBucket+"\n", 0o644)
+	f.setState("outputs", "SiteURL\t"+publishURL+"\nBucketName\t"+publishBucket+"\n")
 	out, code := f.run("prod", f.site, "--confirm", "prod")
 	if code != 1 {
 		t.Errorf("exit %d, want 1:\n%s", code, out)
@@ -552,10 +476,6 @@ func TestPublishRefusesAStackWithoutTheOutputs(t *testing.T) {
 }
 
 func TestPublishAsksOnTheTerminalNamingTheSite(t *testing.T) {
-	// util-linux script(1) gives the script a terminal and types stdin into it.
-	if v, err := exec.Command("script", "--version").Output(); err != nil || !bytes.Contains(v, []byte("util-linux")) {
-		t.Skip("needs script(1) from util-linux")
-	}
 	for _, tc := range []struct {
 		answer string
 		code   int
@@ -567,20 +487,12 @@ func TestPublishAsksOnTheTerminalNamingTheSite(t *testing.T) {
 	} {
 		t.Run(tc.answer, func(t *testing.T) {
 			f := newPublishFake(t)
-			var out bytes.Buffer
-			cmd := exec.Command("script", "--quiet", "--return", "--command", publishScript(t)+" prod "+f.site, "/dev/null")
-			cmd.Env = append(f.env, "SHELL=/bin/sh")
-			cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(tc.answer+"\n"), &out, &out
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-			code := exitCode(t, "publish", cmd.Run(), &out)
-			if strings.Contains(out.String(), "pseudo-terminal") {
-				t.Skipf("script(1) has no terminal to give here:\n%s", &out)
-			}
+			out, code := f.onTerminal(tc.answer, "prod", f.site)
 			if code != tc.code {
-				t.Errorf("exit %d, want %d:\n%s", code, tc.code, &out)
+				t.Errorf("exit %d, want %d:\n%s", code, tc.code, out)
 			}
-			wantOutput(t, out.String(), "This replaces the site of prod ("+publishURL+"). Type the environment name to continue: ")
-			f.wantSteps(out.String(), tc.steps...)
+			wantOutput(t, out, "This replaces the site of prod ("+publishURL+"). Type the environment name to continue: ")
+			f.wantSteps(out, tc.steps...)
 		})
 	}
 }
