@@ -471,18 +471,6 @@ func TestBootFailsWithoutAnEnvFileOrAPPKEY(t *testing.T) {
 	}
 }
 
-func TestBootKeepsTheAMIsCABundleWhenTheTruststoreIsDown(t *testing.T) {
-	m := newMachine(t, false, "/var/www/html", secret(password))
-	m.AWS.NoBundle = true
-	runBoot(t, m, template(t), "rds-ca: no RDS CA bundle")
-	m = newMachine(t, false, "/var/www/html", secret(password))
-	m.AWS.NoBundle = true
-	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/ssl/certs/rds-global-bundle.pem"), fakeaws.CABundle, 0o644)
-	if r := m.Run(t, cdktest.UserData(t, template(t))); r.Err != nil || !strings.Contains(r.Log, "failed; keeping the AMI's bundle") {
-		t.Errorf("with the AMI's bundle, want the boot to go on (err %v):\n%s", r.Err, r.Log)
-	}
-}
-
 // TestUserDataPassesShellcheckAndFits: both variants' boot scripts pass
 // shellcheck and stay under EC2's limit with long references.
 func TestUserDataPassesShellcheckAndFits(t *testing.T) {

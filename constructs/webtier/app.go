@@ -2,6 +2,7 @@ package webtier
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -159,7 +160,7 @@ func Validate(props *Props, app App) error {
 	if props != nil {
 		p = *props
 	}
-	if app == nil {
+	if app == nil || isNilPointer(app) {
 		pr.Add("App", "required: the application profile")
 		p.validate(&pr)
 		return pr.Err()
@@ -177,4 +178,11 @@ func Validate(props *Props, app App) error {
 	}
 	pr.Merge("App", app.Validate(resolved))
 	return pr.Err()
+}
+
+// isNilPointer reports whether app is a nil pointer in an interface, e.g. a
+// (*laravel.App)(nil): not nil, yet its methods would dereference nil.
+func isNilPointer(app App) bool {
+	v := reflect.ValueOf(app)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

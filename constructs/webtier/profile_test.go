@@ -215,3 +215,31 @@ func TestBootFailsWhenTheJobsFileIsMissing(t *testing.T) {
 }
 
 func removeFile(m *fakeaws.Machine, rel string) error { return os.Remove(filepath.Join(m.Root, rel)) }
+
+func TestBootKeepsTheAMIsCABundleWhenTheTruststoreIsDown(t *testing.T) {
+	m := newMachine(t, false)
+	m.AWS.NoBundle = true
+	if r := m.Run(t, cdktest.UserData(t, template(t))); r.Err == nil || !strings.Contains(r.Log, "rds-ca: no RDS CA bundle") {
+		t.Errorf("without a bundle, want the boot to fail in rds-ca (err %v):\n%s", r.Err, r.Log)
+	}
+	m = newMachine(t, false)
+	m.AWS.NoBundle = true
+	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/ssl/certs/rds-global-bundle.pem"), fakeaws.CABundle, 0o644)
+	if r := m.Run(t, cdktest.UserData(t, template(t))); r.Err != nil || !strings.Contains(r.Log, "failed; keeping the AMI's bundle") {
+		t.Errorf("with the AMI's bundle, want the boot to go on (err %v):\n%s", r.Err, r.Log)
+	}
+	if got := m.Read(t, "etc/ssl/certs/rds-global-bundle.pem"); got != fakeaws.CABundle {
+		t.Errorf("the AMI's bundle changed: %q", got)
+	}
+}
+
+func TestRDSCABundleIsFetchedBeforeTheApplicationsSteps(t *testing.T) {
+	m := newMachine(t, false)
+	r := bootOn(t, m, template(t))
+	if got := m.Read(t, "etc/ssl/certs/rds-global-bundle.pem"); got != fakeaws.CABundle {
+		t.Errorf("RDS CA bundle %q, want the truststore's", got)
+	}
+	if ca, app := strings.Index(r.Log, "step rds-ca"), strings.Index(r.Log, "step app-settings"); ca < 0 || app < ca {
+		t.Errorf("want rds-ca before the application's steps:\n%s", r.Log)
+	}
+}

@@ -135,7 +135,7 @@ func New[A App](scope constructs.Construct, id string, props *Props, app A) *Tie
 	}
 	if err := Validate(&p, app); err != nil {
 		name := "webtier"
-		if any(app) != nil {
+		if any(app) != nil && !isNilPointer(app) {
 			name = app.Profile().Name
 		}
 		panic(fmt.Sprintf("%s %s: %v", name, id, err))

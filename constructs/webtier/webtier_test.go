@@ -395,6 +395,9 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	if err := webtier.Validate(props(awscdk.NewStack(nil, nil, nil)), nil); err == nil || !strings.Contains(err.Error(), "App: required") {
 		t.Errorf("without a profile: got %v", err)
 	}
+	if err := webtier.Validate(props(awscdk.NewStack(nil, nil, nil)), (*testApp)(nil)); err == nil || !strings.Contains(err.Error(), "App: required") {
+		t.Errorf("with a nil profile pointer: got %v", err)
+	}
 }
 
 func TestNewPanicsWithTheApplicationAndTheConstructID(t *testing.T) {
