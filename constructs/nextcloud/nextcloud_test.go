@@ -1,6 +1,7 @@
 package nextcloud_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/cache"
@@ -22,132 +22,117 @@ import (
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/network"
 	"github.com/tierkit/tierkit/constructs/nextcloud"
-	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/cdktest"
+	"github.com/tierkit/tierkit/internal/check"
 	"github.com/tierkit/tierkit/internal/fakeaws"
 )
+
+// What the Nextcloud profile adds to the web tier (whose own behaviour
+// constructs/webtier tests with a profile of its own): the shared cache,
+// the seed, the configuration the boot writes, Nextcloud's log, its
+// background jobs' entry, its firewall exceptions and its settings' rules.
 
 // defaultProps is article 004's Nextcloud: defaults (an Auto Scaling
 // group, MySQL, apache2, S3 primary storage, background jobs on one
 // server), the golden server's IP in the vhost and /etc/hosts.
 func defaultProps(stack awscdk.Stack) *nextcloud.Props {
 	return &nextcloud.Props{
-		DomainName: "cloud.example.com",
-		Zone:       cdktest.Zone(stack),
-		Image:      cdktest.Image(),
-		Boot:       boot.Props{GoldenIP: goldenIP, IPFiles: []string{"/etc/hosts", vhost}},
+		DomainName: "cloud.example.com", Zone: cdktest.Zone(stack), Image: cdktest.Image(),
+		Boot: boot.Props{GoldenIP: fakeaws.GoldenIP, IPFiles: []string{"/etc/hosts", vhost}},
 	}
 }
 
-// variantProps takes every other branch: two fixed servers, nginx with
-// PHP-FPM, PostgreSQL, a shared local data directory, no background jobs,
-// an existing VPC whose CIDR is a token, the caller's idle timeout, another
-// install path and web user.
+// variantProps takes Nextcloud's other branches: two fixed servers, a
+// shared local data directory, no background jobs, PostgreSQL, Redis, an
+// existing VPC whose CIDR is a token, the caller's idle timeout, another
+// install path, and nginx with PHP-FPM as another web user.
 func variantProps(stack awscdk.Stack) *nextcloud.Props {
-	return &nextcloud.Props{
-		DomainName:          "cloud.example.com",
-		Zone:                cdktest.Zone(stack),
-		Image:               cdktest.Image(),
-		Network:             network.Props{Vpc: cdktest.ImportedVpc(stack)},
-		Fleet:               fleet.Props{Mode: fleet.Fixed, Instances: 2},
-		Edge:                edge.Props{IdleTimeout: 120 * time.Second},
-		Database:            database.Props{Engine: database.Postgres, DatabaseName: "nextcloud"},
-		Cache:               cache.Props{Engine: cache.Redis},
-		InstallPath:         "/srv/nextcloud",
-		WebServer:           "nginx",
-		PHPFPMUnit:          "php8.3-fpm",
-		WebUser:             "nginx",
-		PrimaryStorage:      "local",
-		DataDirectoryShared: true,
-		BackgroundJobs:      "off",
-		CronFiles:           []string{"/etc/cron.d/nextcloud-cron-php", "/var/spool/cron/crontabs/nginx"},
-	}
+	p := defaultProps(stack)
+	p.Boot = boot.Props{}
+	p.Network = network.Props{Vpc: cdktest.ImportedVpc(stack)}
+	p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 2}
+	p.Edge = edge.Props{IdleTimeout: 120 * time.Second}
+	p.Database = database.Props{Engine: database.Postgres, DatabaseName: "nextcloud"}
+	p.Cache = cache.Props{Engine: cache.Redis}
+	p.InstallPath, p.PrimaryStorage, p.DataDirectoryShared, p.BackgroundJobs = "/srv/nextcloud", "local", true, "off"
+	p.WebServer, p.PHPFPMUnit, p.WebUser = "nginx", "php8.3-fpm", "nginx"
+	return p
 }
 
-// Both variants live in one app: one synthesis, one validation and nag run.
+// The default tier (stack "Test") and the variant (stack "Variant") live in
+// one app: one synthesis, one validation and nag run. tiers keeps them for
+// their accessors.
 var (
-	variantStack awscdk.Stack
-	template     = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+	stacks   = map[string]awscdk.Stack{}
+	tiers    = map[string]*nextcloud.Tier{}
+	template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 		app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-		stack := cdktest.NewStack(app, "Test")
-		nextcloud.NewTier(stack, "Tier", defaultProps(stack))
-		variantStack = cdktest.NewStack(app, "Variant")
-		nextcloud.NewTier(variantStack, "Tier", variantProps(variantStack))
-		return stack
+		for id, props := range map[string]func(awscdk.Stack) *nextcloud.Props{"Test": defaultProps, "Variant": variantProps} {
+			stacks[id] = cdktest.NewStack(app, id)
+			tiers[id] = nextcloud.NewTier(stacks[id], "Tier", props(stacks[id]))
+		}
+		return stacks["Test"]
 	})
 	variant = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 		template(tb)
-		return variantStack
+		return stacks["Variant"]
 	})
 )
 
+// TestNoValidationOrNagFindings reads the findings of both stacks: they are
+// in one assembly.
 func TestNoValidationOrNagFindings(t *testing.T) {
-	variant(t) // both stacks are in the same assembly
-	if findings := cdktest.Findings(t, template(t).Outdir); len(findings) > 0 {
-		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
+	template(t)
+	for _, finding := range cdktest.Findings(t, variant(t).Outdir) {
+		t.Error(finding)
 	}
 }
 
 // TestLogicalIDsArePinned pins the stateful resources: those of the web
-// tier (its id "Default" leaves the IDs of a webtier.New(stack, "Tier")
-// unchanged), the cache and its token, the seed secret and the log group.
+// tier, whose IDs the tier keeps, and Nextcloud's cache, its token and slow
+// log, the seed and Nextcloud's log group. Renaming a construct would
+// replace them, and their data.
 func TestLogicalIDsArePinned(t *testing.T) {
-	want := map[string]string{
-		"TierDatabaseInstanceAC06CB03":                                   "Snapshot",
-		"TestTierDatabaseSecret123FAFE13fdaad7efa858a3daf9490cf0a702aeb": "Retain",
-		"TierUploadsBucket903CB65E":                                      "Retain",
-		"TierAccessLogs1908E510":                                         "Retain",
-		"TierLogsBoot60317C66":                                           "Retain",
-		"TierLogsNextcloud051A5754":                                      "Retain",
-		"TierCacheReplicationGroup07AC09E1":                              "Snapshot",
-		"TierCacheSecretFD0E0996":                                        "Retain",
-		"TierCacheSlowLog5EFA4A92":                                       "Retain",
-		"TierSeedCFF28B41":                                               "Retain",
-	}
-	checkPolicies(t, template(t), want)
-}
-
-// TestEveryWebTierResourceKeepsItsLogicalID synthesizes a bare web tier with
-// the props the Nextcloud tier hands it: each of its resources must have the
-// same logical ID in the tier's template, so that an app can move a deployed
-// webtier.New(stack, "Tier", ...) to nextcloud.NewTier(stack, "Tier", ...).
-func TestEveryWebTierResourceKeepsItsLogicalID(t *testing.T) {
-	app := cdktest.NewApp(t)
-	stack := cdktest.NewStack(app, "Test")
-	p := defaultProps(stack)
-	webtier.New(stack, "Tier", &webtier.Props{
-		DomainName: p.DomainName, Zone: p.Zone, Image: p.Image, HealthCheckPath: "/status.php",
-		Boot:  boot.Props{GoldenIP: p.Boot.GoldenIP, IPFiles: p.Boot.IPFiles, WebServer: "apache2"},
-		Fleet: fleet.Props{Singleton: true},
-		Edge:  edge.Props{IdleTimeout: 300 * time.Second},
-	})
-	bare := (*assertions.Template_FromStack(stack, nil).ToJSON())["Resources"].(map[string]any)
-	tier := (*template(t).ToJSON())["Resources"].(map[string]any)
-	for id, r := range bare {
-		if other, ok := tier[id].(map[string]any); !ok {
-			t.Errorf("%s (%s) of a bare web tier is not in the Nextcloud tier's template", id, r.(map[string]any)["Type"])
-		} else if other["Type"] != r.(map[string]any)["Type"] {
-			t.Errorf("%s is a %s in the Nextcloud tier, a %s in a bare web tier", id, other["Type"], r.(map[string]any)["Type"])
+	tpl := template(t)
+	for _, want := range []struct{ typ, id, policy string }{
+		{"AWS::RDS::DBInstance", "TierDatabaseInstanceAC06CB03", "Snapshot"},
+		{"AWS::SecretsManager::Secret", "TestTierDatabaseSecret123FAFE13fdaad7efa858a3daf9490cf0a702aeb", "Retain"},
+		{"AWS::S3::Bucket", "TierUploadsBucket903CB65E", "Retain"},
+		{"AWS::S3::Bucket", "TierAccessLogs1908E510", "Retain"},
+		{"AWS::Logs::LogGroup", "TierLogsBoot60317C66", "Retain"},
+		{"AWS::Logs::LogGroup", "TierLogsNextcloud051A5754", "Retain"},
+		{"AWS::ElastiCache::ReplicationGroup", "TierCacheReplicationGroup07AC09E1", "Snapshot"},
+		{"AWS::SecretsManager::Secret", "TierCacheSecretFD0E0996", "Retain"},
+		{"AWS::Logs::LogGroup", "TierCacheSlowLog5EFA4A92", "Retain"},
+		{"AWS::SecretsManager::Secret", "TierSeedCFF28B41", "Retain"},
+	} {
+		r, ok := tpl.Resources(want.typ)[want.id]
+		switch {
+		case !ok:
+			t.Errorf("no %s %s: renaming a construct of the tier replaces it, and its data", want.typ, want.id)
+		case r["DeletionPolicy"] != want.policy || r["UpdateReplacePolicy"] != want.policy:
+			t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want %s", want.id, r["DeletionPolicy"], r["UpdateReplacePolicy"], want.policy)
 		}
-	}
-	if len(bare) < 50 {
-		t.Errorf("only %d resources in the bare web tier", len(bare))
 	}
 }
 
-// checkPolicies checks the deletion policies of each resource.
-func checkPolicies(t *testing.T, tpl *cdktest.Template, want map[string]string) {
-	t.Helper()
-	resources := (*tpl.ToJSON())["Resources"].(map[string]any)
-	for id, policy := range want {
-		r, ok := resources[id].(map[string]any)
-		if !ok {
-			t.Errorf("no resource %s: renaming a construct of the tier replaces it, and its data", id)
-			continue
+// TestTierReachesNextcloudsResourcesAndRunsItsStep: the cache, the seed
+// and Nextcloud's log group are the tier's, and the configuration is
+// written after the RDS CA bundle, before the background jobs' entry.
+func TestTierReachesNextcloudsResourcesAndRunsItsStep(t *testing.T) {
+	template(t)
+	tier := tiers["Test"]
+	for got, want := range map[*string]string{
+		tier.App().SharedCache().ReplicationGroup().Node().Path(): "Test/Tier/Cache/ReplicationGroup",
+		tier.App().SeedSecret().Node().Path():                     "Test/Tier/Seed",
+		tier.AppLogGroup(nextcloud.LogID).Node().Path():           "Test/Tier/Default/Logs/Nextcloud",
+	} {
+		if *got != want {
+			t.Errorf("accessor returned %s, want %s", *got, want)
 		}
-		if r["DeletionPolicy"] != policy || r["UpdateReplacePolicy"] != policy {
-			t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want %s", id, r["DeletionPolicy"], r["UpdateReplacePolicy"], policy)
-		}
+	}
+	if got := tier.BootSteps(); !slices.Equal(got, []string{"cron-off", "rds-ca", "nextcloud-config", "background-jobs"}) {
+		t.Errorf("BootSteps() = %q", got)
 	}
 }
 
@@ -169,63 +154,43 @@ func TestIdleTimeoutAllowsLargeUploadChunks(t *testing.T) {
 
 func TestCacheAcceptsTheFleetOnly(t *testing.T) {
 	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
-		cacheSG := cdktest.LogicalID(t, tpl, "AWS::EC2::SecurityGroup", "TierCacheSecurityGroup")
-		fleetSG := cdktest.LogicalID(t, tpl, "AWS::EC2::SecurityGroup", "TierFleetSecurityGroup")
-		if ingress := cdktest.Props(tpl.Resources("AWS::EC2::SecurityGroup")[cacheSG])["SecurityGroupIngress"]; ingress != nil {
-			t.Errorf("%s: the cache's group has inline ingress %s", name, cdktest.JSON(ingress))
-		}
-		var rules []string
-		for id, r := range tpl.Resources("AWS::EC2::SecurityGroupIngress") {
-			p := cdktest.Props(r)
-			if cdktest.JSON(p["GroupId"]) != cdktest.JSON(map[string]any{"Fn::GetAtt": []any{cacheSG, "GroupId"}}) {
-				continue
-			}
-			rules = append(rules, id)
-			if cdktest.JSON(p["SourceSecurityGroupId"]) != cdktest.JSON(map[string]any{"Fn::GetAtt": []any{fleetSG, "GroupId"}}) ||
-				p["FromPort"] != float64(6380) || p["ToPort"] != float64(6380) || p["CidrIp"] != nil {
-				t.Errorf("%s: %s opens the cache to %s", name, id, cdktest.JSON(p))
-			}
-		}
-		if len(rules) != 1 {
-			t.Errorf("%s: cache ingress rules %v, want exactly one, from the fleet", name, rules)
-		}
+		t.Run(name, func(t *testing.T) {
+			cacheSG := cdktest.LogicalID(t, tpl, "AWS::EC2::SecurityGroup", "TierCacheSecurityGroup")
+			tpl.OnlyIngressFrom(t, cacheSG, cdktest.LogicalID(t, tpl, "AWS::EC2::SecurityGroup", "TierFleetSecurityGroup"), 6380)
+		})
 	}
 	template(t).HasResourceProperties(t, "AWS::ElastiCache::ReplicationGroup", map[string]any{
 		"MultiAZEnabled": true, "AutomaticFailoverEnabled": true, "TransitEncryptionEnabled": true, "AtRestEncryptionEnabled": true, "Port": 6380,
 	})
 }
 
-// roleStatements returns the statements of the policies attached to the
+// fleetAllows returns the Allow statements of the policies attached to the
 // fleet's role.
-func roleStatements(t *testing.T, tpl *cdktest.Template) []map[string]any {
+func fleetAllows(t *testing.T, tpl *cdktest.Template) (allowed []map[string]any) {
 	t.Helper()
-	role := cdktest.LogicalID(t, tpl, "AWS::IAM::Role", "TierFleetRole")
-	var all []map[string]any
-	for _, p := range tpl.Resources("AWS::IAM::Policy") {
-		if !strings.Contains(cdktest.JSON(cdktest.Props(p)["Roles"]), role) {
-			continue
-		}
-		for _, s := range cdktest.Props(p)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-			all = append(all, s.(map[string]any))
+	role := `{"Ref":"` + cdktest.LogicalID(t, tpl, "AWS::IAM::Role", "TierFleetRole") + `"}`
+	for _, policy := range tpl.Resources("AWS::IAM::Policy") {
+		p := cdktest.Props(policy)
+		for _, s := range p["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			if s := s.(map[string]any); s["Effect"] == "Allow" && strings.Contains(cdktest.JSON(p["Roles"]), role) {
+				allowed = append(allowed, s)
+			}
 		}
 	}
-	return all
+	return allowed
 }
 
 // granted reports whether a statement allows action on resource (a JSON
 // fragment of the resource expression).
 func granted(statements []map[string]any, action, resource string) bool {
-	for _, s := range statements {
-		if s["Effect"] == "Allow" && slices.Contains(cdktest.AsList(s["Action"]), any(action)) && strings.Contains(cdktest.JSON(s["Resource"]), resource) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(statements, func(s map[string]any) bool {
+		return slices.Contains(cdktest.AsList(s["Action"]), any(action)) && strings.Contains(cdktest.JSON(s["Resource"]), resource)
+	})
 }
 
 func TestFleetReadsTheDatabaseCacheAndSeedSecrets(t *testing.T) {
 	tpl := template(t)
-	statements := roleStatements(t, tpl)
+	statements := fleetAllows(t, tpl)
 	for _, s := range []string{
 		cdktest.LogicalID(t, tpl, "AWS::SecretsManager::SecretTargetAttachment", "TierDatabaseSecretAttachment"),
 		cdktest.LogicalID(t, tpl, "AWS::SecretsManager::Secret", "TierCacheSecret"),
@@ -254,7 +219,7 @@ func TestSeedSecretIsGeneratedOnce(t *testing.T) {
 func TestObjectStoreBucketIsGrantedToTheFleet(t *testing.T) {
 	tpl := template(t)
 	bucket := cdktest.LogicalID(t, tpl, "AWS::S3::Bucket", "TierUploadsBucket")
-	statements := roleStatements(t, tpl)
+	statements := fleetAllows(t, tpl)
 	for _, a := range []string{"s3:PutObject", "s3:DeleteObject*", "s3:GetObject*", "s3:Abort*"} {
 		if !granted(statements, a, `{"Fn::GetAtt":["`+bucket+`","Arn"]},"/*"`) {
 			t.Errorf("the fleet's role lacks %s on the bucket's objects", a)
@@ -271,57 +236,6 @@ func TestNextcloudLogIsShipped(t *testing.T) {
 		if ud := cdktest.UserDataJSON(t, tpl); !strings.Contains(ud, nextcloud.LogFile) || !strings.Contains(ud, `{"Ref":"`+group+`"}`) {
 			t.Errorf("%s: the agent configuration does not ship %s to %s", name, nextcloud.LogFile, group)
 		}
-	}
-	ud := cdktest.UserData(t, variant(t))
-	for _, want := range []string{"WEB_SERVER='nginx'", "/var/log/nginx/*access.log", "/var/log/nginx/*error.log"} {
-		if !strings.Contains(ud, want) {
-			t.Errorf("the nginx variant's user data lacks %s", want)
-		}
-	}
-}
-
-// tagged reports whether CloudFormation tags hold key=true.
-func tagged(tags any, key string) bool {
-	for _, tag := range cdktest.AsList(tags) {
-		if tag, ok := tag.(map[string]any); ok && tag["Key"] == key && tag["Value"] == "true" {
-			return true
-		}
-	}
-	return false
-}
-
-// singletons returns the groups and instances tagged as the singleton.
-func singletons(tpl *cdktest.Template) (groups, instances []string) {
-	for id, g := range tpl.Resources("AWS::AutoScaling::AutoScalingGroup") {
-		if tagged(cdktest.Props(g)["Tags"], fleet.SingletonTag) {
-			groups = append(groups, id)
-		}
-	}
-	for id, i := range tpl.Resources("AWS::EC2::Instance") {
-		if tagged(cdktest.Props(i)["Tags"], fleet.SingletonTag) {
-			instances = append(instances, id)
-		}
-	}
-	return groups, instances
-}
-
-func TestOneBackgroundJobsServerInAnAutoScalingFleet(t *testing.T) {
-	tpl := template(t)
-	groups, _ := singletons(tpl)
-	if len(groups) != 1 {
-		t.Fatalf("singleton groups %v, want one", groups)
-	}
-	p := cdktest.Props(tpl.Resources("AWS::AutoScaling::AutoScalingGroup")[groups[0]])
-	if p["MinSize"] != "1" || p["MaxSize"] != "1" {
-		t.Errorf("%s: MinSize %v, MaxSize %v; want exactly one server", groups[0], p["MinSize"], p["MaxSize"])
-	}
-	tpl.ResourceCountIs(t, "AWS::AutoScaling::AutoScalingGroup", 2)
-}
-
-func TestNoBackgroundJobsServerWhenOff(t *testing.T) {
-	groups, instances := singletons(variant(t))
-	if len(groups)+len(instances) != 0 || len(variant(t).Resources("AWS::EC2::Instance")) != 2 {
-		t.Errorf("BackgroundJobs off: singletons %v %v, want none of the two servers", groups, instances)
 	}
 }
 
@@ -342,34 +256,14 @@ func TestNoSecretValueInTheTemplateOrUserData(t *testing.T) {
 	}
 }
 
-func TestTierWorksAsAScopeAndCanBeTaggedAndDependedOn(t *testing.T) {
-	app := cdktest.NewApp(t)
-	stack := cdktest.NewStack(app, "Test")
-	tier := nextcloud.NewTier(stack, "Tier", defaultProps(stack))
-	awscdk.Tags_Of(tier).Add(jsii.String("team"), jsii.String("files"), nil)
-	child := awscdk.NewCfnWaitConditionHandle(tier, jsii.String("Child"), nil)
-	child.Node().AddDependency(tier.Fleet())
-	tpl := &cdktest.Template{Template: assertions.Template_FromStack(stack, nil)}
-	tpl.HasResourceProperties(t, "AWS::ElastiCache::ReplicationGroup", map[string]any{
-		"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "team", "Value": "files"}}),
-	})
-	tpl.HasResource(t, "AWS::CloudFormation::WaitConditionHandle", map[string]any{"DependsOn": assertions.Match_ArrayWith(&[]any{"TierFleetRole87C45DF5"})})
-	if got := tier.BootSteps(); !slices.Equal(got, []string{"cron-off", "rds-ca", "nextcloud-config", "background-jobs"}) {
-		t.Errorf("BootSteps() = %q", got)
-	}
-	if tier.LoadBalancer() == nil || tier.Database() == nil || tier.Bucket() == nil || tier.Logs() == nil || tier.LogGroup() == nil ||
-		tier.Tier() == nil || tier.Cache() == nil || tier.SeedSecret() == nil || tier.Fleet() == nil {
-		t.Errorf("an accessor returned nil")
-	}
-	if keys := tier.ConfigKeys(); !slices.Contains(keys, "objectstore") || !slices.Contains(keys, "dbdriveroptions") || !slices.Contains(keys, "trusted_proxies") {
-		t.Errorf("ConfigKeys() = %q", keys)
-	}
+func TestUserDataPassesShellcheckAndFitsUnderTheLimit(t *testing.T) {
+	cdktest.CheckUserData(t, boot.MaxUserDataBytes, map[string]*cdktest.Template{"default": template(t), "variant": variant(t)})
 }
 
 // The boot script, run as deployed (references resolved) on a fake server.
 
 // bootDefault runs the default template's boot script on a copy of the
-// golden server with config as its config.php.
+// golden server with config as its config.php; the boot must succeed.
 func bootDefault(t *testing.T, singleton bool, config string) (*fakeaws.Machine, fakeaws.Result) {
 	t.Helper()
 	m := newMachine(t, singleton, "/var/www/nextcloud", config)
@@ -381,6 +275,15 @@ func bootDefault(t *testing.T, singleton bool, config string) (*fakeaws.Machine,
 }
 
 const configPath = "var/www/nextcloud/config/tierkit.config.php"
+
+// writtenKeys returns the keys of a configuration file the boot wrote, in
+// order.
+func writtenKeys(config string) (keys []string) {
+	for _, m := range regexp.MustCompile(`(?m)^  '([^']+)' => `).FindAllStringSubmatch(config, -1) {
+		keys = append(keys, m[1])
+	}
+	return keys
+}
 
 func TestBootWritesTheConfigFile(t *testing.T) {
 	m, _ := bootDefault(t, true, freshConfig)
@@ -414,8 +317,13 @@ $CONFIG = [
   'secret' => 'ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxw',
 ];
 `
-	if got := m.Read(t, configPath); got != want {
+	got := m.Read(t, configPath)
+	if got != want {
 		t.Errorf("tierkit.config.php:\n%s\nwant:\n%s", got, want)
+	}
+	// config.php lacks every instance value: ConfigKeys() lists them all.
+	if keys := tiers["Test"].App().ConfigKeys(); !slices.Equal(keys, writtenKeys(got)) {
+		t.Errorf("ConfigKeys() = %q; the boot wrote %q", keys, writtenKeys(got))
 	}
 	fi, err := os.Stat(filepath.Join(m.Root, configPath))
 	if err != nil || fi.Mode().Perm() != 0o640 {
@@ -423,9 +331,6 @@ $CONFIG = [
 	}
 	if got := m.Read(t, "var/www/nextcloud/config/config.php"); got != freshConfig {
 		t.Errorf("config.php was changed:\n%s", got)
-	}
-	if got := m.Read(t, "etc/ssl/certs/rds-global-bundle.pem"); got != fakeaws.CABundle {
-		t.Errorf("RDS CA bundle %q, want the truststore's", got)
 	}
 	if leftovers, _ := filepath.Glob(filepath.Join(m.Root, "var/www/nextcloud/config/.tierkit.*")); len(leftovers) > 0 {
 		t.Errorf("temporary files left: %v", leftovers)
@@ -505,16 +410,6 @@ func TestNoSecretInTheBootLog(t *testing.T) {
 	}
 }
 
-func TestGoldenIPIsReplacedByTheServersOwn(t *testing.T) {
-	m, _ := bootDefault(t, false, installedConfig)
-	if got := m.Read(t, "etc/hosts"); got != "127.0.0.1 localhost\n10.0.2.33 cloud.example.com cloud\n" {
-		t.Errorf("/etc/hosts: %q", got)
-	}
-	if got := m.Read(t, vhost); !strings.HasPrefix(got, "<VirtualHost 10.0.2.33:80>") {
-		t.Errorf("vhost: %q", got)
-	}
-}
-
 func TestLogFileIsOwnedByTheWebUser(t *testing.T) {
 	m, r := bootDefault(t, false, installedConfig)
 	if !m.Exists("var/log/nextcloud/nextcloud.log") || !slices.Contains(r.Calls, "chown www-data: /var/log/nextcloud /var/log/nextcloud/nextcloud.log") {
@@ -522,47 +417,26 @@ func TestLogFileIsOwnedByTheWebUser(t *testing.T) {
 	}
 }
 
+// TestBackgroundJobsRunOnTheSingletonOnly checks Nextcloud's entry on the
+// singleton; that no other server runs it is the web tier's job step.
 func TestBackgroundJobsRunOnTheSingletonOnly(t *testing.T) {
-	m, r := bootDefault(t, true, installedConfig)
-	want := `# Written at boot by tierkit: Nextcloud's background jobs run on this server only.
-SHELL=/bin/sh
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-*/5 * * * * www-data [ -e /var/lib/tierkit/boot-ok ] && php --define apc.enable_cli=1 -f /var/www/nextcloud/cron.php >> /dev/null 2>&1
-`
-	if got := m.Read(t, "etc/cron.d/tierkit-nextcloud"); got != want {
-		t.Errorf("singleton's cron entry:\n%s\nwant:\n%s", got, want)
+	m, _ := bootDefault(t, true, installedConfig)
+	lines := strings.Split(m.Read(t, "etc/cron.d/tierkit-nextcloud"), "\n")
+	for _, want := range []string{
+		"# Written at boot by tierkit: Nextcloud's background jobs on this server only.",
+		"*/5 * * * * www-data [ -e /var/lib/tierkit/boot-ok ] && php --define apc.enable_cli=1 -f /var/www/nextcloud/cron.php >> /dev/null 2>&1",
+	} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("the singleton's cron entry lacks the line\n%s\nin:\n%s", want, strings.Join(lines, "\n"))
+		}
 	}
 	if m.Exists("etc/cron.d/nextcloud") || !m.Exists("etc/cron.d/.nextcloud.disabled-by-tierkit") {
 		t.Errorf("the AMI's /etc/cron.d/nextcloud is not disabled on the singleton")
-	}
-	for _, c := range []string{"systemctl enable cron", "systemctl reload-or-restart cron"} {
-		if !slices.Contains(r.Calls, c) {
-			t.Errorf("calls %q lack %q", r.Calls, c)
-		}
-	}
-
-	// A server made from an AMI of the singleton carries its entry: gone too.
-	other := newMachine(t, false, "/var/www/nextcloud", installedConfig)
-	cdktest.WriteFile(t, filepath.Join(other.Root, "etc/cron.d/tierkit-nextcloud"), want, 0o644)
-	r = other.Run(t, cdktest.UserData(t, template(t)))
-	if r.Err != nil {
-		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
-	}
-	if other.Exists("etc/cron.d/tierkit-nextcloud") || other.Exists("etc/cron.d/nextcloud") || !other.Exists("etc/cron.d/.nextcloud.disabled-by-tierkit") {
-		t.Errorf("a server that is not the singleton still has a background jobs entry")
-	}
-	if !strings.Contains(r.Log, "not the singleton") {
-		t.Errorf("the log does not say why background jobs are off:\n%s", r.Log)
-	}
-	if !strings.HasPrefix(r.Calls[0], "systemctl stop apache2") || r.Calls[len(r.Calls)-1] != "systemctl restart apache2" {
-		t.Errorf("calls %q: want apache2 stopped first and started last", r.Calls)
 	}
 }
 
 func TestVariantBoot(t *testing.T) {
 	m := newMachine(t, true, "/srv/nextcloud", freshConfig)
-	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/cron.d/nextcloud-cron-php"), "*/5 * * * * nginx php -f /srv/nextcloud/cron.php\n", 0o644)
-	cdktest.WriteFile(t, filepath.Join(m.Root, "var/spool/cron/crontabs/nginx"), "*/5 * * * * php -f /srv/nextcloud/cron.php\n", 0o600)
 	tpl := variant(t)
 	r := m.Run(t, cdktest.UserData(t, tpl))
 	if r.Err != nil {
@@ -584,24 +458,19 @@ func TestVariantBoot(t *testing.T) {
 			t.Errorf("the variant's configuration has %s:\n%s", absent, got)
 		}
 	}
+	if keys := tiers["Variant"].App().ConfigKeys(); !slices.Equal(keys, writtenKeys(got)) {
+		t.Errorf("ConfigKeys() = %q; the boot wrote %q", keys, writtenKeys(got))
+	}
 	checkPHPSyntax(t, filepath.Join(m.Root, "srv/nextcloud/config/tierkit.config.php"))
-	if r.Calls[0] != "systemctl stop nginx" || r.Calls[len(r.Calls)-1] != "systemctl restart nginx" || !slices.Contains(r.Calls, "systemctl restart php8.3-fpm") {
-		t.Errorf("calls %q: want nginx stopped first and started last, PHP-FPM restarted", r.Calls)
+	if !slices.Contains(r.Calls, "systemctl restart php8.3-fpm") {
+		t.Errorf("calls %q: PHP-FPM is not restarted after the configuration is written", r.Calls)
 	}
 	if !slices.Contains(r.Calls, "chown nginx: /var/log/nextcloud /var/log/nextcloud/nextcloud.log") {
 		t.Errorf("calls %q: the log is not given to nginx", r.Calls)
 	}
 	// Off: not even the server tagged as the singleton runs cron.php.
-	if m.Exists("etc/cron.d/tierkit-nextcloud") || !strings.Contains(r.Log, "background jobs off") {
-		t.Errorf("BackgroundJobs off: a cron entry was written:\n%s", r.Log)
-	}
-	for _, f := range []string{"etc/cron.d/.nextcloud-cron-php.disabled-by-tierkit", "var/spool/cron/crontabs/.nginx.disabled-by-tierkit"} {
-		if !m.Exists(f) {
-			t.Errorf("%s missing: the AMI's cron entries are not disabled", f)
-		}
-	}
-	if !m.Exists("etc/cron.d/nextcloud") {
-		t.Errorf("/etc/cron.d/nextcloud, not in CronFiles, was touched")
+	if m.Exists("etc/cron.d/tierkit-nextcloud") || !strings.Contains(r.Log, "Nextcloud's background jobs off: no server runs it") {
+		t.Errorf("BackgroundJobs off: a cron entry was written, or the log does not say so:\n%s", r.Log)
 	}
 }
 
@@ -626,36 +495,8 @@ func TestBootFailsWithoutAnInstalledNextcloud(t *testing.T) {
 	}
 }
 
-func TestRenderedUserDataPassesShellcheck(t *testing.T) {
-	if _, err := exec.LookPath("shellcheck"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("shellcheck is not on PATH: install shellcheck (Debian package shellcheck)")
-		}
-		t.Skip("install shellcheck (Debian package shellcheck)")
-	}
-	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
-		file := filepath.Join(t.TempDir(), "user-data")
-		cdktest.WriteFile(t, file, cdktest.UserData(t, tpl), 0o644)
-		if out, err := exec.Command("shellcheck", "--severity=style", file).CombinedOutput(); err != nil {
-			t.Errorf("%s: shellcheck: %v\n%s", name, err, out)
-		}
-	}
-}
-
-// TestUserDataLeavesRoomUnderTheLimit resolves every reference to 100
-// characters, more than any real one (secret ARNs, endpoints, bucket and
-// log group names), and keeps 1 KB for longer golden-IP file lists.
-func TestUserDataLeavesRoomUnderTheLimit(t *testing.T) {
-	long := func(string, ...string) string { return strings.Repeat("x", 100) }
-	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
-		n := len(cdktest.Resolve(t, cdktest.UserDataExpr(t, tpl), long))
-		t.Logf("%s: %d bytes deployed at most", name, n)
-		if n > boot.MaxUserDataBytes-1024 {
-			t.Errorf("%s: the deployed user data can reach %d bytes; EC2's limit is %d", name, n, boot.MaxUserDataBytes)
-		}
-	}
-}
-
+// TestInvalidProps: each of Nextcloud's settings refused alone, with its
+// own message (the web tier's fields are constructs/webtier's tests).
 func TestInvalidProps(t *testing.T) {
 	valid := defaultProps(awscdk.NewStack(nil, nil, nil))
 	cases := []struct {
@@ -663,18 +504,10 @@ func TestInvalidProps(t *testing.T) {
 		patch func(p *nextcloud.Props)
 		want  string
 	}{
-		{"no domain", func(p *nextcloud.Props) { p.DomainName = "" }, "DomainName: required"},
-		{"no image", func(p *nextcloud.Props) { p.Image = nil }, "Image: required"},
-		{"web server set in Boot", func(p *nextcloud.Props) { p.Boot.WebServer = "nginx" }, "Boot.WebServer: set by the tier from WebServer"},
 		{"cache vpc", func(p *nextcloud.Props) { p.Cache.Vpc = cdktest.ImportedVpc(awscdk.NewStack(nil, nil, nil)) }, "Cache.Vpc: set by the tier"},
-		{"wired fleet field", func(p *nextcloud.Props) { p.Fleet.Image = valid.Image }, "Fleet.Image: set by the tier"},
 		{"relative install path", func(p *nextcloud.Props) { p.InstallPath = "var/www/nextcloud" }, `InstallPath: "var/www/nextcloud" is not a clean absolute directory path`},
 		{"install path with %", func(p *nextcloud.Props) { p.InstallPath = "/var/www/100%" }, `InstallPath: "/var/www/100%" is not a clean absolute directory path`},
 		{"install path root", func(p *nextcloud.Props) { p.InstallPath = "/" }, `InstallPath: "/" is not a clean`},
-		{"unknown web server", func(p *nextcloud.Props) { p.WebServer = "caddy" }, `WebServer: "caddy" is not supported; allowed: apache2, httpd, nginx`},
-		{"php-fpm unit", func(p *nextcloud.Props) { p.PHPFPMUnit = "php fpm" }, `PHPFPMUnit: "php fpm" is not a systemd unit name`},
-		{"php-fpm is the web server", func(p *nextcloud.Props) { p.PHPFPMUnit = "apache2" }, `PHPFPMUnit: "apache2" is the web server`},
-		{"web user", func(p *nextcloud.Props) { p.WebUser = "Www Data" }, `WebUser: "Www Data" is not a user name`},
 		{"unknown primary storage", func(p *nextcloud.Props) { p.PrimaryStorage = "efs" }, `PrimaryStorage: "efs" is not supported; allowed: s3, local`},
 		{"local storage in an Auto Scaling group", func(p *nextcloud.Props) { p.PrimaryStorage = "local" }, `PrimaryStorage: "local" keeps files in each server's data directory, and more than one serves (an Auto Scaling group`},
 		{"local storage on two fixed servers", func(p *nextcloud.Props) {
@@ -683,21 +516,25 @@ func TestInvalidProps(t *testing.T) {
 		}, `PrimaryStorage: "local" keeps files in each server's data directory, and more than one serves (Fleet Mode fixed with 2 instances)`},
 		{"shared data directory with s3", func(p *nextcloud.Props) { p.DataDirectoryShared = true }, "DataDirectoryShared: set, but PrimaryStorage is s3"},
 		{"unknown background jobs", func(p *nextcloud.Props) { p.BackgroundJobs = "ajax" }, `BackgroundJobs: "ajax" is not supported; allowed: single-node, off, every-node`},
-		{"every-node in an Auto Scaling group", func(p *nextcloud.Props) { p.BackgroundJobs = "every-node" }, `BackgroundJobs: "every-node" runs cron.php on each of several servers (an Auto Scaling group`},
+		{"every-node in an Auto Scaling group", func(p *nextcloud.Props) { p.BackgroundJobs = "every-node" },
+			`BackgroundJobs: "every-node" runs Nextcloud's background jobs on each of several servers (an Auto Scaling group always can scale to more than one); allowed: single-node, off`},
 		{"every-node on the default fixed fleet", func(p *nextcloud.Props) {
 			p.BackgroundJobs = "every-node"
 			p.Fleet = fleet.Props{Mode: fleet.Fixed}
-		}, `BackgroundJobs: "every-node" runs cron.php on each of several servers (Fleet Mode fixed with 2 instances)`},
-		{"relative cron file", func(p *nextcloud.Props) { p.CronFiles = []string{"cron.d/nextcloud"} }, `CronFiles[0]: "cron.d/nextcloud" is not a clean absolute file path`},
-		{"the tier's own cron file", func(p *nextcloud.Props) { p.CronFiles = []string{"/etc/cron.d/tierkit-nextcloud"} }, `CronFiles[0]: "/etc/cron.d/tierkit-nextcloud" is the tier's own background jobs entry`},
-		{"cron file twice", func(p *nextcloud.Props) { p.CronFiles = []string{"/etc/cron.d/a", "/etc/cron.d/a"} }, `CronFiles[1]: "/etc/cron.d/a" is listed twice`},
+		}, `BackgroundJobs: "every-node" runs Nextcloud's background jobs on each of several servers (Fleet Mode fixed with 2 instances); allowed: single-node, off`},
+		{"the tier's own cron file", func(p *nextcloud.Props) { p.CronFiles = []string{"/etc/cron.d/tierkit-nextcloud"} },
+			`CronFiles[0]: "/etc/cron.d/tierkit-nextcloud" is the tier's own entry for Nextcloud's background jobs`},
+	}
+	if err := valid.Validate(); err != nil {
+		t.Fatalf("the valid props: %v", err)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := *valid
 			c.patch(&p)
-			if err := p.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("got %v, want an error containing %q", err, c.want)
+			var problems *check.Error
+			if err := p.Validate(); !errors.As(err, &problems) || len(problems.Problems) != 1 || !strings.HasPrefix(err.Error(), c.want) {
+				t.Errorf("got %v, want one problem, starting with %q", err, c.want)
 			}
 		})
 	}
@@ -712,51 +549,20 @@ func TestOneServerAllowsLocalStorageAndEveryNode(t *testing.T) {
 	}
 }
 
+// TestValidateReportsEveryProblem: the web tier's and Nextcloud's at once.
 func TestValidateReportsEveryProblem(t *testing.T) {
-	err := nextcloud.Props{InstallPath: "x", PrimaryStorage: "local", BackgroundJobs: "every-node", WebServer: "caddy"}.Validate()
-	for _, field := range []string{"DomainName: ", "; Zone: ", "; Image: ", "; InstallPath: ", "; WebServer: ", "; PrimaryStorage: ", "; BackgroundJobs: "} {
-		if err == nil || !strings.Contains(err.Error(), field) {
-			t.Errorf("got %v, want a problem with %s", err, strings.Trim(field, "; "))
-		}
+	err := nextcloud.Props{InstallPath: "x", PrimaryStorage: "local", BackgroundJobs: "every-node"}.Validate()
+	var problems *check.Error
+	if !errors.As(err, &problems) {
+		t.Fatalf("got %v, want a *check.Error", err)
 	}
-}
-
-func TestNewTierPanicsWithTheConstructID(t *testing.T) {
-	defer func() {
-		if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "nextcloud Files: DomainName: required") {
-			t.Errorf("got %v, want a panic naming the tier and the field", r)
-		}
-	}()
-	nextcloud.NewTier(awscdk.NewStack(nil, nil, nil), "Files", &nextcloud.Props{})
-}
-
-// TestBackgroundJobsOnFixedFleetsAndEveryNode synthesizes (without
-// validation) the two other fleet shapes: a fixed fleet with single-node
-// jobs tags Server1 only, and a fleet of one with every-node runs cron.php
-// on its server, which is not tagged.
-func TestBackgroundJobsOnFixedFleetsAndEveryNode(t *testing.T) {
-	app := cdktest.NewApp(t)
-	fixed := cdktest.NewStack(app, "Fixed")
-	p := defaultProps(fixed)
-	p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 3}
-	nextcloud.NewTier(fixed, "Tier", p)
-	every := cdktest.NewStack(app, "Every")
-	p = defaultProps(every)
-	p.BackgroundJobs, p.Fleet = "every-node", fleet.Props{Mode: fleet.Fixed, Instances: 1}
-	nextcloud.NewTier(every, "Tier", p)
-
-	tpl := &cdktest.Template{Template: assertions.Template_FromStack(fixed, nil)}
-	if _, instances := singletons(tpl); len(instances) != 1 || !strings.HasPrefix(instances[0], "TierFleetServer1") {
-		t.Errorf("fixed fleet of 3: singletons %v, want Server1 only", instances)
+	var fields []string
+	for _, p := range problems.Problems {
+		fields = append(fields, p.Field)
 	}
-
-	tpl = &cdktest.Template{Template: assertions.Template_FromStack(every, nil)}
-	if groups, instances := singletons(tpl); len(groups)+len(instances) != 0 {
-		t.Errorf("every-node: singletons %v %v, want none", groups, instances)
-	}
-	m := newMachine(t, false, "/var/www/nextcloud", installedConfig)
-	if r := m.Run(t, cdktest.UserData(t, tpl)); r.Err != nil || !m.Exists("etc/cron.d/tierkit-nextcloud") || m.Exists("etc/cron.d/nextcloud") {
-		t.Errorf("every-node: want the tier's entry and the AMI's disabled (err %v):\n%s", r.Err, r.Log)
+	slices.Sort(fields)
+	if want := []string{"BackgroundJobs", "DomainName", "Image", "InstallPath", "PrimaryStorage", "Zone"}; !slices.Equal(fields, want) {
+		t.Errorf("problems with %q, want %q: %v", fields, want, err)
 	}
 }
 
