@@ -25,7 +25,7 @@ func TestScriptsReviewInAScratchCopy(t *testing.T) {
 		want                 []string
 	}{
 		{"unchanged", "", "", "", 0, []string{"review passed: "}},
-		{"renamed uploads bucket", "constructs/webtier/webtier.go", `storage.New(t, "Uploads", &uploads)`, `storage.New(t, "Files", &uploads)`, 1,
+		{"renamed uploads bucket", "constructs/webtier/webtier.go", `storage.New(s, "Uploads", &uploads)`, `storage.New(s, "Files", &uploads)`, 1,
 			[]string{"example-laravel/TierUploadsBucket903CB65E: AWS::S3::Bucket Tier/Default/Uploads/Bucket will be orphaned"}},
 	}
 	type result struct {
