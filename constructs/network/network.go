@@ -355,7 +355,7 @@ func checkZones(n *Network, id string, stack awscdk.Stack, p Props) {
 		if concreteEnv && stack.Node().TryGetContext(jsii.String(ZoneContextKey(account, region))) == nil {
 			awscdk.Annotations_Of(n).AddWarningV2(jsii.String("tierkit-network:zoneLookup"), jsii.String(fmt.Sprintf(
 				"CDK's VPC looks up the zones of %s/%s although AvailabilityZones are given: set context %q to them to synthesize without AWS credentials",
-				account, region, ZoneContextKey(account, region))))
+				account, region, ZoneContextKey(account, region))), nil)
 		}
 		return
 	}
