@@ -58,7 +58,7 @@ type Props struct {
 	// field later, never set it below the version the instance runs.
 	//
 	// Default: MySQL 8.4.10, MariaDB 11.8.6, PostgreSQL 17.9 (the newest of
-	// those majors that aws-cdk v2.270.0 knows).
+	// those majors that aws-cdk v2.277.0 knows).
 	EngineVersion string
 
 	// InstanceType is the RDS instance class without the "db." prefix, e.g.
