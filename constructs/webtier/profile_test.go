@@ -243,3 +243,37 @@ func TestRDSCABundleIsFetchedBeforeTheApplicationsSteps(t *testing.T) {
 		t.Errorf("want rds-ca before the application's steps:\n%s", r.Log)
 	}
 }
+
+// TestCronFilesReplaceTheProfilesDefault: the caller's list replaces the
+// profile's (its default file stays untouched), an empty list disables
+// nothing and adds no step.
+func TestCronFilesReplaceTheProfilesDefault(t *testing.T) {
+	app := cdktest.NewApp(t)
+	listed := cdktest.NewStack(app, "Listed")
+	p := props(listed)
+	p.CronFiles = []string{"/etc/cron.d/app-schedule", "/var/spool/cron/crontabs/www-data"}
+	listedTier := webtier.New(listed, "Tier", p, &testApp{})
+	none := cdktest.NewStack(app, "None")
+	p = props(none)
+	p.CronFiles = []string{}
+	noneTier := webtier.New(none, "Tier", p, &testApp{})
+
+	if got := noneTier.BootSteps(); slices.Contains(got, "cron-off") {
+		t.Errorf("CronFiles []: steps %q, want no cron-off", got)
+	}
+	m := newMachine(t, false)
+	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/cron.d/app-schedule"), "* * * * * www-data true\n", 0o644)
+	cdktest.WriteFile(t, filepath.Join(m.Root, "var/spool/cron/crontabs/www-data"), "* * * * * true\n", 0o600)
+	bootOn(t, m, &cdktest.Template{Template: assertions.Template_FromStack(listed, nil)})
+	for _, f := range []string{"etc/cron.d/.app-schedule.disabled-by-tierkit", "var/spool/cron/crontabs/.www-data.disabled-by-tierkit"} {
+		if !m.Exists(f) {
+			t.Errorf("%s missing: a listed cron entry is not disabled", f)
+		}
+	}
+	if !m.Exists("etc/cron.d/app") {
+		t.Errorf("/etc/cron.d/app, the profile's default but not listed, was touched")
+	}
+	if got := listedTier.BootSteps(); got[0] != "cron-off" {
+		t.Errorf("steps %q: want cron-off first", got)
+	}
+}
