@@ -1,6 +1,7 @@
 package webtier
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"slices"
@@ -131,6 +132,16 @@ type Job struct {
 	RequiresWhy string
 }
 
+// resolved returns pr with its job's mode defaulted, on a copy of the job.
+func (pr Profile) resolved() Profile {
+	if pr.Job != nil {
+		job := *pr.Job
+		job.Mode = cmp.Or(job.Mode, JobSingleNode)
+		pr.Job = &job
+	}
+	return pr
+}
+
 // Step is one boot step of an application: a bash fragment (see
 // boot.Script.AddStep), usually rendered with boot.RenderStep.
 type Step struct{ Name, Body string }
@@ -160,13 +171,12 @@ func Validate(props *Props, app App) error {
 	if props != nil {
 		p = *props
 	}
+	p.validate(&pr)
 	if app == nil || isNilPointer(app) {
 		pr.Add("App", "required: the application profile")
-		p.validate(&pr)
 		return pr.Err()
 	}
-	profile := app.Profile()
-	p.validate(&pr)
+	profile := app.Profile().resolved()
 	resolved := p.withProfile(profile)
 	if job := profile.Job; job != nil {
 		if pr.OneOf(job.Setting, job.Mode, jobModes, JobSingleNode) && job.Mode == JobEveryNode && !resolved.OneServer() {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 
 	"github.com/tierkit/tierkit/constructs/boot"
@@ -59,18 +60,32 @@ func TestOneJobServerInAnAutoScalingFleet(t *testing.T) {
 	})
 }
 
-func TestOneJobServerInAFixedFleetAndNoneWhenOff(t *testing.T) {
-	app := cdktest.NewApp(t)
-	fixed := cdktest.NewStack(app, "Fixed")
-	p := props(fixed)
-	p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 2}
-	webtier.New(fixed, "Tier", p, &testApp{})
-	off := cdktest.NewStack(app, "Off")
-	webtier.New(off, "Tier", props(off), &testApp{job: webtier.JobOff})
+// Two more tiers in one app, synthesized without validation: fixed is two
+// fixed servers without any AMI cron file (CronFiles []); off has the job
+// off and lists its own cron files.
+var (
+	fixedTier, offTier *webtier.Tier[*testApp]
+	fixed              = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+		app := cdktest.NewApp(tb)
+		stack := cdktest.NewStack(app, "Fixed")
+		p := props(stack)
+		p.Fleet, p.CronFiles = fleet.Props{Mode: fleet.Fixed, Instances: 2}, []string{}
+		fixedTier = webtier.New(stack, "Tier", p, &testApp{})
+		offStack := cdktest.NewStack(app, "Off")
+		p = props(offStack)
+		p.CronFiles = []string{"/etc/cron.d/app-schedule", "/var/spool/cron/crontabs/www-data"}
+		offTier = webtier.New(offStack, "Tier", p, &testApp{job: webtier.JobOff})
+		return stack
+	})
+	off = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+		fixed(tb)
+		return awscdk.Stack_Of(offTier)
+	})
+)
 
-	tpl := &cdktest.Template{Template: assertions.Template_FromStack(fixed, nil)}
+func TestOneJobServerInAFixedFleet(t *testing.T) {
 	var singletons []string
-	instances := tpl.Resources("AWS::EC2::Instance")
+	instances := fixed(t).Resources("AWS::EC2::Instance")
 	for id, i := range instances {
 		if tagged(cdktest.Props(i)["Tags"], fleet.SingletonTag) {
 			singletons = append(singletons, id)
@@ -79,7 +94,10 @@ func TestOneJobServerInAFixedFleetAndNoneWhenOff(t *testing.T) {
 	if len(instances) != 2 || len(singletons) != 1 || !strings.HasPrefix(singletons[0], "TierFleetServer1") {
 		t.Errorf("%d instances, singletons %v; want Server1 only", len(instances), singletons)
 	}
-	tpl = &cdktest.Template{Template: assertions.Template_FromStack(off, nil)}
+}
+
+func TestNoJobServerWhenTheJobIsOff(t *testing.T) {
+	tpl := off(t)
 	tpl.ResourceCountIs(t, "AWS::AutoScaling::AutoScalingGroup", 1)
 	if strings.Contains(cdktest.JSON(tpl.Resources("AWS::AutoScaling::AutoScalingGroup")), fleet.SingletonTag) {
 		t.Errorf("job off: a group carries the singleton tag")
@@ -248,23 +266,14 @@ func TestRDSCABundleIsFetchedBeforeTheApplicationsSteps(t *testing.T) {
 // profile's (its default file stays untouched), an empty list disables
 // nothing and adds no step.
 func TestCronFilesReplaceTheProfilesDefault(t *testing.T) {
-	app := cdktest.NewApp(t)
-	listed := cdktest.NewStack(app, "Listed")
-	p := props(listed)
-	p.CronFiles = []string{"/etc/cron.d/app-schedule", "/var/spool/cron/crontabs/www-data"}
-	listedTier := webtier.New(listed, "Tier", p, &testApp{})
-	none := cdktest.NewStack(app, "None")
-	p = props(none)
-	p.CronFiles = []string{}
-	noneTier := webtier.New(none, "Tier", p, &testApp{})
-
-	if got := noneTier.BootSteps(); slices.Contains(got, "cron-off") {
+	tpl := off(t)
+	if got := fixedTier.BootSteps(); slices.Contains(got, "cron-off") {
 		t.Errorf("CronFiles []: steps %q, want no cron-off", got)
 	}
 	m := newMachine(t, false)
 	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/cron.d/app-schedule"), "* * * * * www-data true\n", 0o644)
 	cdktest.WriteFile(t, filepath.Join(m.Root, "var/spool/cron/crontabs/www-data"), "* * * * * true\n", 0o600)
-	bootOn(t, m, &cdktest.Template{Template: assertions.Template_FromStack(listed, nil)})
+	bootOn(t, m, tpl)
 	for _, f := range []string{"etc/cron.d/.app-schedule.disabled-by-tierkit", "var/spool/cron/crontabs/.www-data.disabled-by-tierkit"} {
 		if !m.Exists(f) {
 			t.Errorf("%s missing: a listed cron entry is not disabled", f)
@@ -273,7 +282,7 @@ func TestCronFilesReplaceTheProfilesDefault(t *testing.T) {
 	if !m.Exists("etc/cron.d/app") {
 		t.Errorf("/etc/cron.d/app, the profile's default but not listed, was touched")
 	}
-	if got := listedTier.BootSteps(); got[0] != "cron-off" {
+	if got := offTier.BootSteps(); got[0] != "cron-off" {
 		t.Errorf("steps %q: want cron-off first", got)
 	}
 }

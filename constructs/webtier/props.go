@@ -188,7 +188,7 @@ func (p Props) Servers() string {
 }
 
 // withProfile returns p with the application's defaults under the caller's
-// settings, and the web tier's own defaults under both.
+// settings, and the web tier's own defaults under both; pr is resolved.
 func (p Props) withProfile(pr Profile) Props {
 	p.CronFiles = slices.Clone(p.CronFiles)
 	if p.CronFiles == nil {
@@ -213,18 +213,15 @@ func (p Props) withProfile(pr Profile) Props {
 		}
 	}
 	p.Uploads.CORSOrigins = origins
+	if pr.Job != nil && pr.Job.Mode == JobSingleNode {
+		p.Fleet.Singleton = true
+	}
 	return p
 }
 
-// Validate reports what is wrong with p, naming the field and what is
-// allowed: the tier's own fields and the wiring fields the tier sets. Each
-// block validates its own settings when it is created.
-func (p Props) Validate() error {
-	var pr check.Problems
-	p.validate(&pr)
-	return pr.Err()
-}
-
+// validate records what is wrong with p's own fields and the wiring fields
+// the tier sets; Validate adds the profile's. Each block validates its own
+// settings when it is created.
 func (p Props) validate(pr *check.Problems) {
 	if p.DomainName == "" {
 		pr.Add("DomainName", "required, e.g. api.example.com")

@@ -11,7 +11,6 @@
 package webtier
 
 import (
-	"cmp"
 	_ "embed"
 	"fmt"
 
@@ -122,8 +121,9 @@ var jobText string
 
 var (
 	jobTemplate = boot.StepTemplate("job", jobText)
-	// The database block's step is plain bash: as a template it renders to itself.
-	caTemplate = boot.StepTemplate("rds-ca", database.CABundleStep())
+	// The database block's step is plain bash: as a template it renders to
+	// itself, without the indentation user data has no room for.
+	caStep = boot.RenderStep(boot.StepTemplate("rds-ca", database.CABundleStep()), nil)
 )
 
 // New composes the blocks for app and attaches it. It panics, naming the
@@ -140,11 +140,8 @@ func New[A App](scope constructs.Construct, id string, props *Props, app A) *Tie
 		}
 		panic(fmt.Sprintf("%s %s: %v", name, id, err))
 	}
-	profile := app.Profile()
+	profile := app.Profile().resolved()
 	p = p.withProfile(profile)
-	if job := profile.Job; job != nil && cmp.Or(job.Mode, JobSingleNode) == JobSingleNode {
-		p.Fleet.Singleton = true
-	}
 	t := &Tier[A]{props: p, app: app, appLogs: map[string]awslogs.LogGroup{}}
 	constructs.NewConstruct_Override(t, scope, jsii.String(id))
 	t.compose()
@@ -162,7 +159,7 @@ func New[A App](scope constructs.Construct, id string, props *Props, app A) *Tie
 		script.AddStep("cron-off", boot.DisableCronFilesStep(p.CronFiles))
 	}
 	// Every application reaches the database over TLS.
-	script.AddStep("rds-ca", boot.RenderStep(caTemplate, nil))
+	script.AddStep("rds-ca", caStep)
 	for _, s := range app.Attach(t) {
 		script.AddStep(s.Name, s.Body)
 	}
@@ -170,15 +167,10 @@ func New[A App](scope constructs.Construct, id string, props *Props, app A) *Tie
 		script.AddStep(job.Step, boot.RenderStep(jobTemplate, struct {
 			Job
 			User, BootOK string
-		}{withMode(*job), p.WebUser, BootOK}))
+		}{*job, p.WebUser, BootOK}))
 	}
 	t.addOutputs()
 	return t
-}
-
-func withMode(j Job) Job {
-	j.Mode = cmp.Or(j.Mode, JobSingleNode)
-	return j
 }
 
 // compose creates and wires the blocks.

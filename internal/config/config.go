@@ -236,18 +236,18 @@ var applications = map[string]struct {
 	TierNextcloud: {"cloud", func() webtier.App { return &nextcloud.App{} }},
 }
 
-// settings returns, by JSON key, the fields a tier's object may set: the web
-// tier's own and the application's.
-func settings(props, app reflect.Value) map[string]reflect.Value {
-	fields := map[string]reflect.Value{}
-	for _, v := range []reflect.Value{props, app} {
-		for i := range v.NumField() {
-			if name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
-				fields[name] = v.Field(i)
+// tierKeys returns the keys a tier's object may hold, by the Go field they
+// set: the json-tagged fields of the web tier's props and of app's profile.
+func tierKeys(app webtier.App) map[string]string {
+	keys := map[string]string{}
+	for _, t := range []reflect.Type{reflect.TypeOf(webtier.Props{}), reflect.TypeOf(app).Elem()} {
+		for i := range t.NumField() {
+			if key, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); key != "" && key != "-" {
+				keys[t.Field(i).Name] = key
 			}
 		}
 	}
-	return fields
+	return keys
 }
 
 // decodeTier decodes the object of tier name into a Tier.
@@ -263,17 +263,26 @@ func decodeTier(path, name string, raw json.RawMessage, p *problems) (Tier, bool
 		p.add(path, "must be an object, got %s", describe(raw))
 		return t, true
 	}
-	fields := settings(reflect.ValueOf(&t.Props).Elem(), reflect.ValueOf(t.App).Elem())
+	props, app := reflect.ValueOf(&t.Props).Elem(), reflect.ValueOf(t.App).Elem()
+	fields := map[string]reflect.Value{}
+	for name, key := range tierKeys(t.App) {
+		if f := props.FieldByName(name); f.IsValid() {
+			fields[key] = f
+		} else {
+			fields[key] = app.FieldByName(name)
+		}
+	}
 	for _, key := range sortedKeys(obj) {
-		field, ok := fields[key]
-		if ok {
+		if field, ok := fields[key]; ok {
 			decodeStrict(join(path, key), obj[key], field, p)
 			continue
 		}
 		var owners []string
 		for _, other := range sortedKeys(applications) {
-			if _, theirs := settings(reflect.ValueOf(&webtier.Props{}).Elem(), reflect.ValueOf(applications[other].profile()).Elem())[key]; theirs {
-				owners = append(owners, other)
+			for _, theirs := range tierKeys(applications[other].profile()) {
+				if theirs == key {
+					owners = append(owners, other)
+				}
 			}
 		}
 		if len(owners) > 0 {
@@ -294,14 +303,7 @@ func Refused(env Environment, name string, err error) error {
 	if !errors.As(err, &e) {
 		return fmt.Errorf("invalid configuration: %s: %v", path, err)
 	}
-	keys := map[string]string{}
-	for _, t := range []reflect.Type{reflect.TypeOf(webtier.Props{}), reflect.TypeOf(env.Tiers[name].App).Elem()} {
-		for i := range t.NumField() {
-			if key, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); key != "" && key != "-" {
-				keys[t.Field(i).Name] = key
-			}
-		}
-	}
+	keys := tierKeys(env.Tiers[name].App)
 	var list []string
 	for _, pr := range e.Problems {
 		head, rest := pr.Field, ""

@@ -11,8 +11,9 @@
 # in a lower layer). Prints its path, CACHE_DIR/layer-APP-KEY/upper, and
 # nothing else on stdout, to be mounted as
 #   lowerdir=LAYER:BASE_ROOT
-# KEY covers the base's key, APP_DIR's content, this script and lib.sh; other
-# layer-APP-* directories are removed when a new one is built.
+# KEY covers the base's key, APP_DIR's content, this script, lib.sh and
+# fixture.sh (copied beside install.sh, which sources it); other layer-APP-*
+# directories are removed when a new one is built.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -63,6 +64,7 @@ build() {
 
   mkdir -p "$MERGED/tmp"
   cp -R --preserve=mode,timestamps -- "$app" "$MERGED/tmp/fixture"
+  cp --preserve=mode,timestamps -- "$HERE/fixture.sh" "$MERGED/tmp/fixture/fixture.sh"
   # Packages that install.sh might add must not start their daemons.
   printf '#!/bin/sh\nexit 101\n' >"$MERGED/usr/sbin/policy-rc.d"
   chmod 0755 "$MERGED/usr/sbin/policy-rc.d"
@@ -107,6 +109,7 @@ main() {
     tar -C "$app_dir" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - . | sha256sum
     sha256sum <"$SELF"
     sha256sum <"$HERE/lib.sh"
+    sha256sum <"$HERE/fixture.sh"
   } | sha256sum | cut -c1-16)
   final=$cache/layer-$app-$key
 

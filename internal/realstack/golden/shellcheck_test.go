@@ -11,5 +11,5 @@ import (
 // and systemctl stand-in, the applications' installers. Without the e2e build
 // tag, so that scripts/test checks them.
 func TestGoldenScriptsPassShellcheck(t *testing.T) {
-	shellcheck.Check(t, "base.sh", "layer.sh", "lib.sh", "init-server.sh", "systemctl", "laravel/install.sh", "nextcloud/install.sh")
+	shellcheck.Check(t, "base.sh", "layer.sh", "lib.sh", "init-server.sh", "systemctl", "fixture.sh", "laravel/install.sh", "nextcloud/install.sh")
 }

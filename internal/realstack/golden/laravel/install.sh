@@ -10,20 +10,11 @@
 # copy; GOLDEN_IP is the golden server's address.
 set -euo pipefail
 
-GOLDEN_IP=${GOLDEN_IP:-10.0.1.10}
 fixture=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../fixture.sh
+source "$fixture/fixture.sh"
 app=/var/www/html
-sock=/run/php/php8.2-fpm.sock
-
-die() {
-  echo "install.sh: $*" >&2
-  exit 1
-}
-
-[[ $GOLDEN_IP =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "GOLDEN_IP is not an IPv4 address: $GOLDEN_IP"
 [[ -f /usr/share/php/Illuminate/autoload.php ]] || die "php-laravel-framework is not installed"
-command -v php >/dev/null || die "php-cli is not installed"
-getent passwd www-data >/dev/null || die "no user www-data"
 
 # The app. The packages' placeholder pages go: the app's root is public/.
 mkdir -p "$app"
@@ -111,9 +102,6 @@ cat >/etc/apache2/sites-available/api.conf <<APACHE
     CustomLog \${APACHE_LOG_DIR}/api-access.log combined
 </VirtualHost>
 APACHE
-a2enmod -q proxy_fcgi rewrite
-a2dissite -q 000-default || true
-a2ensite -q api
 
 # nginx, the same app on the same socket; fastcgi_params passes the request
 # headers as HTTP_* and SERVER_ADDR.
@@ -138,16 +126,9 @@ server {
     }
 }
 NGINX
-ln -sfn ../sites-available/api /etc/nginx/sites-enabled/api
-rm -f /etc/nginx/sites-enabled/default
+enable_sites api proxy_fcgi rewrite
 
-grep -qxF "$GOLDEN_IP golden-web" /etc/hosts || echo "$GOLDEN_IP golden-web" >>/etc/hosts
-
-# The team's own scheduler entry: on every copy of the AMI unless the tier
-# disables it.
-cat >/etc/cron.d/laravel <<'CRON'
-* * * * * www-data cd /var/www/html && php artisan schedule:run >> /dev/null 2>&1
-CRON
-chmod 0644 /etc/cron.d/laravel
+# The team's own scheduler entry.
+cron_entry /etc/cron.d/laravel '* * * * * www-data cd /var/www/html && php artisan schedule:run >> /dev/null 2>&1'
 
 echo "laravel: installed in $app for $GOLDEN_IP"

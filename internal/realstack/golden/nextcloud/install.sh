@@ -11,20 +11,10 @@
 # copy; GOLDEN_IP is the golden server's address.
 set -euo pipefail
 
-GOLDEN_IP=${GOLDEN_IP:-10.0.1.10}
 fixture=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../fixture.sh
+source "$fixture/fixture.sh"
 nc=/var/www/nextcloud
-sock=/run/php/php8.2-fpm.sock
-
-die() {
-  echo "install.sh: $*" >&2
-  exit 1
-}
-
-[[ $GOLDEN_IP =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "GOLDEN_IP is not an IPv4 address: $GOLDEN_IP"
-command -v php >/dev/null || die "php-cli is not installed"
-getent passwd www-data >/dev/null || die "no user www-data"
-[[ -d /etc/apache2/sites-available && -d /etc/nginx/sites-available ]] || die "apache2 and nginx must both be installed"
 
 # The code, owned by the web user as Nextcloud's installer leaves it.
 install -d -o www-data -g www-data -m 0750 "$nc" "$nc/lib" "$nc/config" "$nc/data"
@@ -102,9 +92,6 @@ cat >/etc/apache2/sites-available/nextcloud.conf <<APACHE
     CustomLog \${APACHE_LOG_DIR}/nextcloud-access.log combined
 </VirtualHost>
 APACHE
-a2enmod -q proxy_fcgi
-a2dissite -q 000-default || true
-a2ensite -q nextcloud
 
 # nginx, the same root on the same socket; fastcgi_params passes SERVER_ADDR
 # and the request headers as HTTP_*. Timeouts and body size as the tier's
@@ -133,16 +120,9 @@ server {
     }
 }
 NGINX
-ln -sfn ../sites-available/nextcloud /etc/nginx/sites-enabled/nextcloud
-rm -f /etc/nginx/sites-enabled/default
-
-grep -qxF "$GOLDEN_IP golden-web" /etc/hosts || echo "$GOLDEN_IP golden-web" >>/etc/hosts
+enable_sites nextcloud proxy_fcgi
 
 # Nextcloud's documented background-jobs entry, as the golden server had it.
-install -d -m 0755 /etc/cron.d
-cat >/etc/cron.d/nextcloud <<CRON
-*/5 * * * * www-data php -f $nc/cron.php
-CRON
-chmod 0644 /etc/cron.d/nextcloud
+cron_entry /etc/cron.d/nextcloud "*/5 * * * * www-data php -f $nc/cron.php"
 
 echo "nextcloud: stand-in installed in $nc for $GOLDEN_IP"
