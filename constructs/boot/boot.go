@@ -1,4 +1,6 @@
-// Package boot builds the boot script (EC2 user data) of a fleet's servers.
+// Package boot builds the boot of a fleet's servers: the boot script, and the
+// small loader (EC2 user data) that fetches it from S3, checks it, runs it at
+// every start and signals the outcome.
 //
 // A fleet runs copies of one working server, baked into an AMI. What must
 // differ on each copy comes from the template through this script, never from
@@ -11,34 +13,59 @@
 package boot
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/netip"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"text/template"
+	"time"
 )
 
 // MaxUserDataBytes is EC2's limit on user data, counted before base64 encoding.
 const MaxUserDataBytes = 16 * 1024
 
-//go:embed boot.sh.tmpl
-var scriptText string
+// WorstCaseValueBytes is the length Loader counts each deploy-time value at
+// when it checks the user data against MaxUserDataBytes: more than any ARN,
+// endpoint, bucket or log group name the tiers pass (CDK tokens are about 20
+// characters at synthesis, their values 50 to 150 at deploy time).
+const WorstCaseValueBytes = 256
 
-var scriptTemplate = template.Must(template.New("boot.sh").Funcs(template.FuncMap{"quote": Quote}).Parse(shipped(scriptText)))
+var (
+	//go:embed boot.sh.tmpl
+	scriptText string
+	//go:embed loader.sh.tmpl
+	loaderText string
+	//go:embed aws.sh.tmpl
+	awsText string
+)
 
-// shipped returns the script's template without its comment lines and blank
-// lines: the comments explain the file in the repository, but user data is
-// limited to 16 KB and the tiers need the room. The shebang, the line that
-// names the source and shellcheck directives stay. Tier steps are not
-// touched (their heredocs may hold lines starting with #).
+var (
+	scriptTemplate = newTemplate("boot.sh", scriptText, awsText)
+	// The loader is user data: its comments stay in the repository.
+	loaderTemplate = newTemplate("loader.sh", shipped(loaderText), shipped(awsText))
+)
+
+func newTemplate(name, text, aws string) *template.Template {
+	t := template.Must(template.New(name).Funcs(template.FuncMap{"quote": Quote}).Parse(text))
+	return template.Must(t.Parse(aws))
+}
+
+// shipped returns a template without its comment lines and blank lines:
+// the comments explain the file in the repository, but user data is limited
+// to 16 KB. The shebang, the line that names the source and shellcheck
+// directives stay.
 func shipped(text string) string {
 	var b strings.Builder
 	for i, line := range strings.Split(text, "\n") {
 		trimmed := strings.TrimSpace(line)
-		keep := trimmed != "" && (!strings.HasPrefix(trimmed, "#") || i <= 1 || strings.HasPrefix(trimmed, "# shellcheck"))
+		header := i <= 1 && (strings.HasPrefix(trimmed, "#!") || strings.HasPrefix(trimmed, "# tierkit"))
+		keep := trimmed != "" && (!strings.HasPrefix(trimmed, "#") || header || strings.HasPrefix(trimmed, "# shellcheck"))
 		if keep {
 			b.WriteString(line)
 			b.WriteByte('\n')
@@ -57,7 +84,8 @@ var (
 // tier step may not take one, so a failure message names one place only.
 var reservedSteps = map[string]bool{
 	"setup": true, "stop-web-server": true, "imds": true, "golden-ip": true,
-	"cloudwatch-agent": true, "start-web-server": true, "mark-ok": true,
+	"cloudwatch-agent": true, "start-web-server": true, "health-check": true, "mark-ok": true,
+	"loader": true, "fetch": true, "prepare": true, "boot": true,
 }
 
 // Props configures a boot Script.
@@ -98,6 +126,25 @@ type Props struct {
 	//
 	// Default: "/var/log/tierkit-boot.log".
 	LogFile string
+
+	// HealthCheckPath is the load balancer's health check path, e.g. "/up".
+	// The boot requests it on the instance's own address and Port once the
+	// web server started, and succeeds only when it answers 200.
+	//
+	// Default: "", no local health check.
+	HealthCheckPath string
+
+	// Port is the port the web server listens on, for the health check.
+	//
+	// Default: 80.
+	Port int
+
+	// HealthCheckWait is how long the boot waits for HealthCheckPath to
+	// answer 200 (the first PHP requests warm caches), whole seconds, 10 s to
+	// 15 minutes.
+	//
+	// Default: 2 minutes; allowed only with HealthCheckPath.
+	HealthCheckWait time.Duration
 }
 
 // Validate reports what is wrong with p, naming the field and what is allowed.
@@ -135,6 +182,18 @@ func (p Props) Validate() error {
 	}
 	if p.LogFile != "" && (!validPath(p.LogFile) || p.LogFile == "/" || strings.HasSuffix(p.LogFile, "/")) {
 		problems = append(problems, fmt.Sprintf("LogFile: %q is not a clean absolute file path; allowed: /, letters, digits and @%%+=:,._-", p.LogFile))
+	}
+	if p.HealthCheckPath != "" && (!strings.HasPrefix(p.HealthCheckPath, "/") || len(p.HealthCheckPath) > 1024 || strings.ContainsAny(p.HealthCheckPath, " \t\r\n'")) {
+		problems = append(problems, fmt.Sprintf(`HealthCheckPath: %q is not an absolute path; allowed: a path starting with "/", without spaces or quotes, at most 1024 characters, e.g. "/up"`, p.HealthCheckPath))
+	}
+	if p.Port < 0 || p.Port > 65535 {
+		problems = append(problems, fmt.Sprintf("Port: %d is out of range; allowed: 1 to 65535 (0 for the default, 80)", p.Port))
+	}
+	switch {
+	case p.HealthCheckWait != 0 && p.HealthCheckPath == "":
+		problems = append(problems, "HealthCheckWait: set without HealthCheckPath; allowed: only with HealthCheckPath")
+	case p.HealthCheckWait != 0 && (p.HealthCheckWait < 10*time.Second || p.HealthCheckWait > 15*time.Minute || p.HealthCheckWait%time.Second != 0):
+		problems = append(problems, fmt.Sprintf("HealthCheckWait: %v is out of range; allowed: whole seconds, 10s to 15m (0 for the default, 2m)", p.HealthCheckWait))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%s", strings.Join(problems, "; "))
@@ -184,6 +243,12 @@ func New(props *Props) *Script {
 	if p.LogFile == "" {
 		p.LogFile = "/var/log/tierkit-boot.log"
 	}
+	if p.Port == 0 {
+		p.Port = 80
+	}
+	if p.HealthCheckWait == 0 {
+		p.HealthCheckWait = 2 * time.Minute
+	}
 	p.AgentConfig = strings.TrimRight(p.AgentConfig, "\n")
 	return &Script{props: p}
 }
@@ -226,10 +291,8 @@ func (s *Script) Steps() []string {
 	return names
 }
 
-// Render returns the script. It panics when the script is longer than EC2
-// accepts as user data (16 KB): a longer one would fail at deploy time. CDK
-// tokens in it are resolved at synthesis, so the deployed size differs by the
-// difference between each token and its value.
+// Render returns the boot script. CDK tokens in it stay as they are: Artifact
+// replaces them by placeholders that the loader fills in.
 func (s *Script) Render() string {
 	var b strings.Builder
 	props := s.props
@@ -246,8 +309,82 @@ func (s *Script) Render() string {
 	if err := scriptTemplate.Execute(&b, data); err != nil {
 		panic(fmt.Sprintf("boot: rendering the script: %v", err))
 	}
-	if b.Len() > MaxUserDataBytes {
-		panic(fmt.Sprintf("boot: the script is %d bytes, over EC2's user data limit of %d; move large files to S3 or the AMI", b.Len(), MaxUserDataBytes))
+	return b.String()
+}
+
+// HealthCheckSeconds is HealthCheckWait in seconds, for the script.
+func (p Props) HealthCheckSeconds() int { return int(p.HealthCheckWait / time.Second) }
+
+// placeholderPrefix starts each placeholder of a deploy-time value:
+// @tierkit:1@, @tierkit:2@, ...
+const placeholderPrefix = "@tierkit:"
+
+// Artifact is the boot script as it travels to the servers: a file whose
+// deploy-time values are placeholders, named and checked by its SHA-256.
+type Artifact struct {
+	// Script is the boot script, value i (from 0) replaced by @tierkit:i+1@.
+	Script string
+	// SHA256 is the hex SHA-256 of Script.
+	SHA256 string
+	// Values are what the placeholders stand for, in order: CDK tokens,
+	// resolved by CloudFormation in the user data.
+	Values []string
+}
+
+// Artifact renders the script and replaces every occurrence of each of
+// values (distinct, non-empty strings, e.g. the CDK tokens in Render's
+// result) by a placeholder. It panics when the script already holds
+// something that looks like a placeholder.
+func (s *Script) Artifact(values []string) Artifact {
+	text := s.Render()
+	if strings.Contains(text, placeholderPrefix) {
+		panic("boot: the script holds " + placeholderPrefix + ", which the loader's placeholders use")
+	}
+	a := Artifact{Values: slices.Clone(values)}
+	for i, v := range values {
+		if v == "" {
+			panic(fmt.Sprintf("boot: Artifact: value %d is empty", i))
+		}
+		text = strings.ReplaceAll(text, v, fmt.Sprintf("%s%d@", placeholderPrefix, i+1))
+	}
+	sum := sha256.Sum256([]byte(text))
+	a.Script, a.SHA256 = text, hex.EncodeToString(sum[:])
+	return a
+}
+
+// Location is where the servers fetch the artifact from, and whom they
+// signal.
+type Location struct {
+	// Bucket and Key locate the artifact in S3 (CDK tokens allowed).
+	Bucket, Key string
+	// Stack is the CloudFormation stack (name or ID; a token allowed) that
+	// the servers signal SUCCESS or FAILURE, once, at their first boot, for
+	// the resource their tag tierkit-signal-resource names. "" sends none.
+	Stack string
+}
+
+// Loader returns the user data that delivers a: it fetches a.Script from
+// loc with the instance role, checks its SHA-256, fills in a.Values, runs it
+// at this and every later start, and signals the outcome. It panics when
+// the user data could exceed EC2's limit once deployed, counting every
+// value (loc's included) at WorstCaseValueBytes or its own length if longer.
+func (s *Script) Loader(a Artifact, loc Location) string {
+	var b strings.Builder
+	data := struct {
+		Location
+		LogFile, WebServer, SHA256 string
+		Values                     []string
+	}{loc, s.props.LogFile, s.props.WebServer, a.SHA256, a.Values}
+	if err := loaderTemplate.Execute(&b, data); err != nil {
+		panic(fmt.Sprintf("boot: rendering the loader: %v", err))
+	}
+	worst := b.Len()
+	for _, v := range append([]string{loc.Bucket, loc.Key, loc.Stack}, a.Values...) {
+		worst += max(0, WorstCaseValueBytes-len(v))
+	}
+	if worst > MaxUserDataBytes {
+		panic(fmt.Sprintf("boot: the user data can reach %d bytes once deployed (%d deploy-time values counted at %d bytes each), over EC2's limit of %d; "+
+			"steps may use any number of literal bytes, but each distinct deploy-time value (a CDK token) adds one line to the user data", worst, len(a.Values)+3, WorstCaseValueBytes, MaxUserDataBytes))
 	}
 	return b.String()
 }

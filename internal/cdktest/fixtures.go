@@ -4,6 +4,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -133,6 +135,16 @@ func Resolve(t *testing.T, v any, value func(kind string, args ...string) string
 				return value("Fn::GetAtt", a[0].(string), a[1].(string))
 			case "Fn::ImportValue":
 				return value("Fn::ImportValue", Resolve(t, arg, value))
+			case "Fn::Sub":
+				if text, ok := arg.(string); ok {
+					return subPattern.ReplaceAllStringFunc(text, func(m string) string {
+						name := m[2 : len(m)-1]
+						if id, attr, ok := strings.Cut(name, "."); ok {
+							return value("Fn::GetAtt", id, attr)
+						}
+						return value("Ref", name)
+					})
+				}
 			}
 		}
 	}
@@ -152,24 +164,93 @@ func FakeValue(kind string, args ...string) string {
 	}
 }
 
-// UserData returns the boot script as CloudFormation would deploy it.
+// UserData returns the user data (the boot loader) as CloudFormation would
+// deploy it.
 func UserData(t *testing.T, tpl *Template) string {
 	t.Helper()
 	return Resolve(t, UserDataExpr(t, tpl), FakeValue)
 }
 
-// CheckUserData checks what every profile's rendered boot script must be,
-// for each named template: it passes shellcheck (skipped without shellcheck
-// outside CI), and resolved with every reference 100 characters long (more
-// than any real ARN, endpoint or name) it stays 1 KB under EC2's limit of
-// limit bytes, which leaves room for longer golden-IP file lists.
-func CheckUserData(t *testing.T, limit int, tpls map[string]*Template) {
+// Boot is a fleet's boot as deployed: the loader (the user data) and the
+// boot script it fetches from S3, the asset synthesized beside the template.
+type Boot struct {
+	// Loader is the user data, its references resolved.
+	Loader string
+	// Script is the boot script as stored, with its @tierkit:N@ placeholders.
+	Script string
+	// Values are what the placeholders stand for, resolved.
+	Values []string
+	// Bucket and Key are where the loader fetches Script from.
+	Bucket, Key string
+}
+
+var (
+	subPattern    = regexp.MustCompile(`\$\{[A-Za-z0-9:.]+\}`)
+	loaderValue   = regexp.MustCompile(`(?m)^(BUCKET|KEY)='([^']*)'$`)
+	loaderValues  = regexp.MustCompile(`(?s)\nVALUES=\((.*?)\n\)\n`)
+	quotedValue   = regexp.MustCompile(`(?m)^'([^']*)'$`)
+	placeholderRE = regexp.MustCompile(`@tierkit:([0-9]+)@`)
+)
+
+// BootOf returns the boot of tpl's fleet, with value resolving references
+// (FakeValue, or a test's own). The script is read from the asset directory
+// the template was synthesized into (Outdir).
+func BootOf(t *testing.T, tpl *Template, value func(kind string, args ...string) string) Boot {
 	t.Helper()
-	long := func(string, ...string) string { return strings.Repeat("x", 100) }
+	b := Boot{Loader: Resolve(t, UserDataExpr(t, tpl), value)}
+	for _, m := range loaderValue.FindAllStringSubmatch(b.Loader, -1) {
+		if m[1] == "BUCKET" {
+			b.Bucket = m[2]
+		} else {
+			b.Key = m[2]
+		}
+	}
+	if b.Bucket == "" || b.Key == "" {
+		t.Fatalf("the user data names no BUCKET and KEY: is it the boot loader?\n%s", b.Loader)
+	}
+	if m := loaderValues.FindStringSubmatch(b.Loader); m != nil {
+		for _, v := range quotedValue.FindAllStringSubmatch(m[1], -1) {
+			b.Values = append(b.Values, v[1])
+		}
+	}
+	if tpl.Outdir == "" {
+		t.Fatal("the template has no Outdir: synthesize it with cdktest.Shared or set Outdir")
+	}
+	b.Script = ReadFile(t, filepath.Join(tpl.Outdir, "asset."+b.Key))
+	return b
+}
+
+// Deployed returns the boot script as the loader runs it: its placeholders
+// replaced by the values.
+func (b Boot) Deployed() string {
+	return placeholderRE.ReplaceAllStringFunc(b.Script, func(m string) string {
+		i, _ := strconv.Atoi(placeholderRE.FindStringSubmatch(m)[1])
+		if i < 1 || i > len(b.Values) {
+			return m
+		}
+		return b.Values[i-1]
+	})
+}
+
+// BootScript returns the boot script of tpl's fleet as it runs on a
+// server, references resolved by FakeValue.
+func BootScript(t *testing.T, tpl *Template) string {
+	t.Helper()
+	return BootOf(t, tpl, FakeValue).Deployed()
+}
+
+// CheckUserData checks what every profile's rendered boot must be, for each
+// named template: its user data (the loader), resolved with every reference
+// as long as boot.WorstCaseValueBytes (more than any real ARN, endpoint or
+// name), stays under EC2's limit of limit bytes; the loader and the boot
+// script pass shellcheck (skipped without shellcheck outside CI).
+func CheckUserData(t *testing.T, limit, worstValue int, tpls map[string]*Template) {
+	t.Helper()
+	long := func(string, ...string) string { return strings.Repeat("x", worstValue) }
 	for name, tpl := range tpls {
 		n := len(Resolve(t, UserDataExpr(t, tpl), long))
-		t.Logf("%s: %d bytes deployed at most", name, n)
-		if n > limit-1024 {
+		t.Logf("%s: %d bytes of user data deployed at most", name, n)
+		if n > limit {
 			t.Errorf("%s: the deployed user data can reach %d bytes; EC2's limit is %d", name, n, limit)
 		}
 	}
@@ -180,10 +261,13 @@ func CheckUserData(t *testing.T, limit int, tpls map[string]*Template) {
 		t.Skip("install shellcheck (Debian package shellcheck)")
 	}
 	for name, tpl := range tpls {
-		file := filepath.Join(t.TempDir(), "user-data")
-		WriteFile(t, file, UserData(t, tpl), 0o644)
-		if out, err := exec.Command("shellcheck", "--severity=style", file).CombinedOutput(); err != nil {
-			t.Errorf("%s: shellcheck: %v\n%s", name, err, out)
+		b := BootOf(t, tpl, FakeValue)
+		for what, text := range map[string]string{"loader": b.Loader, "boot script": b.Deployed()} {
+			file := filepath.Join(t.TempDir(), "script")
+			WriteFile(t, file, text, 0o644)
+			if out, err := exec.Command("shellcheck", "--severity=style", file).CombinedOutput(); err != nil {
+				t.Errorf("%s: %s: shellcheck: %v\n%s", name, what, err, out)
+			}
 		}
 	}
 }

@@ -45,13 +45,26 @@ const (
 	imdsToken  = "token-for-this-boot"
 )
 
-// Instance is what IMDS answers one instance: its private address, its id
-// and whether it carries the fleet's singleton tag (404 otherwise, as for an
-// absent tag).
+// Instance is what IMDS answers one instance: its private address, its id,
+// whether it carries the fleet's singleton tag (404 otherwise, as for an
+// absent tag), and the tags naming what its boot signals (the fleet's
+// tierkit-signal-resource and tierkit-lifecycle-hook; none when empty).
 type Instance struct {
-	IP, ID    string
-	Singleton bool
+	IP, ID                        string
+	Singleton                     bool
+	SignalResource, LifecycleHook string
 }
+
+// The tags a fleet gives its servers for their signals, as NewIMDS answers
+// them by default.
+const (
+	// SignalResource is the logical ID the instance signals.
+	SignalResource = "TierFleetServer1"
+	// LifecycleHook is the lifecycle hook the instance completes.
+	LifecycleHook = "tierkit-boot"
+	// GroupName is the Auto Scaling group the fake answers for any instance.
+	GroupName = "stack-TierFleetGroup-AbCdEf"
+)
 
 // IMDS is IMDSv2 on an instance with the fleet's role.
 type IMDS struct {
@@ -62,7 +75,7 @@ type IMDS struct {
 // singleton is set, closed when t ends.
 func NewIMDS(t *testing.T, singleton bool) *IMDS {
 	t.Helper()
-	i := Instance{IP: instanceIP, ID: instanceID, Singleton: singleton}
+	i := Instance{IP: instanceIP, ID: instanceID, Singleton: singleton, SignalResource: SignalResource, LifecycleHook: LifecycleHook}
 	f := &IMDS{Server: httptest.NewServer(IMDSHandler(func(*http.Request) (Instance, bool) { return i, true }))}
 	t.Cleanup(f.Close)
 	return f
@@ -95,6 +108,10 @@ func IMDSHandler(instance func(*http.Request) (i Instance, ok bool)) http.Handle
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 		case r.URL.Path == "/latest/meta-data/tags/instance/tierkit-singleton" && i.Singleton:
 			w.Write([]byte("true"))
+		case r.URL.Path == "/latest/meta-data/tags/instance/tierkit-signal-resource" && i.SignalResource != "":
+			w.Write([]byte(i.SignalResource))
+		case r.URL.Path == "/latest/meta-data/tags/instance/tierkit-lifecycle-hook" && i.LifecycleHook != "":
+			w.Write([]byte(i.LifecycleHook))
 		case values[r.URL.Path] != "":
 			w.Write([]byte(values[r.URL.Path]))
 		default:
@@ -134,9 +151,119 @@ type SecretsManager struct {
 	NoBundle bool
 	// Bundle is what the truststore serves. Default: CABundle.
 	Bundle string
+	// Unhealthy makes the health path (GET /health/...) answer 500.
+	Unhealthy bool
 
 	mu       sync.Mutex
 	requests []Request
+	objects  map[string][]byte
+	signals  []Signal
+	fetches  []Request
+}
+
+// Signal is one call the fake CloudFormation (SignalResource) or Auto
+// Scaling (CompleteLifecycleAction) received.
+type Signal struct {
+	// Action is SignalResource or CompleteLifecycleAction.
+	Action string
+	// Stack, Resource and Status are SignalResource's StackName,
+	// LogicalResourceId and Status; for CompleteLifecycleAction, the group,
+	// the hook and the LifecycleActionResult.
+	Stack, Resource, Status string
+	// UniqueID is the instance ID.
+	UniqueID string
+	// SignatureError is why the SigV4 signature does not verify, or "".
+	SignatureError string
+}
+
+// PutObject stores an object S3 answers (GET /s3/BUCKET/KEY, path style).
+func (f *SecretsManager) PutObject(bucket, key string, body []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.objects == nil {
+		f.objects = map[string][]byte{}
+	}
+	f.objects[bucket+"/"+key] = body
+}
+
+// Signals returns the signals received so far, in order.
+func (f *SecretsManager) Signals() []Signal {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.signals)
+}
+
+// Fetches returns the S3 requests received so far, in order (SecretID holds
+// the path).
+func (f *SecretsManager) Fetches() []Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.fetches)
+}
+
+// serveS3 answers GET /s3/BUCKET/KEY from the stored objects, signed for s3.
+func (f *SecretsManager) serveS3(w http.ResponseWriter, r *http.Request) {
+	from, _, _ := net.SplitHostPort(r.RemoteAddr)
+	req := Request{SecretID: r.URL.Path, From: from, SecurityToken: r.Header.Get("X-Amz-Security-Token"), SignatureError: VerifySigV4(r, nil, "s3")}
+	if req.SignatureError == "" && r.Header.Get("X-Amz-Content-Sha256") == "" {
+		req.SignatureError = "no X-Amz-Content-Sha256: S3 wants the payload hash signed"
+	}
+	f.mu.Lock()
+	f.fetches = append(f.fetches, req)
+	body, ok := f.objects[strings.TrimPrefix(r.URL.Path, "/s3/")]
+	f.mu.Unlock()
+	switch {
+	case req.SignatureError != "":
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, "<Error><Code>AccessDenied</Code><Message>%s</Message></Error>", req.SignatureError)
+	case !ok:
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, "<Error><Code>NoSuchKey</Code></Error>")
+	default:
+		w.Write(body)
+	}
+}
+
+// serveQuery answers CloudFormation's SignalResource and Auto Scaling's
+// DescribeAutoScalingInstances and CompleteLifecycleAction (Query API, form
+// bodies), each signed for its service.
+func (f *SecretsManager) serveQuery(w http.ResponseWriter, r *http.Request, service string) {
+	body, _ := io.ReadAll(r.Body)
+	form, _ := url.ParseQuery(string(body))
+	sig := VerifySigV4(r, body, service)
+	if sig != "" {
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>%s</Message></Error></ErrorResponse>", sig)
+	}
+	record := func(s Signal) {
+		s.SignatureError = sig
+		f.mu.Lock()
+		f.signals = append(f.signals, s)
+		f.mu.Unlock()
+	}
+	switch action := form.Get("Action"); {
+	case service == "cloudformation" && action == "SignalResource":
+		record(Signal{Action: action, Stack: form.Get("StackName"), Resource: form.Get("LogicalResourceId"), Status: form.Get("Status"), UniqueID: form.Get("UniqueId")})
+		if sig == "" {
+			fmt.Fprint(w, "<SignalResourceResponse><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></SignalResourceResponse>")
+		}
+	case service == "autoscaling" && action == "DescribeAutoScalingInstances":
+		if sig == "" {
+			fmt.Fprintf(w, "<DescribeAutoScalingInstancesResponse><DescribeAutoScalingInstancesResult><AutoScalingInstances><member>"+
+				"<InstanceId>%s</InstanceId><AutoScalingGroupName>%s</AutoScalingGroupName><LifecycleState>Pending:Wait</LifecycleState>"+
+				"</member></AutoScalingInstances></DescribeAutoScalingInstancesResult></DescribeAutoScalingInstancesResponse>", form.Get("InstanceIds.member.1"), GroupName)
+		}
+	case service == "autoscaling" && action == "CompleteLifecycleAction":
+		record(Signal{Action: action, Stack: form.Get("AutoScalingGroupName"), Resource: form.Get("LifecycleHookName"), Status: form.Get("LifecycleActionResult"), UniqueID: form.Get("InstanceId")})
+		if sig == "" {
+			fmt.Fprint(w, "<CompleteLifecycleActionResponse><CompleteLifecycleActionResult/></CompleteLifecycleActionResponse>")
+		}
+	default:
+		if sig == "" {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, "<ErrorResponse><Error><Code>InvalidAction</Code><Message>%s is not an action of %s</Message></Error></ErrorResponse>", action, service)
+		}
+	}
 }
 
 // NewSecretsManager starts a SecretsManager holding secrets, with the Name
@@ -149,8 +276,28 @@ func NewSecretsManager(t *testing.T, secrets map[string]map[string]any) *Secrets
 	return f
 }
 
-// ServeHTTP answers the truststore and Secrets Manager's GetSecretValue.
+// ServeHTTP answers the truststore, Secrets Manager's GetSecretValue, and,
+// by path or host, S3 (GET /s3/...), CloudFormation (/cloudformation/,
+// cloudformation.*), Auto Scaling (/autoscaling/, autoscaling.*) and the
+// server's health path (GET /health/...).
 func (f *SecretsManager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	host, _, _ := strings.Cut(r.Host, ":")
+	switch {
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/health/"):
+		if f.Unhealthy {
+			http.Error(w, "unhealthy", http.StatusInternalServerError)
+		}
+		return
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/s3/"):
+		f.serveS3(w, r)
+		return
+	case strings.HasPrefix(r.URL.Path, "/cloudformation/") || strings.HasPrefix(host, "cloudformation."):
+		f.serveQuery(w, r, "cloudformation")
+		return
+	case strings.HasPrefix(r.URL.Path, "/autoscaling/") || strings.HasPrefix(host, "autoscaling."):
+		f.serveQuery(w, r, "autoscaling")
+		return
+	}
 	if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/global-bundle.pem") {
 		if f.NoBundle {
 			// Not 5xx: curl would retry for half a minute.

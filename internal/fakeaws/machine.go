@@ -55,11 +55,34 @@ type Result struct {
 	Calls   []string
 }
 
+// Boot boots the machine as a server of tpl's fleet does: the boot script
+// (the asset beside the template) is served by the fake S3 and the user data
+// (the loader), its references resolved by cdktest.FakeValue, runs. Booting
+// again is a restart: the loader the first boot installed runs.
+func (m *Machine) Boot(t *testing.T, tpl *cdktest.Template) Result {
+	t.Helper()
+	b := cdktest.BootOf(t, tpl, cdktest.FakeValue)
+	m.AWS.PutObject(b.Bucket, b.Key, []byte(b.Script))
+	if m.Exists(InstalledLoader) {
+		return m.run(t, filepath.Join(m.Root, InstalledLoader))
+	}
+	return m.Run(t, b.Loader)
+}
+
+// InstalledLoader is where the first boot installs the loader, which
+// cloud-init's per-boot hook runs at every later start.
+const InstalledLoader = "var/lib/cloud/instance/tierkit/loader.sh"
+
 // Run runs script with bash against the machine, with the fakes' addresses.
 func (m *Machine) Run(t *testing.T, script string) Result {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "user-data")
 	cdktest.WriteFile(t, file, script, 0o755)
+	return m.run(t, file)
+}
+
+func (m *Machine) run(t *testing.T, file string) Result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", file)
@@ -68,7 +91,11 @@ func (m *Machine) Run(t *testing.T, script string) Result {
 		"TIERKIT_ROOT="+m.Root,
 		"TIERKIT_IMDS="+m.IMDS.URL,
 		"TIERKIT_TEST_CALLS="+m.calls,
-		"TIERKIT_SECRETS_ENDPOINT="+m.AWS.URL,
+		"TIERKIT_SECRETSMANAGER_ENDPOINT="+m.AWS.URL,
+		"TIERKIT_S3_ENDPOINT="+m.AWS.URL+"/s3",
+		"TIERKIT_CLOUDFORMATION_ENDPOINT="+m.AWS.URL+"/cloudformation",
+		"TIERKIT_AUTOSCALING_ENDPOINT="+m.AWS.URL+"/autoscaling",
+		"TIERKIT_HEALTH_BASE="+m.AWS.URL+"/health",
 		"TIERKIT_RDS_CA_URL="+m.AWS.URL+"/global-bundle.pem",
 	)
 	var out bytes.Buffer
