@@ -8,6 +8,8 @@ package fleet
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,11 +17,13 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -168,6 +172,36 @@ type Props struct {
 	// Default: false, no singleton.
 	Singleton bool
 
+	// BootTimeout is how long a new server's boot may take, from launch to
+	// its signal: CloudFormation waits that long for each server it creates
+	// (Fixed) or for the group's MinCapacity servers (AutoScaling), and a
+	// new server of the group waits that long in its launch lifecycle hook
+	// before it is put in service or abandoned. Whole minutes, 5 to 60.
+	//
+	// Default: 15 minutes.
+	BootTimeout time.Duration
+
+	// RefreshBakeTime is how long an instance refresh keeps watching its
+	// alarms (see WatchRefresh) once every server was replaced, before
+	// CloudFormation counts the update as done; an alarm in that time fails
+	// the update and rolls it back. Whole minutes, 1 minute to 48 hours.
+	//
+	// Default: 5 minutes; allowed only in AutoScaling mode.
+	RefreshBakeTime time.Duration
+
+	// RefreshCheckpoints are the percentages of the group replaced at which
+	// an instance refresh pauses for RefreshCheckpointDelay, e.g. [50, 100]:
+	// ascending, unique, 1 to 100, the last one 100.
+	//
+	// Default: none, no pause; allowed only in AutoScaling mode.
+	RefreshCheckpoints []int
+
+	// RefreshCheckpointDelay is the pause at each checkpoint, whole minutes,
+	// 1 minute to 48 hours.
+	//
+	// Default: 1 hour (AWS's); allowed only with RefreshCheckpoints.
+	RefreshCheckpointDelay time.Duration
+
 	// NotificationTopic receives the Auto Scaling group's launch and terminate
 	// notifications and their errors.
 	//
@@ -225,6 +259,26 @@ func (p Props) Validate() error {
 		if p.TargetRequestsPerMinute < 0 || p.TargetRequestsPerMinute > 1000000 {
 			add("TargetRequestsPerMinute: %d is out of range; allowed: 1 to 1000000 (0 for the default, 1000)", p.TargetRequestsPerMinute)
 		}
+		if p.RefreshBakeTime != 0 && (p.RefreshBakeTime < time.Minute || p.RefreshBakeTime > 48*time.Hour || p.RefreshBakeTime%time.Minute != 0) {
+			add("RefreshBakeTime: %v is out of range; allowed: whole minutes, 1m to 48h (0 for the default, 5m)", p.RefreshBakeTime)
+		}
+		for i, c := range p.RefreshCheckpoints {
+			switch {
+			case c < 1 || c > 100:
+				add("RefreshCheckpoints[%d]: %d is out of range; allowed: percentages 1 to 100", i, c)
+			case i > 0 && c <= p.RefreshCheckpoints[i-1]:
+				add("RefreshCheckpoints[%d]: %d does not follow %d; allowed: ascending and unique", i, c, p.RefreshCheckpoints[i-1])
+			}
+		}
+		if n := len(p.RefreshCheckpoints); n > 0 && p.RefreshCheckpoints[n-1] != 100 {
+			add("RefreshCheckpoints: the last one is %d; allowed: the last one is 100 (every server replaced)", p.RefreshCheckpoints[n-1])
+		}
+		switch {
+		case p.RefreshCheckpointDelay != 0 && len(p.RefreshCheckpoints) == 0:
+			add("RefreshCheckpointDelay: set without RefreshCheckpoints; allowed: only with RefreshCheckpoints")
+		case p.RefreshCheckpointDelay != 0 && (p.RefreshCheckpointDelay < time.Minute || p.RefreshCheckpointDelay > 48*time.Hour || p.RefreshCheckpointDelay%time.Minute != 0):
+			add("RefreshCheckpointDelay: %v is out of range; allowed: whole minutes, 1m to 48h (0 for the default, 1h)", p.RefreshCheckpointDelay)
+		}
 		switch p.ScaleOn {
 		case "", ScaleOnCPU:
 			if p.TargetRequestsPerMinute != 0 {
@@ -245,6 +299,8 @@ func (p Props) Validate() error {
 			"MinCapacity": p.MinCapacity != 0, "MaxCapacity": p.MaxCapacity != 0, "HealthCheckGrace": p.HealthCheckGrace != 0,
 			"TargetCPUPercent": p.TargetCPUPercent != 0, "NotificationTopic": p.NotificationTopic != nil,
 			"ScaleOn": p.ScaleOn != "", "TargetRequestsPerMinute": p.TargetRequestsPerMinute != 0,
+			"RefreshBakeTime": p.RefreshBakeTime != 0, "RefreshCheckpoints": len(p.RefreshCheckpoints) > 0,
+			"RefreshCheckpointDelay": p.RefreshCheckpointDelay != 0,
 		} {
 			if set {
 				add("%s: set with Mode %s; allowed only with Mode %s", field, Fixed, AutoScaling)
@@ -252,6 +308,9 @@ func (p Props) Validate() error {
 		}
 	default:
 		add("Mode: %q is not a mode; allowed: %q, %q (\"\" for the default, %q)", p.Mode, AutoScaling, Fixed, AutoScaling)
+	}
+	if p.BootTimeout != 0 && (p.BootTimeout < 5*time.Minute || p.BootTimeout > time.Hour || p.BootTimeout%time.Minute != 0) {
+		add("BootTimeout: %v is out of range; allowed: whole minutes, 5m to 1h (0 for the default, 15m)", p.BootTimeout)
 	}
 	if p.Port < 0 || p.Port > 65535 {
 		add("Port: %d is out of range; allowed: 1 to 65535 (0 for the default, 80)", p.Port)
@@ -271,7 +330,8 @@ func (p Props) Validate() error {
 
 // fieldOrder is the order of Props' fields, which problems are reported in.
 var fieldOrder = []string{"Vpc", "Image", "InstanceType", "Mode", "Instances", "MinCapacity", "MaxCapacity",
-	"Port", "RootDeviceName", "RootVolumeGiB", "HealthCheckGrace", "ScaleOn", "TargetCPUPercent", "TargetRequestsPerMinute", "NotificationTopic"}
+	"Port", "RootDeviceName", "RootVolumeGiB", "HealthCheckGrace", "ScaleOn", "TargetCPUPercent", "TargetRequestsPerMinute",
+	"BootTimeout", "RefreshBakeTime", "RefreshCheckpoints", "RefreshCheckpointDelay", "NotificationTopic"}
 
 // sortProblems orders problems by their field's place in Props, so that the
 // message is the same on every run.
@@ -290,6 +350,23 @@ func sortProblems(problems []string) {
 // server; the launch template turns instance metadata tags on so that the
 // server reads it at boot.
 const SingletonTag = "tierkit-singleton"
+
+// SignalTag is the EC2 tag naming the logical ID of the resource a server
+// signals CloudFormation for: its own instance (Fixed) or its group.
+const SignalTag = "tierkit-signal-resource"
+
+// LifecycleHookTag is the EC2 tag naming the launch lifecycle hook of a
+// group's server, which its boot completes (CONTINUE or ABANDON).
+const LifecycleHookTag = "tierkit-lifecycle-hook"
+
+// LifecycleHookName is the name of every group's launch lifecycle hook.
+const LifecycleHookName = "tierkit-boot"
+
+// Defaults of the boot and rollout props.
+const (
+	defaultBootTimeout     = 15 * time.Minute
+	defaultRefreshBakeTime = 5 * time.Minute
+)
 
 // Fleet is the servers of a web tier and what they share: the launch
 // template, the instance role and profile, and the security group.
@@ -310,6 +387,11 @@ type Fleet struct {
 	topic          awssns.ITopic
 	scaleOn        ScaleOn
 	targetRequests int
+	props          Props
+	bootPolicy     awsiam.Policy
+	bootScope      constructs.Construct
+	loader         string
+	refreshAlarms  []awscloudwatch.IAlarm
 }
 
 // Role returns the servers' instance role. It has Session Manager access
@@ -376,12 +458,168 @@ func (f *Fleet) ScaleOnRequestCount() {
 // nil in Fixed mode.
 func (f *Fleet) NotificationTopic() awssns.ITopic { return f.topic }
 
-// userData renders the boot script when the stack is synthesized, so steps
-// added after New are part of it.
-type userData struct{ script *boot.Script }
+// WatchRefresh makes an instance refresh (AutoScaling mode) fail when one
+// of alarms goes into ALARM while it replaces servers or during its bake time
+// (RefreshBakeTime); CloudFormation then rolls the update back, which
+// refreshes the group back to the previous launch template version. At most
+// 10 alarms in all; it does nothing in Fixed mode. webtier passes the target
+// 5xx, unhealthy hosts and failed boot alarms.
+func (f *Fleet) WatchRefresh(alarms ...awscloudwatch.IAlarm) {
+	if f.group == nil {
+		return
+	}
+	if len(f.refreshAlarms)+len(alarms) > 10 {
+		panic(fmt.Sprintf("fleet %s: WatchRefresh: %d alarms; an instance refresh takes at most 10", *f.Node().Id(), len(f.refreshAlarms)+len(alarms)))
+	}
+	f.refreshAlarms = append(f.refreshAlarms, alarms...)
+	f.setRefreshPolicy(f.group, 100, 200)
+}
 
-// Produce renders the script; jsii calls it during synthesis.
-func (u *userData) Produce() *string { return jsii.String(u.script.Render()) }
+// setRefreshPolicy renders the group's update policy: an instance refresh
+// within minHealthy to maxHealthy percent, with the rollout props and the
+// alarms. It replaces the one aws-autoscaling rendered at construction (which
+// takes alarms only then, before the monitoring block exists).
+func (f *Fleet) setRefreshPolicy(group awsautoscaling.AutoScalingGroup, minHealthy, maxHealthy int) {
+	p := f.props
+	prefs := &awscdk.CfnAutoScalingInstanceRefreshPreferences{
+		MinHealthyPercentage: jsii.Number(minHealthy),
+		MaxHealthyPercentage: jsii.Number(maxHealthy),
+		InstanceWarmup:       jsii.Number(p.HealthCheckGrace.Seconds()),
+		BakeTime:             jsii.Number(p.RefreshBakeTime.Seconds()),
+	}
+	if len(p.RefreshCheckpoints) > 0 {
+		var cps []*float64
+		for _, c := range p.RefreshCheckpoints {
+			cps = append(cps, jsii.Number(c))
+		}
+		prefs.CheckpointPercentages = &cps
+		prefs.CheckpointDelay = jsii.Number(p.RefreshCheckpointDelay.Seconds())
+	}
+	if len(f.refreshAlarms) > 0 {
+		var names []*string
+		for _, a := range f.refreshAlarms {
+			names = append(names, a.AlarmName())
+		}
+		prefs.AlarmSpecification = &awscdk.CfnAutoScalingInstanceRefreshAlarmSpecification{Alarms: &names}
+	}
+	cfn := group.Node().DefaultChild().(awsautoscaling.CfnAutoScalingGroup)
+	cfn.CfnOptions().SetUpdatePolicy(&awscdk.CfnUpdatePolicy{
+		AutoScalingInstanceRefresh: &awscdk.CfnAutoScalingInstanceRefresh{
+			Strategy:    jsii.String("Rolling"),
+			Preferences: prefs,
+		},
+		AutoScalingScheduledAction: &awscdk.CfnAutoScalingScheduledAction{IgnoreUnmodifiedGroupSizeProperties: jsii.Bool(true)},
+	})
+}
+
+// newBootPolicy creates what the boot needs besides the tier's grants:
+// signalling its stack, completing its group's launch lifecycle hook, and
+// (added by deliver) reading the boot script's object.
+func (f *Fleet) newBootPolicy(p Props) {
+	// "BootPolicy" is part of the policy's logical ID.
+	f.bootPolicy = awsiam.NewPolicy(f, jsii.String("BootPolicy"), &awsiam.PolicyProps{Roles: &[]awsiam.IRole{f.role}})
+	if p.Mode != AutoScaling {
+		// A group with Signals grants its role cloudformation:SignalResource
+		// on the stack itself (in the role's default policy).
+		f.bootPolicy.AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("cloudformation:SignalResource"),
+			Resources: &[]*string{awscdk.Aws_STACK_ID()},
+		}))
+		return
+	}
+	f.bootPolicy.AddStatements(
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			// No resource-level permissions: the boot looks up its own group.
+			Actions:   jsii.Strings("autoscaling:DescribeAutoScalingInstances"),
+			Resources: jsii.Strings("*"),
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("autoscaling:CompleteLifecycleAction"),
+			Resources: &[]*string{awscdk.Stack_Of(f).FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("autoscaling"), Resource: jsii.String("autoScalingGroup"), ResourceName: jsii.String("*:autoScalingGroupName/*"),
+				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+			})},
+			// The group's name is generated, and naming it here would make the
+			// policy wait for the group, which waits for the servers' boots:
+			// the stack's own groups are the ones CloudFormation tagged.
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/aws:cloudformation:stack-id": awscdk.Aws_STACK_ID()}},
+		}),
+	)
+	appliesTo := []any{"Resource::*", &cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|[a-z-]+):autoscaling:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):autoScalingGroup:\*:autoScalingGroupName\/\*$/`)}}
+	cdknag.NagSuppressions_AddResourceSuppressions(f.bootPolicy, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("autoscaling:DescribeAutoScalingInstances has no resource-level permissions (a server looks up its own group). " +
+			"autoscaling:CompleteLifecycleAction names no group because the group waits for its servers' boots; the condition limits it to the groups CloudFormation tagged with this stack's ID."),
+		AppliesTo: &appliesTo,
+	}}, jsii.Bool(false))
+}
+
+// isoMinutes formats d (whole minutes) for CloudFormation, e.g. PT15M.
+func isoMinutes(d time.Duration) string { return fmt.Sprintf("PT%dM", int(d/time.Minute)) }
+
+// userData produces the loader, which deliver rendered.
+type userData struct{ f *Fleet }
+
+// Produce returns the loader; jsii calls it during synthesis.
+func (u *userData) Produce() *string {
+	if u.f.loader == "" {
+		panic(fmt.Sprintf("fleet %s: the boot was not delivered (the Delivery aspect did not run)", *u.f.Node().Path()))
+	}
+	return jsii.String(u.f.loader)
+}
+
+// delivery is the aspect that delivers the boot once every step is known:
+// at synthesis, before the templates are resolved.
+type delivery struct {
+	f    *Fleet
+	done bool
+}
+
+// Visit delivers the boot on the first construct visited.
+func (d *delivery) Visit(constructs.IConstruct) {
+	if !d.done {
+		d.done = true
+		d.f.deliver()
+	}
+}
+
+// deliver renders the boot script, turns it into an S3 asset whose
+// deploy-time values (CDK tokens) are placeholders, lets the role read
+// exactly that object, and renders the loader that carries the values.
+func (f *Fleet) deliver() {
+	var values []string
+	seen := map[string]bool{}
+	for _, token := range *awscdk.Tokenization_ReverseString(jsii.String(f.script.Render())).Tokens() {
+		if v := *awscdk.Token_AsString(token, nil); !seen[v] {
+			seen[v] = true
+			values = append(values, v)
+		}
+	}
+	artifact := f.script.Artifact(values)
+	dir, err := os.MkdirTemp("", "tierkit-boot-")
+	if err != nil {
+		panic(fmt.Sprintf("fleet %s: staging the boot script: %v", *f.Node().Id(), err))
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "boot.sh")
+	if err := os.WriteFile(file, []byte(artifact.Script), 0o644); err != nil {
+		panic(fmt.Sprintf("fleet %s: staging the boot script: %v", *f.Node().Id(), err))
+	}
+	// Named by its content: a change to any step is a new object and a new
+	// user data, so the fleet rolls.
+	asset := awss3assets.NewAsset(f.bootScope, jsii.String("Script"), &awss3assets.AssetProps{
+		Path:          jsii.String(file),
+		AssetHash:     jsii.String(artifact.SHA256),
+		AssetHashType: awscdk.AssetHashType_CUSTOM,
+	})
+	f.bootPolicy.AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("s3:GetObject"),
+		Resources: jsii.Strings(*awscdk.Fn_Join(jsii.String(""), &[]*string{
+			jsii.String("arn:"), awscdk.Aws_PARTITION(), jsii.String(":s3:::"), asset.S3BucketName(), jsii.String("/"), asset.S3ObjectKey(),
+		})),
+	}))
+	f.loader = f.script.Loader(artifact, boot.Location{Bucket: *asset.S3BucketName(), Key: *asset.S3ObjectKey(), Stack: *awscdk.Aws_STACK_ID()})
+}
 
 // New creates the fleet. It panics, naming id, when props are invalid.
 func New(scope constructs.Construct, id string, props *Props) *Fleet {
@@ -408,9 +646,27 @@ func New(scope constructs.Construct, id string, props *Props) *Fleet {
 	if p.Boot == nil {
 		p.Boot = boot.New(nil)
 	}
+	if p.BootTimeout == 0 {
+		p.BootTimeout = defaultBootTimeout
+	}
+	if p.HealthCheckGrace == 0 {
+		p.HealthCheckGrace = 5 * time.Minute
+	}
+	if p.RefreshBakeTime == 0 {
+		p.RefreshBakeTime = defaultRefreshBakeTime
+	}
+	if len(p.RefreshCheckpoints) > 0 && p.RefreshCheckpointDelay == 0 {
+		p.RefreshCheckpointDelay = time.Hour
+	}
+	p.RefreshCheckpoints = slices.Clone(p.RefreshCheckpoints)
 
-	f := &Fleet{mode: p.Mode, port: p.Port, script: p.Boot}
+	f := &Fleet{mode: p.Mode, port: p.Port, script: p.Boot, props: p}
 	constructs.NewConstruct_Override(f, scope, jsii.String(id))
+	// The boot script's asset is created under "Boot" once every step is
+	// known, at synthesis; "Boot" is part of its path, not of a logical ID
+	// of anything stateful.
+	f.bootScope = constructs.NewConstruct(f, jsii.String("Boot"))
+	awscdk.Aspects_Of(f.bootScope).Add(&delivery{f: f}, nil)
 
 	f.role = awsiam.NewRole(f, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:       awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
@@ -423,6 +679,7 @@ func New(scope constructs.Construct, id string, props *Props) *Fleet {
 		AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/" + ssmCorePolicy},
 	}}, jsii.Bool(false))
 	f.profile = awsiam.NewInstanceProfile(f, jsii.String("InstanceProfile"), &awsiam.InstanceProfileProps{Role: f.role})
+	f.newBootPolicy(p)
 
 	f.sg = awsec2.NewSecurityGroup(f, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:         p.Vpc,
@@ -442,14 +699,15 @@ func New(scope constructs.Construct, id string, props *Props) *Fleet {
 		InstanceType:    awsec2.NewInstanceType(jsii.String(p.InstanceType)),
 		InstanceProfile: f.profile,
 		SecurityGroup:   f.sg,
-		UserData:        awsec2.UserData_Custom(awscdk.Lazy_String(&userData{p.Boot}, nil)),
+		UserData:        awsec2.UserData_Custom(awscdk.Lazy_String(&userData{f}, nil)),
 		// IMDSv2 only, and a hop limit of 1 so that a container on the server
 		// cannot reach the instance role's credentials.
 		HttpEndpoint:            jsii.Bool(true),
 		HttpTokens:              awsec2.LaunchTemplateHttpTokens_REQUIRED,
 		HttpPutResponseHopLimit: jsii.Number(1),
-		// Boot steps read the singleton tag (SingletonTag) from the metadata.
-		InstanceMetadataTags: jsii.Bool(p.Singleton),
+		// The boot reads its tags (SignalTag, LifecycleHookTag, SingletonTag)
+		// from the metadata.
+		InstanceMetadataTags: jsii.Bool(true),
 		DetailedMonitoring:   jsii.Bool(true),
 		BlockDevices: &[]*awsec2.BlockDevice{{
 			DeviceName: jsii.String(p.RootDeviceName),
@@ -497,9 +755,18 @@ func (f *Fleet) newInstances(p Props) {
 			IamInstanceProfile: f.profile.InstanceProfileName(),
 			Tags:               tags,
 		})
+		// The server names itself for its signal: its own logical ID.
+		awscdk.Tags_Of(inst).Add(jsii.String(SignalTag), awscdk.Stack_Of(f).GetLogicalId(inst), nil)
+		// CloudFormation waits for the server's own signal: a new server (a
+		// new launch template version replaces them all) is proven before
+		// the target group moves to it, and a failed one fails the update,
+		// which rolls back to the servers that still run.
+		inst.CfnOptions().SetCreationPolicy(&awscdk.CfnCreationPolicy{ResourceSignal: &awscdk.CfnResourceSignal{
+			Count: jsii.Number(1), Timeout: jsii.String(isoMinutes(p.BootTimeout)),
+		}})
 		// The role's grants (its default policy) exist before the server
 		// boots: its boot steps may read secrets or the bucket.
-		inst.Node().AddDependency(f.role)
+		inst.Node().AddDependency(f.role, f.bootPolicy)
 		cdknag.NagSuppressions_AddResourceSuppressions(inst, &[]*cdknag.NagPackSuppression{{
 			Id:     jsii.String("AwsSolutions-EC29"),
 			Reason: jsii.String("CloudFormation replaces a fixed server whenever the AMI or launch template changes; termination protection would leave the old server running outside the stack. Servers are stateless (sessions, uploads and data live in shared stores)."),
@@ -533,8 +800,11 @@ func (f *Fleet) newGroup(p Props, private *awsec2.SubnetSelection) {
 			EnforceSSL: jsii.Bool(true),
 		})
 	}
-	// Every AMI or launch template change rolls the group: a new server is
-	// added and healthy before an old one goes (100% stays in service).
+	// Every AMI or launch template change rolls the group, and every
+	// unhealthy server is replaced, launch first: a new server is added and
+	// healthy before an old one goes (100% stays in service). A stall of
+	// what every server shares (the database) makes the replacements fail
+	// their boot's health check too, so the servers in place are kept.
 	f.group = f.newAutoScalingGroup("Group", p, private, grace, minimum, maximum, 100, 200)
 	f.scaleOn, f.targetRequests = p.ScaleOn, p.TargetRequestsPerMinute
 	if f.targetRequests == 0 {
@@ -549,8 +819,9 @@ func (f *Fleet) newGroup(p Props, private *awsec2.SubnetSelection) {
 	if p.Singleton {
 		// A group of exactly one, never scaled: scaling the main group in or
 		// out never touches the singleton, and a failed singleton is replaced.
-		// Its refresh stops the old server before it starts the new one (0 to
-		// 100%), so there is never a moment with two.
+		// Its refresh and its maintenance policy stop the old server before
+		// they start the new one (0 to 100%, the exception to launch first),
+		// so there is never a moment with two.
 		f.singletonGroup = f.newAutoScalingGroup("Singleton", p, private, grace, 1, 1, 0, 100)
 		awscdk.Tags_Of(f.singletonGroup).Add(jsii.String(SingletonTag), jsii.String("true"), &awscdk.TagProps{ApplyToLaunchedInstances: jsii.Bool(true)})
 		f.targets = append(f.targets, f.singletonGroup)
@@ -575,11 +846,14 @@ func (f *Fleet) newAutoScalingGroup(id string, p Props, private *awsec2.SubnetSe
 			GracePeriod:     grace,
 		}),
 		DefaultInstanceWarmup: grace,
-		UpdatePolicy: awsautoscaling.UpdatePolicy_InstanceRefresh(&awsautoscaling.InstanceRefreshOptions{
-			Strategy:             awsautoscaling.InstanceRefreshStrategy_ROLLING,
-			MinHealthyPercentage: jsii.Number(minHealthy),
-			MaxHealthyPercentage: jsii.Number(maxHealthy),
-			InstanceWarmup:       grace,
+		// The instance maintenance policy: replacing an unhealthy server
+		// (and rebalancing) stays within the same bounds as a refresh.
+		MinHealthyPercentage: jsii.Number(minHealthy),
+		MaxHealthyPercentage: jsii.Number(maxHealthy),
+		// The group's creation waits for MinCapacity servers whose boot
+		// signalled success; one failure or the timeout fails the stack.
+		Signals: awsautoscaling.Signals_WaitForMinCapacity(&awsautoscaling.SignalsOptions{
+			Timeout: awscdk.Duration_Minutes(jsii.Number(p.BootTimeout.Minutes())),
 		}),
 		// Group metrics (free at one-minute granularity) let an alarm compare
 		// the servers in service with the desired capacity.
@@ -592,6 +866,25 @@ func (f *Fleet) newAutoScalingGroup(id string, p Props, private *awsec2.SubnetSe
 			),
 		}},
 	})
-	group.Node().AddDependency(f.role)
+	// A new server stays out of the load balancer (Pending:Wait) until its
+	// boot completes this hook: CONTINUE once the boot succeeded and the
+	// health path answered locally, ABANDON (terminated, replaced) when it
+	// failed or BootTimeout passed. A refresh therefore never counts a
+	// booting server as unhealthy, and a broken boot never takes traffic.
+	// The hook is part of the group, so the first servers wait too.
+	cfn := group.Node().DefaultChild().(awsautoscaling.CfnAutoScalingGroup)
+	cfn.SetLifecycleHookSpecificationList(&[]any{&awsautoscaling.CfnAutoScalingGroup_LifecycleHookSpecificationProperty{
+		LifecycleHookName:   jsii.String(LifecycleHookName),
+		LifecycleTransition: jsii.String("autoscaling:EC2_INSTANCE_LAUNCHING"),
+		HeartbeatTimeout:    jsii.Number(p.BootTimeout.Seconds()),
+		DefaultResult:       jsii.String("ABANDON"),
+	}})
+	tag := func(key string, value *string) {
+		awscdk.Tags_Of(group).Add(jsii.String(key), value, &awscdk.TagProps{ApplyToLaunchedInstances: jsii.Bool(true)})
+	}
+	tag(SignalTag, awscdk.Stack_Of(f).GetLogicalId(cfn))
+	tag(LifecycleHookTag, jsii.String(LifecycleHookName))
+	f.setRefreshPolicy(group, minHealthy, maxHealthy)
+	group.Node().AddDependency(f.role, f.bootPolicy)
 	return group
 }

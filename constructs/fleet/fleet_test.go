@@ -1,6 +1,8 @@
 package fleet_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"sort"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -89,6 +92,23 @@ func singletonTemplate(mode fleet.Mode) func(testing.TB) *cdktest.Template {
 		return stack
 	})
 }
+
+// rolloutTemplate is a group whose rollout is configured: a longer boot,
+// checkpoints, a bake time and two alarms watched.
+var rolloutTemplate = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+	stack := cdktest.NewStack(cdktest.NewApp(tb), "Test")
+	f := fleet.New(stack, "Fleet", &fleet.Props{
+		Vpc: newVpc(stack), Image: image(), BootTimeout: 30 * time.Minute, RefreshBakeTime: 10 * time.Minute,
+		RefreshCheckpoints: []int{50, 100}, RefreshCheckpointDelay: 15 * time.Minute,
+	})
+	metric := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String("Test"), MetricName: jsii.String("M")})
+	alarm := func(id string) awscloudwatch.IAlarm {
+		return awscloudwatch.NewAlarm(stack, jsii.String(id), &awscloudwatch.AlarmProps{Metric: metric, Threshold: jsii.Number(1), EvaluationPeriods: jsii.Number(1)})
+	}
+	f.WatchRefresh(alarm("Errors"))
+	f.WatchRefresh(alarm("Unhealthy"))
+	return stack
+})
 
 var (
 	singletonGroupTemplate = singletonTemplate(fleet.AutoScaling)
@@ -195,7 +215,9 @@ func TestSecurityGroupHasNoIngress(t *testing.T) {
 	}
 }
 
-func TestRoleHasSessionManagerOnly(t *testing.T) {
+func TestRoleHasSessionManagerAndTheBootsOwnGrantsOnly(t *testing.T) {
+	boots := map[string]bool{"cloudformation:SignalResource": true, "s3:GetObject": true,
+		"autoscaling:DescribeAutoScalingInstances": true, "autoscaling:CompleteLifecycleAction": true}
 	for name, tpl := range templates {
 		t.Run(name, func(t *testing.T) {
 			tp := tpl(t)
@@ -208,8 +230,13 @@ func TestRoleHasSessionManagerOnly(t *testing.T) {
 				t.Errorf("assumed by %s, want ec2.amazonaws.com", got)
 			}
 			for pid, p := range tp.Resources("AWS::IAM::Policy") {
-				if strings.Contains(cdktest.JSON(props(p)["Roles"]), id) {
-					t.Errorf("policy %s is attached to the fleet role: the fleet grants nothing itself", pid)
+				if !strings.Contains(cdktest.JSON(props(p)["Roles"]), id) {
+					continue
+				}
+				for _, st := range props(p)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+					if action, _ := st.(map[string]any)["Action"].(string); !boots[action] {
+						t.Errorf("policy %s grants %s: the fleet grants only what its boot needs", pid, cdktest.JSON(st))
+					}
 				}
 			}
 		})
@@ -270,39 +297,179 @@ func TestServersRunInPrivateSubnetsWithoutPublicIPs(t *testing.T) {
 	}
 }
 
-func TestUserDataIsTheBootScript(t *testing.T) {
-	_, lt := only(t, groupTemplate(t), launchTemplate)
-	// CloudFormation encodes the script: Fn::Base64 holds it as text.
-	userData, ok := props(lt)["LaunchTemplateData"].(map[string]any)["UserData"].(map[string]any)["Fn::Base64"].(string)
-	if !ok {
-		t.Fatalf("user data is not Fn::Base64 of a literal script: %s", cdktest.JSON(props(lt)["LaunchTemplateData"]))
+func TestUserDataIsTheLoaderOfTheBootScriptAsset(t *testing.T) {
+	b := cdktest.BootOf(t, groupTemplate(t), cdktest.FakeValue)
+	if want := groupScript.Artifact(nil); b.Script != want.Script {
+		t.Errorf("the asset is not the rendered boot script:\n%s", b.Script)
 	}
-	if want := groupScript.Render(); userData != want {
-		t.Errorf("user data is not the rendered boot script:\n%s", userData)
+	sum := sha256.Sum256([]byte(b.Script))
+	if want := "SHA256='" + hex.EncodeToString(sum[:]) + "'"; !strings.Contains(b.Loader, want) {
+		t.Errorf("the loader does not check the asset's SHA-256 (%s)", want)
 	}
-	if !strings.Contains(userData, `echo "added after fleet.New"`) {
+	if !strings.Contains(b.Script, `echo "added after fleet.New"`) {
 		t.Errorf("a step added after fleet.New is missing")
+	}
+	if b.Bucket != "cdk-hnb659fds-assets-123456789012-us-east-1" {
+		t.Errorf("the boot script is in %s, want the bootstrap's asset bucket", b.Bucket)
 	}
 }
 
-func TestUserDataCarriesDeployTimeValues(t *testing.T) {
-	_, lt := only(t, fixedTemplate(t), launchTemplate)
-	join, ok := props(lt)["LaunchTemplateData"].(map[string]any)["UserData"].(map[string]any)["Fn::Base64"].(map[string]any)["Fn::Join"].([]any)
-	if !ok || join[0] != "" {
-		t.Fatalf("user data is not Fn::Base64 of Fn::Join: %s", cdktest.JSON(props(lt)["LaunchTemplateData"]))
+func TestDeployTimeValuesTravelInTheUserData(t *testing.T) {
+	b := cdktest.BootOf(t, fixedTemplate(t), cdktest.FakeValue)
+	if strings.Contains(b.Script, "123456789012") || !strings.Contains(b.Script, `"log_group_name":"web-@tierkit:1@"`) {
+		t.Errorf("the asset does not hold a placeholder where the token was:\n%s", b.Script)
 	}
-	var b strings.Builder
-	for _, part := range join[1].([]any) {
-		if s, ok := part.(string); ok {
-			b.WriteString(s)
-		} else {
-			b.WriteString("<" + cdktest.JSON(part) + ">")
+	if !strings.Contains(b.Deployed(), `"log_group_name":"web-123456789012"`) {
+		t.Errorf("the loader's values do not fill the placeholder with the account")
+	}
+}
+
+func TestAChangedStepChangesTheUserData(t *testing.T) {
+	loader := func(step string) string {
+		stack := cdktest.NewStack(cdktest.NewApp(t), "Test")
+		f := fleet.New(stack, "Fleet", &fleet.Props{Vpc: newVpc(stack), Image: image()})
+		f.Boot().AddStep("app", step)
+		return cdktest.UserData(t, &cdktest.Template{Template: assertions.Template_FromStack(stack, nil)})
+	}
+	if loader("echo one") == loader("echo two") {
+		t.Errorf("two boot scripts give the same user data: a changed step would not roll the fleet")
+	}
+}
+
+func TestALargeBootScriptIsNotLimitedByTheUserData(t *testing.T) {
+	stack := cdktest.NewStack(cdktest.NewApp(t), "Big")
+	f := fleet.New(stack, "Fleet", &fleet.Props{Vpc: newVpc(stack), Image: image()})
+	f.Boot().AddStep("big", "echo "+strings.Repeat("x", 2*boot.MaxUserDataBytes))
+	b := cdktest.BootOf(t, &cdktest.Template{Template: assertions.Template_FromStack(stack, nil), Outdir: *awscdk.Stage_Of(stack).Outdir()}, cdktest.FakeValue)
+	if len(b.Loader) > boot.MaxUserDataBytes/2 || len(b.Script) < 2*boot.MaxUserDataBytes {
+		t.Errorf("user data %d bytes, boot script %d: want the script in S3 and the user data small", len(b.Loader), len(b.Script))
+	}
+}
+
+func TestTooManyDeployTimeValuesFailSynthesis(t *testing.T) {
+	app := cdktest.NewApp(t)
+	stack := cdktest.NewStack(app, "Big")
+	f := fleet.New(stack, "Fleet", &fleet.Props{Vpc: newVpc(stack), Image: image()})
+	var step strings.Builder
+	for i := range 70 {
+		fmt.Fprintf(&step, "echo %s\n", boot.Quote(*awscdk.Fn_Select(jsii.Number(i), awscdk.Fn_GetAzs(nil))))
+	}
+	f.Boot().AddStep("many", step.String())
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "over EC2's limit of 16384") || !strings.Contains(fmt.Sprint(r), "deploy-time values") {
+			t.Errorf("got %v, want synthesis to fail naming the user data limit and the deploy-time values", r)
+		}
+	}()
+	app.Synth(nil)
+}
+
+func TestRoleReadsExactlyTheBootScriptObject(t *testing.T) {
+	tp := groupTemplate(t)
+	b := cdktest.BootOf(t, tp, cdktest.FakeValue)
+	statements := cdktest.JSON(tp.Resources("AWS::IAM::Policy"))
+	if !strings.Contains(statements, `"Action":"s3:GetObject"`) || !strings.Contains(statements, `"/`+b.Key+`"`) {
+		t.Errorf("no s3:GetObject on the boot script's object %s:\n%s", b.Key, statements)
+	}
+	if strings.Contains(statements, `"s3:GetObject*"`) || strings.Contains(statements, `"s3:List*"`) {
+		t.Errorf("the role reads more of the bootstrap bucket than its boot script")
+	}
+}
+
+func TestServersSignalTheirStackOnly(t *testing.T) {
+	for name, tpl := range templates {
+		tpl(t).HasResourceProperties(t, "AWS::IAM::Policy", map[string]any{"PolicyDocument": map[string]any{
+			"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
+				"Action": "cloudformation:SignalResource", "Effect": "Allow", "Resource": ref("AWS::StackId"),
+			}}),
+		}})
+		_ = name
+	}
+}
+
+func TestFixedServersAreCreatedOnlyOnceTheirBootSignalled(t *testing.T) {
+	for id, inst := range fixedTemplate(t).Resources(instance) {
+		if got := cdktest.JSON(inst["CreationPolicy"]); got != `{"ResourceSignal":{"Count":1,"Timeout":"PT15M"}}` {
+			t.Errorf("%s: CreationPolicy %s, want one signal within 15 minutes", id, got)
+		}
+		if !strings.Contains(cdktest.JSON(props(inst)["Tags"]), `{"Key":"`+fleet.SignalTag+`","Value":"`+id+`"}`) {
+			t.Errorf("%s: no %s tag naming itself", id, fleet.SignalTag)
+		}
+		if !strings.Contains(cdktest.JSON(inst["DependsOn"]), "FleetBootPolicy") {
+			t.Errorf("%s: does not wait for the boot's policy", id)
 		}
 	}
-	want := strings.ReplaceAll(fixedScript.Render(), *awscdk.Aws_ACCOUNT_ID(), `<{"Ref":"AWS::AccountId"}>`)
-	if b.String() != want {
-		t.Errorf("user data is not the rendered boot script with the token resolved:\n%s", b.String())
+}
+
+func TestGroupCreationWaitsForMinCapacitySignals(t *testing.T) {
+	tp := groupTemplate(t)
+	id, _ := only(t, tp, group)
+	tp.HasResource(t, group, map[string]any{
+		"CreationPolicy": map[string]any{"ResourceSignal": map[string]any{"Count": 2, "Timeout": "PT15M"}},
+		"Properties": assertions.Match_ObjectLike(&map[string]any{"Tags": assertions.Match_ArrayWith(&[]any{
+			map[string]any{"Key": fleet.SignalTag, "Value": id, "PropagateAtLaunch": true},
+		})}),
+	})
+}
+
+func TestNewGroupServersStayOutUntilTheirBootCompletesTheLaunchHook(t *testing.T) {
+	tp := groupTemplate(t)
+	tp.HasResourceProperties(t, group, map[string]any{
+		"LifecycleHookSpecificationList": []any{map[string]any{
+			"LifecycleHookName": fleet.LifecycleHookName, "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING",
+			"HeartbeatTimeout": 900, "DefaultResult": "ABANDON",
+		}},
+		"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": fleet.LifecycleHookTag, "Value": fleet.LifecycleHookName, "PropagateAtLaunch": true}}),
+	})
+	tp.HasResourceProperties(t, "AWS::IAM::Policy", map[string]any{"PolicyDocument": map[string]any{
+		"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+			"Action":    "autoscaling:CompleteLifecycleAction",
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/aws:cloudformation:stack-id": ref("AWS::StackId")}},
+		})}),
+	}})
+}
+
+func TestUnhealthyServersAreReplacedLaunchFirst(t *testing.T) {
+	groupTemplate(t).HasResourceProperties(t, group, map[string]any{
+		"InstanceMaintenancePolicy": map[string]any{"MinHealthyPercentage": 100, "MaxHealthyPercentage": 200},
+	})
+}
+
+func TestRefreshIsWatchedByAlarmsAndBakes(t *testing.T) {
+	rolloutTemplate(t).HasResource(t, group, map[string]any{"UpdatePolicy": map[string]any{
+		"AutoScalingInstanceRefresh": map[string]any{
+			"Strategy": "Rolling",
+			"Preferences": map[string]any{
+				"MinHealthyPercentage": 100, "MaxHealthyPercentage": 200, "InstanceWarmup": 300,
+				"BakeTime": 600, "CheckpointPercentages": []any{50, 100}, "CheckpointDelay": 900,
+				"AlarmSpecification": map[string]any{"Alarms": []any{ref("ErrorsFA5270DE"), ref("Unhealthy9594204A")}},
+			},
+		},
+		"AutoScalingScheduledAction": map[string]any{"IgnoreUnmodifiedGroupSizeProperties": true},
+	}})
+}
+
+func TestBootTimeoutBoundsTheSignalsAndTheHook(t *testing.T) {
+	rolloutTemplate(t).HasResource(t, group, map[string]any{
+		"CreationPolicy": map[string]any{"ResourceSignal": map[string]any{"Count": 2, "Timeout": "PT30M"}},
+		"Properties": assertions.Match_ObjectLike(&map[string]any{"LifecycleHookSpecificationList": []any{assertions.Match_ObjectLike(&map[string]any{
+			"HeartbeatTimeout": 1800,
+		})}}),
+	})
+}
+
+func TestWatchRefreshRefusesMoreThanTenAlarms(t *testing.T) {
+	stack := cdktest.NewStack(cdktest.NewApp(t), "Test")
+	f := fleet.New(stack, "Fleet", &fleet.Props{Vpc: newVpc(stack), Image: image()})
+	var alarms []awscloudwatch.IAlarm
+	for i := range 11 {
+		alarms = append(alarms, awscloudwatch.Alarm_FromAlarmName(stack, jsii.String(fmt.Sprint("A", i)), jsii.String(fmt.Sprint("a", i))))
 	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "at most 10") {
+			t.Errorf("got %v, want a panic naming the limit of 10 alarms", r)
+		}
+	}()
+	f.WatchRefresh(alarms...)
 }
 
 func TestFixedServersAreSpreadOverTheAZs(t *testing.T) {
@@ -503,19 +670,6 @@ func TestAccessorsFollowTheMode(t *testing.T) {
 	}
 }
 
-func TestUserDataOverTheLimitFailsSynthesis(t *testing.T) {
-	app := cdktest.NewApp(t)
-	stack := cdktest.NewStack(app, "Big")
-	f := fleet.New(stack, "Fleet", &fleet.Props{Vpc: newVpc(stack), Image: image()})
-	f.Boot().AddStep("big", "echo "+strings.Repeat("x", boot.MaxUserDataBytes))
-	defer func() {
-		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "over EC2's user data limit") {
-			t.Errorf("got %v, want synthesis to fail naming the user data limit", r)
-		}
-	}()
-	app.Synth(nil)
-}
-
 func TestInvalidProps(t *testing.T) {
 	vpc := awsec2.Vpc_FromVpcAttributes(awscdk.NewStack(nil, nil, nil), jsii.String("Vpc"), &awsec2.VpcAttributes{
 		VpcId: jsii.String("vpc-1"), AvailabilityZones: jsii.Strings("us-east-1a"), PrivateSubnetIds: jsii.Strings("subnet-1"),
@@ -561,6 +715,14 @@ func TestInvalidProps(t *testing.T) {
 		{"cpu target with requests", with(func(p *fleet.Props) { p.ScaleOn = fleet.ScaleOnRequests; p.TargetCPUPercent = 60 }), "TargetCPUPercent: set with ScaleOn requests; allowed only with ScaleOn cpu"},
 		{"requests target too high", with(func(p *fleet.Props) { p.ScaleOn = fleet.ScaleOnRequests; p.TargetRequestsPerMinute = 2000000 }), "TargetRequestsPerMinute: 2000000 is out of range; allowed: 1 to 1000000"},
 		{"scale on with fixed", with(func(p *fleet.Props) { p.Mode = fleet.Fixed; p.ScaleOn = fleet.ScaleOnRequests }), "ScaleOn: set with Mode fixed"},
+		{"boot timeout too short", with(func(p *fleet.Props) { p.BootTimeout = time.Minute }), "BootTimeout: 1m0s is out of range; allowed: whole minutes, 5m to 1h"},
+		{"boot timeout fraction", with(func(p *fleet.Props) { p.BootTimeout = 90 * time.Second * 5 }), "BootTimeout: 7m30s is out of range"},
+		{"bake time fraction", with(func(p *fleet.Props) { p.RefreshBakeTime = 30 * time.Second }), "RefreshBakeTime: 30s is out of range; allowed: whole minutes, 1m to 48h"},
+		{"checkpoints out of order", with(func(p *fleet.Props) { p.RefreshCheckpoints = []int{50, 20, 100} }), "RefreshCheckpoints[1]: 20 does not follow 50"},
+		{"checkpoints not ending at 100", with(func(p *fleet.Props) { p.RefreshCheckpoints = []int{50} }), "RefreshCheckpoints: the last one is 50; allowed: the last one is 100"},
+		{"checkpoint out of range", with(func(p *fleet.Props) { p.RefreshCheckpoints = []int{0, 100} }), "RefreshCheckpoints[0]: 0 is out of range"},
+		{"delay without checkpoints", with(func(p *fleet.Props) { p.RefreshCheckpointDelay = time.Hour }), "RefreshCheckpointDelay: set without RefreshCheckpoints"},
+		{"bake time with fixed", with(func(p *fleet.Props) { p.Mode = fleet.Fixed; p.RefreshBakeTime = time.Hour }), "RefreshBakeTime: set with Mode fixed"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -605,6 +767,7 @@ func TestSingletonGroupIsOneServerNeverScaledAndReplacedStopFirst(t *testing.T) 
 	tpl.HasResource(t, group, map[string]any{
 		"Properties": assertions.Match_ObjectLike(&map[string]any{
 			"MinSize": "1", "MaxSize": "1",
+			"InstanceMaintenancePolicy": map[string]any{"MinHealthyPercentage": 0, "MaxHealthyPercentage": 100},
 			"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": fleet.SingletonTag, "Value": "true", "PropagateAtLaunch": true}}),
 		}),
 		"UpdatePolicy": map[string]any{"AutoScalingInstanceRefresh": assertions.Match_ObjectLike(&map[string]any{
@@ -638,8 +801,8 @@ func TestOnlyTheSingletonCarriesTheSingletonTag(t *testing.T) {
 	}
 }
 
-func TestSingletonTurnsOnInstanceMetadataTags(t *testing.T) {
-	for _, tpl := range []func(testing.TB) *cdktest.Template{singletonGroupTemplate, singletonFixedTemplate} {
+func TestServersReadTheirTagsFromInstanceMetadata(t *testing.T) {
+	for _, tpl := range templates {
 		tpl(t).HasResourceProperties(t, launchTemplate, map[string]any{"LaunchTemplateData": assertions.Match_ObjectLike(&map[string]any{
 			"MetadataOptions": assertions.Match_ObjectLike(&map[string]any{"InstanceMetadataTags": "enabled", "HttpTokens": "required"}),
 		})})
