@@ -7,6 +7,7 @@ package monitoring
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -40,6 +41,10 @@ const (
 
 // autoScalingServiceLinkedRole is the role Auto Scaling publishes its
 // notifications with, under the account's ARN prefix.
+// bootMetricsNamespace is where the failed boots are counted (the logs
+// block's namespace, logs.MetricsNamespace).
+const bootMetricsNamespace = "tierkit"
+
 const autoScalingServiceLinkedRole = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
 
 // NewTopic returns the SNS topic for alarms and Auto Scaling notifications,
@@ -224,6 +229,27 @@ type Props struct {
 	// Default: 0, the fleet is AutoScalingGroup.
 	Instances int
 
+	// BootLog is the log group of the servers' boot log: a metric filter
+	// counts the failed boots (BootFailuresMetric) and an alarm fires on the
+	// first one; the fleet's instance refresh watches it (see RolloutAlarms).
+	//
+	// Default: none, no boot alarm.
+	BootLog awslogs.ILogGroup
+
+	// SingletonGroup is the fleet's one-server group of the singleton (the
+	// server that runs the scheduled jobs), when it is one: an alarm fires
+	// when it has no server in service for 10 minutes.
+	//
+	// Default: none.
+	SingletonGroup awsautoscaling.IAutoScalingGroup
+
+	// SingletonInstance is the instance ID of the fixed fleet's singleton
+	// (Server1): an alarm fires when it reports no status check for 10
+	// minutes (stopped or terminated) or fails it.
+	//
+	// Default: none; allowed only without SingletonGroup.
+	SingletonInstance *string
+
 	// LogGroups are linked from the dashboard, one click away (CloudWatch
 	// console links in a text widget).
 	//
@@ -259,6 +285,9 @@ func (p Props) Validate() error {
 		bad("AutoScalingGroup and Instances: both set; allowed: exactly one, the group or the number of fixed servers")
 	case p.AutoScalingGroup == nil && p.Instances == 0:
 		bad("AutoScalingGroup and Instances: neither set; allowed: exactly one, the group or the number of fixed servers")
+	}
+	if p.SingletonGroup != nil && p.SingletonInstance != nil {
+		bad("SingletonGroup and SingletonInstance: both set; allowed: at most one, the singleton's group or its instance")
 	}
 	for i, g := range p.LogGroups {
 		if g == nil {
@@ -303,6 +332,7 @@ type Monitoring struct {
 	constructs.Construct
 	props     Props
 	alarms    []awscloudwatch.Alarm
+	rollout   []awscloudwatch.IAlarm
 	dashboard awscloudwatch.Dashboard
 	// rows are the dashboard's widgets, laid out when the app synthesizes
 	// (see layout), so that the alarm status widget lists the alarms WatchCache
@@ -316,6 +346,14 @@ type Monitoring struct {
 func (m *Monitoring) Alarms() []awscloudwatch.Alarm {
 	return append([]awscloudwatch.Alarm(nil), m.alarms...)
 }
+
+// RolloutAlarms returns the alarms that stop a rollout of new servers: the
+// unhealthy hosts, target 5xx and, with BootLog, failed boot alarms.
+func (m *Monitoring) RolloutAlarms() []awscloudwatch.IAlarm { return slices.Clone(m.rollout) }
+
+// BootFailuresMetric is the metric the BootLog filter counts failed boots in,
+// in logs.MetricsNamespace ("tierkit").
+const BootFailuresMetric = "BootFailures"
 
 // LinkLogGroups adds log groups to the dashboard's links, e.g. the ones a
 // tier adds after New; the dashboard is laid out when the app synthesizes.
@@ -364,7 +402,7 @@ func New(scope constructs.Construct, id string, props *Props) *Monitoring {
 			"Look at the target group's Targets tab in the EC2 console (health status and reason), then the server's web server and PHP-FPM logs (dashboard, Logs).", t.UnhealthyHosts),
 	})
 	target5xxCount := tgMetrics.HttpCodeTarget(awselasticloadbalancingv2.HttpCodeTarget_TARGET_5XX_COUNT, stat(minute, "Sum"))
-	m.alarm("Target5xx", target5xxCount, alarmSpec{
+	target5xx := m.alarm("Target5xx", target5xxCount, alarmSpec{
 		threshold: float64(t.Target5xxPerMinute), comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, periods: 3, datapoints: 2,
 		// No requests, no errors: the count is simply not reported.
 		missing: awscloudwatch.TreatMissingData_NOT_BREACHING,
@@ -407,6 +445,9 @@ func New(scope constructs.Construct, id string, props *Props) *Monitoring {
 	})
 
 	fleetGraph := m.fleetAlarm(p, minute)
+	m.rollout = []awscloudwatch.IAlarm{unhealthy, target5xx}
+	m.bootAlarm(p, minute)
+	m.singletonAlarm(p, minute)
 
 	m.rows = [][]awscloudwatch.IWidget{
 		{
@@ -431,6 +472,60 @@ func New(scope constructs.Construct, id string, props *Props) *Monitoring {
 	}
 	awscdk.Aspects_Of(m).Add(&layout{m: m}, nil)
 	return m
+}
+
+// bootAlarm counts the failed boots in the boot log and alarms on the first.
+func (m *Monitoring) bootAlarm(p Props, minute awscdk.Duration) {
+	if p.BootLog == nil {
+		return
+	}
+	// Every failure, the loader's or a step's, logs "tierkit-boot: step
+	// <name> failed (...)" once.
+	filter := awslogs.NewMetricFilter(m, jsii.String("BootFailures"), &awslogs.MetricFilterProps{
+		LogGroup:        p.BootLog,
+		FilterPattern:   awslogs.FilterPattern_AllTerms(jsii.String("tierkit-boot:"), jsii.String("step"), jsii.String("failed")),
+		MetricNamespace: jsii.String(bootMetricsNamespace),
+		MetricName:      jsii.String(BootFailuresMetric),
+		MetricValue:     jsii.String("1"),
+	})
+	failures := filter.Metric(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")})
+	m.rollout = append(m.rollout, m.alarm("BootFailed", failures, alarmSpec{
+		threshold: 1, comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, periods: 1,
+		missing: awscloudwatch.TreatMissingData_NOT_BREACHING,
+		description: "A server's boot failed: it signalled FAILURE and stays out of the load balancer (an Auto Scaling group replaces it; CloudFormation rolls back the deployment that launched it). " +
+			"Look at the boot log group (dashboard, Logs) for \"tierkit-boot: step <name> failed\" and the lines before it.",
+	}))
+}
+
+// singletonAlarm alarms when no server runs what runs on the singleton only.
+func (m *Monitoring) singletonAlarm(p Props, minute awscdk.Duration) {
+	const what = "No server runs the scheduled jobs (the fleet's singleton, which alone runs the scheduler or background jobs): "
+	switch {
+	case p.SingletonGroup != nil:
+		inService := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String("AWS/AutoScaling"), MetricName: jsii.String("GroupInServiceInstances"),
+			DimensionsMap: &map[string]*string{"AutoScalingGroupName": p.SingletonGroup.AutoScalingGroupName()},
+			Period:        minute, Statistic: jsii.String("Maximum"),
+		})
+		m.alarm("SingletonDown", inService, alarmSpec{
+			threshold: 1, comparison: awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD, periods: 10,
+			missing:     awscloudwatch.TreatMissingData_BREACHING,
+			description: what + "its group had no server in service for 10 minutes. Look at the Singleton group's Activity tab in the EC2 console, then the boot log (dashboard, Logs).",
+		})
+	case p.SingletonInstance != nil:
+		// A stopped or terminated instance reports no status checks: missing
+		// data counts as failing.
+		status := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String("AWS/EC2"), MetricName: jsii.String("StatusCheckFailed"),
+			DimensionsMap: &map[string]*string{"InstanceId": p.SingletonInstance},
+			Period:        minute, Statistic: jsii.String("Maximum"),
+		})
+		m.alarm("SingletonDown", status, alarmSpec{
+			threshold: 1, comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, periods: 10,
+			missing:     awscloudwatch.TreatMissingData_BREACHING,
+			description: what + "Server1 failed its status checks or reported none (stopped) for 10 minutes. Look at its state and status checks in the EC2 console; start it if it was stopped.",
+		})
+	}
 }
 
 // fleetAlarm creates the FleetBelowDesired alarm and returns its graph.

@@ -1,12 +1,14 @@
 package monitoring_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2targets"
@@ -45,7 +47,10 @@ var template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 		Database:         newDatabase(stack, vpc),
 		AutoScalingGroup: group,
 		LogGroups:        []awslogs.ILogGroup{app1, boot, slow},
+		BootLog:          boot,
+		SingletonGroup:   awsautoscaling.AutoScalingGroup_FromAutoScalingGroupName(stack, jsii.String("Singleton"), jsii.String(singletonGroupName)),
 	})
+	rollout = m.RolloutAlarms()
 	m.WatchCache(jsii.String("tierkit-cache"), 2)
 	return stack
 })
@@ -64,8 +69,9 @@ var fixed = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 		Topic:        awssns.Topic_FromTopicArn(stack, jsii.String("Topic"), jsii.String(fixedTopicARN)),
 		LoadBalancer: lb,
 		TargetGroup:  tg,
-		Database:     newDatabase(stack, vpc),
-		Instances:    2,
+		Database:          newDatabase(stack, vpc),
+		Instances:         2,
+		SingletonInstance: jsii.String("i-0123456789abcdef0"),
 		Thresholds: monitoring.Thresholds{
 			UnhealthyHosts: 2, Target5xxPerMinute: 50, LoadBalancer5xxPerMinute: 20, ResponseTimeSeconds: 1.5,
 			DatabaseCPUPercent: 70, DatabaseFreeStorageGiB: 5, DatabaseFreeMemoryMiB: 512,
@@ -75,6 +81,12 @@ var fixed = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 })
 
 const fixedTopicARN = "arn:aws:sns:us-east-1:123456789012:ops"
+
+// singletonGroupName is the name of the template's singleton group.
+const singletonGroupName = "web-singleton"
+
+// rollout is what the template's RolloutAlarms returned.
+var rollout []awscloudwatch.IAlarm
 
 // The logical IDs the contract's construct ids give.
 const (
@@ -215,6 +227,7 @@ func TestAlarmsKeepTheirConstructIDs(t *testing.T) {
 	for _, id := range []string{
 		"UnhealthyHosts", "Target5xx", "LoadBalancer5xx", "ResponseTime", "DatabaseCPU", "DatabaseFreeStorage",
 		"DatabaseFreeMemory", "FleetBelowDesired", "CacheCPU1", "CacheMemory1", "CacheCPU2", "CacheMemory2",
+		"BootFailed", "SingletonDown",
 	} {
 		found := 0
 		for logicalID := range alarms {
@@ -227,8 +240,61 @@ func TestAlarmsKeepTheirConstructIDs(t *testing.T) {
 			t.Errorf("alarm %s: found %d, want 1", id, found)
 		}
 	}
-	if len(alarms) != 12 {
-		t.Errorf("%d alarms, want 12", len(alarms))
+	if len(alarms) != 14 {
+		t.Errorf("%d alarms, want 14", len(alarms))
+	}
+}
+
+func TestFailedBootsAreCountedFromTheBootLog(t *testing.T) {
+	tpl := template(t)
+	bootLog := cdktest.LogicalID(t, tpl, "AWS::Logs::LogGroup", "BootLogs")
+	tpl.HasResourceProperties(t, "AWS::Logs::MetricFilter", map[string]any{
+		"LogGroupName":  map[string]any{"Ref": bootLog},
+		"FilterPattern": `"tierkit-boot:" "step" "failed"`,
+		"MetricTransformations": []any{map[string]any{
+			"MetricNamespace": "tierkit", "MetricName": monitoring.BootFailuresMetric, "MetricValue": "1",
+		}},
+	})
+}
+
+func TestBootFailedAlarmFiresOnTheFirstFailedBoot(t *testing.T) {
+	template(t).HasResourceProperties(t, alarmType, map[string]any{
+		"Namespace": "tierkit", "MetricName": monitoring.BootFailuresMetric, "Statistic": "Sum", "Period": 60,
+		"EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		"TreatMissingData": "notBreaching", "AlarmActions": []any{topicRef},
+	})
+}
+
+func TestSingletonDownAlarmFiresWhenItsGroupHasNoServerFor10Minutes(t *testing.T) {
+	template(t).HasResourceProperties(t, alarmType, map[string]any{
+		"Namespace": "AWS/AutoScaling", "MetricName": "GroupInServiceInstances",
+		"Dimensions": []any{map[string]any{"Name": "AutoScalingGroupName", "Value": singletonGroupName}},
+		"Statistic":  "Maximum", "Period": 60, "EvaluationPeriods": 10,
+		"Threshold": 1, "ComparisonOperator": "LessThanThreshold", "TreatMissingData": "breaching",
+	})
+}
+
+func TestSingletonDownAlarmFiresWhenServer1ReportsNoStatusFor10Minutes(t *testing.T) {
+	fixed(t).HasResourceProperties(t, alarmType, map[string]any{
+		"Namespace": "AWS/EC2", "MetricName": "StatusCheckFailed",
+		"Dimensions": []any{map[string]any{"Name": "InstanceId", "Value": "i-0123456789abcdef0"}},
+		"Statistic":  "Maximum", "Period": 60, "EvaluationPeriods": 10,
+		"Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "breaching",
+	})
+}
+
+func TestRolloutAlarmsAreUnhealthyHostsTarget5xxAndFailedBoots(t *testing.T) {
+	tpl := template(t)
+	var got []string
+	for _, a := range rollout {
+		got = append(got, awscdk.Stack_Of(a).Resolve(a.AlarmName()).(map[string]any)["Ref"].(string))
+	}
+	want := []string{
+		cdktest.LogicalID(t, tpl, alarmType, "MonitoringUnhealthyHosts"), cdktest.LogicalID(t, tpl, alarmType, "MonitoringTarget5xx"),
+		cdktest.LogicalID(t, tpl, alarmType, "MonitoringBootFailed"),
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("rollout alarms %v, want %v", got, want)
 	}
 }
 
@@ -265,7 +331,7 @@ func TestFixedFleetAlarmsWhenFewerTargetsThanServersAreHealthyFor5Minutes(t *tes
 
 func TestFixedFleetHasNoGroupAlarmAndNoCacheAlarms(t *testing.T) {
 	tpl := fixed(t)
-	tpl.ResourceCountIs(t, alarmType, 8)
+	tpl.ResourceCountIs(t, alarmType, 9)
 	if body := cdktest.JSON(tpl.Resources(alarmType)); strings.Contains(body, "AWS/AutoScaling") || strings.Contains(body, "AWS/ElastiCache") {
 		t.Errorf("fixed fleet alarms read Auto Scaling or cache metrics")
 	}
@@ -527,6 +593,10 @@ func TestInvalidProps(t *testing.T) {
 		{"neither group nor instances", func(p *monitoring.Props) { p.AutoScalingGroup = nil }, "AutoScalingGroup and Instances: neither set; allowed: exactly one, the group or the number of fixed servers"},
 		{"negative instances", func(p *monitoring.Props) { p.AutoScalingGroup, p.Instances = nil, -1 }, "Instances: -1 is negative; allowed: the number of fixed servers, or 0 with AutoScalingGroup"},
 		{"missing log group", func(p *monitoring.Props) { p.LogGroups = []awslogs.ILogGroup{nil} }, "LogGroups[0]: missing; allowed: a log group"},
+		{"singleton group and instance", func(p *monitoring.Props) {
+			p.SingletonGroup = p.AutoScalingGroup
+			p.SingletonInstance = jsii.String("i-0123456789abcdef0")
+		}, "SingletonGroup and SingletonInstance: both set; allowed: at most one, the singleton's group or its instance"},
 		{"negative unhealthy hosts", func(p *monitoring.Props) { p.Thresholds.UnhealthyHosts = -1 }, "Thresholds.UnhealthyHosts: -1 is negative; allowed: 1 or more (0 for the default, 1)"},
 		{"negative target 5xx", func(p *monitoring.Props) { p.Thresholds.Target5xxPerMinute = -3 }, "Thresholds.Target5xxPerMinute: -3 is negative; allowed: 1 or more (0 for the default, 10)"},
 		{"negative free storage", func(p *monitoring.Props) { p.Thresholds.DatabaseFreeStorageGiB = -2 }, "Thresholds.DatabaseFreeStorageGiB: -2 is negative; allowed: 1 or more (0 for the default, 2)"},
