@@ -226,7 +226,7 @@ func TestApplicationLogsAreShipped(t *testing.T) {
 		file string
 	}{"default": {template(t), "/var/www/html/storage/logs/*.log"}, "variant": {variant(t), "/srv/api/storage/logs/*.log"}} {
 		group := cdktest.LogicalID(t, c.tpl, "AWS::Logs::LogGroup", "TierLogsLaravel")
-		if ud := cdktest.UserDataJSON(t, c.tpl); !strings.Contains(ud, c.file) || !strings.Contains(ud, `{"Ref":"`+group+`"}`) {
+		if bs := cdktest.BootScript(t, c.tpl); !strings.Contains(bs, c.file) || !strings.Contains(bs, `"log_group_name":"`+cdktest.RefValue(group)+`"`) {
 			t.Errorf("%s: the agent configuration does not ship %s to %s", name, c.file, group)
 		}
 	}
@@ -234,12 +234,12 @@ func TestApplicationLogsAreShipped(t *testing.T) {
 
 func TestPasswordIsNeverInTheTemplate(t *testing.T) {
 	tpl := template(t)
-	ud := cdktest.UserDataJSON(t, tpl)
+	ud := cdktest.UserDataJSON(t, tpl) + cdktest.BootScript(t, tpl)
 	if m := regexp.MustCompile(`DB_PASSWORD\s*=`).FindString(ud); m != "" {
 		t.Errorf("the user data writes DB_PASSWORD with a value of its own: %q", m)
 	}
 	attachment := cdktest.LogicalID(t, tpl, "AWS::SecretsManager::SecretTargetAttachment", "TierDatabaseSecretAttachment")
-	if !strings.Contains(ud, `sid='",{"Ref":"`+attachment+`"},"'`) {
+	if !strings.Contains(ud, `sid='`+cdktest.RefValue(attachment)+`'`) {
 		t.Errorf("the user data does not read the password from the secret %s at boot", attachment)
 	}
 	for id, s := range tpl.Resources("AWS::SecretsManager::Secret") {
@@ -270,7 +270,7 @@ func bootDefault(t *testing.T, singleton bool) (*fakeaws.Machine, fakeaws.Result
 // fail, its log holding each of failures.
 func runBoot(t *testing.T, m *fakeaws.Machine, tpl *cdktest.Template, failures ...string) fakeaws.Result {
 	t.Helper()
-	r := m.Run(t, cdktest.UserData(t, tpl))
+	r := m.Boot(t, tpl)
 	switch {
 	case len(failures) == 0 && r.Err != nil:
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
@@ -474,7 +474,7 @@ func TestBootFailsWithoutAnEnvFileOrAPPKEY(t *testing.T) {
 // TestUserDataPassesShellcheckAndFits: both variants' boot scripts pass
 // shellcheck and stay under EC2's limit with long references.
 func TestUserDataPassesShellcheckAndFits(t *testing.T) {
-	cdktest.CheckUserData(t, boot.MaxUserDataBytes, map[string]*cdktest.Template{"default": template(t), "variant": variant(t)})
+	cdktest.CheckUserData(t, boot.MaxUserDataBytes, boot.WorstCaseValueBytes, map[string]*cdktest.Template{"default": template(t), "variant": variant(t)})
 }
 
 // TestInvalidProps: each Laravel setting is refused naming its field and

@@ -233,7 +233,7 @@ func TestObjectStoreBucketIsGrantedToTheFleet(t *testing.T) {
 func TestNextcloudLogIsShipped(t *testing.T) {
 	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
 		group := cdktest.LogicalID(t, tpl, "AWS::Logs::LogGroup", "TierLogsNextcloud")
-		if ud := cdktest.UserDataJSON(t, tpl); !strings.Contains(ud, nextcloud.LogFile) || !strings.Contains(ud, `{"Ref":"`+group+`"}`) {
+		if bs := cdktest.BootScript(t, tpl); !strings.Contains(bs, nextcloud.LogFile) || !strings.Contains(bs, `"log_group_name":"`+cdktest.RefValue(group)+`"`) {
 			t.Errorf("%s: the agent configuration does not ship %s to %s", name, nextcloud.LogFile, group)
 		}
 	}
@@ -241,7 +241,7 @@ func TestNextcloudLogIsShipped(t *testing.T) {
 
 func TestNoSecretValueInTheTemplateOrUserData(t *testing.T) {
 	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "variant": variant(t)} {
-		ud := cdktest.UserDataJSON(t, tpl)
+		ud := cdktest.UserDataJSON(t, tpl) + cdktest.BootOf(t, tpl, cdktest.FakeValue).Script
 		if strings.Contains(ud, "resolve:secretsmanager") {
 			t.Errorf("%s: the user data holds a dynamic reference: CloudFormation would write the secret into it", name)
 		}
@@ -257,7 +257,7 @@ func TestNoSecretValueInTheTemplateOrUserData(t *testing.T) {
 }
 
 func TestUserDataPassesShellcheckAndFitsUnderTheLimit(t *testing.T) {
-	cdktest.CheckUserData(t, boot.MaxUserDataBytes, map[string]*cdktest.Template{"default": template(t), "variant": variant(t)})
+	cdktest.CheckUserData(t, boot.MaxUserDataBytes, boot.WorstCaseValueBytes, map[string]*cdktest.Template{"default": template(t), "variant": variant(t)})
 }
 
 // The boot script, run as deployed (references resolved) on a fake server.
@@ -267,7 +267,7 @@ func TestUserDataPassesShellcheckAndFitsUnderTheLimit(t *testing.T) {
 func bootDefault(t *testing.T, singleton bool, config string) (*fakeaws.Machine, fakeaws.Result) {
 	t.Helper()
 	m := newMachine(t, singleton, "/var/www/nextcloud", config)
-	r := m.Run(t, cdktest.UserData(t, template(t)))
+	r := m.Boot(t, template(t))
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
@@ -438,7 +438,7 @@ func TestBackgroundJobsRunOnTheSingletonOnly(t *testing.T) {
 func TestVariantBoot(t *testing.T) {
 	m := newMachine(t, true, "/srv/nextcloud", freshConfig)
 	tpl := variant(t)
-	r := m.Run(t, cdktest.UserData(t, tpl))
+	r := m.Boot(t, tpl)
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
@@ -477,7 +477,7 @@ func TestVariantBoot(t *testing.T) {
 func TestBootFailsWhenASecretCannotBeRead(t *testing.T) {
 	m := newMachine(t, false, "/var/www/nextcloud", installedConfig)
 	delete(m.AWS.Secrets, "Cache")
-	r := m.Run(t, cdktest.UserData(t, template(t)))
+	r := m.Boot(t, template(t))
 	if r.Err == nil || !strings.Contains(r.Log, "nextcloud-config: Secrets Manager answered 400 for ref-TierCacheSecret") || !strings.Contains(r.Log, "step nextcloud-config failed") {
 		t.Errorf("want the boot to fail in nextcloud-config, naming the secret (err %v):\n%s", r.Err, r.Log)
 	}
@@ -489,7 +489,7 @@ func TestBootFailsWhenASecretCannotBeRead(t *testing.T) {
 func TestBootFailsWithoutAnInstalledNextcloud(t *testing.T) {
 	m := newMachine(t, false, "/var/www/nextcloud", installedConfig)
 	os.Remove(filepath.Join(m.Root, "var/www/nextcloud/config/config.php"))
-	r := m.Run(t, cdktest.UserData(t, template(t)))
+	r := m.Boot(t, template(t))
 	if r.Err == nil || !strings.Contains(r.Log, "nextcloud-config: no /var/www/nextcloud/config/config.php") {
 		t.Errorf("want the boot to fail in nextcloud-config (err %v):\n%s", r.Err, r.Log)
 	}
@@ -572,7 +572,7 @@ func TestValuesAreQuotedForPHP(t *testing.T) {
 	if !requirePHP(t) {
 		t.Skip("php is not on PATH (Debian package php-cli)")
 	}
-	ud := cdktest.UserData(t, template(t))
+	ud := cdktest.BootScript(t, template(t))
 	start := strings.Index(ud, "phpq() {\n")
 	end := strings.Index(ud[start:], "\n}\n")
 	if start < 0 || end < 0 {

@@ -105,7 +105,7 @@ func TestNoJobServerWhenTheJobIsOff(t *testing.T) {
 }
 
 func TestWebServerLogsFollowTheWebServer(t *testing.T) {
-	ud := cdktest.UserData(t, variant(t))
+	ud := cdktest.BootScript(t, variant(t))
 	for _, want := range []string{"WEB_SERVER='nginx'", "/var/log/nginx/*access.log", "/var/log/nginx/*error.log"} {
 		if !strings.Contains(ud, want) {
 			t.Errorf("the nginx variant's user data lacks %s", want)
@@ -139,7 +139,7 @@ func TestOutputsNameWhatATeamLooksUp(t *testing.T) {
 }
 
 func TestRenderedUserDataPassesShellcheckAndFits(t *testing.T) {
-	cdktest.CheckUserData(t, boot.MaxUserDataBytes, map[string]*cdktest.Template{"default": template(t), "variant": variant(t)})
+	cdktest.CheckUserData(t, boot.MaxUserDataBytes, boot.WorstCaseValueBytes, map[string]*cdktest.Template{"default": template(t), "variant": variant(t)})
 }
 
 // The boot script, run as deployed (references resolved) on a copy of the
@@ -157,7 +157,7 @@ func newMachine(t *testing.T, singleton bool) *fakeaws.Machine {
 
 func bootOn(t *testing.T, m *fakeaws.Machine, tpl *cdktest.Template) fakeaws.Result {
 	t.Helper()
-	r := m.Run(t, cdktest.UserData(t, tpl))
+	r := m.Boot(t, tpl)
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
 	}
@@ -226,7 +226,7 @@ func TestBootFailsWhenTheJobsFileIsMissing(t *testing.T) {
 	if err := removeFile(m, "var/www/app/job.php"); err != nil {
 		t.Fatal(err)
 	}
-	r := m.Run(t, cdktest.UserData(t, template(t)))
+	r := m.Boot(t, template(t))
 	if r.Err == nil || !strings.Contains(r.Log, "no /var/www/app/job.php: not the app's root") {
 		t.Errorf("want the boot to fail in the job's step (err %v):\n%s", r.Err, r.Log)
 	}
@@ -237,13 +237,13 @@ func removeFile(m *fakeaws.Machine, rel string) error { return os.Remove(filepat
 func TestBootKeepsTheAMIsCABundleWhenTheTruststoreIsDown(t *testing.T) {
 	m := newMachine(t, false)
 	m.AWS.NoBundle = true
-	if r := m.Run(t, cdktest.UserData(t, template(t))); r.Err == nil || !strings.Contains(r.Log, "rds-ca: no RDS CA bundle") {
+	if r := m.Boot(t, template(t)); r.Err == nil || !strings.Contains(r.Log, "rds-ca: no RDS CA bundle") {
 		t.Errorf("without a bundle, want the boot to fail in rds-ca (err %v):\n%s", r.Err, r.Log)
 	}
 	m = newMachine(t, false)
 	m.AWS.NoBundle = true
 	cdktest.WriteFile(t, filepath.Join(m.Root, "etc/ssl/certs/rds-global-bundle.pem"), fakeaws.CABundle, 0o644)
-	if r := m.Run(t, cdktest.UserData(t, template(t))); r.Err != nil || !strings.Contains(r.Log, "failed; keeping the AMI's bundle") {
+	if r := m.Boot(t, template(t)); r.Err != nil || !strings.Contains(r.Log, "failed; keeping the AMI's bundle") {
 		t.Errorf("with the AMI's bundle, want the boot to go on (err %v):\n%s", r.Err, r.Log)
 	}
 	if got := m.Read(t, "etc/ssl/certs/rds-global-bundle.pem"); got != fakeaws.CABundle {
@@ -285,4 +285,68 @@ func TestCronFilesReplaceTheProfilesDefault(t *testing.T) {
 	if got := offTier.BootSteps(); got[0] != "cron-off" {
 		t.Errorf("steps %q: want cron-off first", got)
 	}
+}
+
+func TestRolloutStopsOnTheTiersAlarms(t *testing.T) {
+	tpl := template(t)
+	var want []any
+	for _, prefix := range []string{"TierMonitoringUnhealthyHosts", "TierMonitoringTarget5xx", "TierMonitoringBootFailed"} {
+		want = append(want, map[string]any{"Ref": cdktest.LogicalID(t, tpl, "AWS::CloudWatch::Alarm", prefix)})
+	}
+	groups := tpl.Resources("AWS::AutoScaling::AutoScalingGroup")
+	for id, g := range groups {
+		if !strings.HasPrefix(id, "TierFleetGroup") {
+			continue
+		}
+		prefs := g["UpdatePolicy"].(map[string]any)["AutoScalingInstanceRefresh"].(map[string]any)["Preferences"].(map[string]any)
+		if got := cdktest.JSON(prefs["AlarmSpecification"]); got != cdktest.JSON(map[string]any{"Alarms": want}) {
+			t.Errorf("%s: the instance refresh watches %s, want the unhealthy hosts, target 5xx and failed boot alarms", id, got)
+		}
+	}
+}
+
+func TestBootChecksTheHealthPathBeforeItSignals(t *testing.T) {
+	if bs := cdktest.BootScript(t, template(t)); !strings.Contains(bs, `health_url="${TIERKIT_HEALTH_BASE:-http://$LOCAL_IP:80}"'/up'`) {
+		t.Errorf("the boot script does not request the tier's health path on the server's own address and port")
+	}
+}
+
+func TestBootSignalsSuccessOnceItAnswersTheHealthPath(t *testing.T) {
+	m := newMachine(t, false)
+	bootOn(t, m, template(t))
+	var got []string
+	for _, s := range m.AWS.Signals() {
+		got = append(got, s.Action+" "+s.Status)
+	}
+	if want := []string{"SignalResource SUCCESS", "CompleteLifecycleAction CONTINUE"}; !slices.Equal(got, want) {
+		t.Errorf("signals %v, want %v", got, want)
+	}
+}
+
+func TestBootSignalsFailureWhenAStepFails(t *testing.T) {
+	m := newMachine(t, true)
+	if err := removeFile(m, "var/www/app/job.php"); err != nil {
+		t.Fatal(err)
+	}
+	if r := m.Boot(t, template(t)); r.Err == nil {
+		t.Fatalf("the boot succeeded without the job's file:\n%s", r.Log)
+	}
+	var got []string
+	for _, s := range m.AWS.Signals() {
+		got = append(got, s.Action+" "+s.Status)
+	}
+	if want := []string{"SignalResource FAILURE", "CompleteLifecycleAction ABANDON"}; !slices.Equal(got, want) {
+		t.Errorf("signals %v, want %v", got, want)
+	}
+	if got := m.Read(t, "var/lib/tierkit/boot-failed"); !strings.Contains(got, "step app-job failed") {
+		t.Errorf("boot-failed %q, want the failed step's name", got)
+	}
+}
+
+func TestAFixedFleetsSingletonIsWatched(t *testing.T) {
+	tpl := fixed(t)
+	server1 := cdktest.LogicalID(t, tpl, "AWS::EC2::Instance", "TierFleetServer1")
+	tpl.HasResourceProperties(t, "AWS::CloudWatch::Alarm", map[string]any{
+		"MetricName": "StatusCheckFailed", "Dimensions": []any{map[string]any{"Name": "InstanceId", "Value": map[string]any{"Ref": server1}}},
+	})
 }

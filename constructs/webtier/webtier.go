@@ -189,7 +189,10 @@ func (t *Tier[A]) compose() {
 	t.logs = logs.New(s, "Logs", &p.Logs)
 	bootProps := p.Boot
 	bootProps.WebServer = p.WebServer
-	t.logs.AddFile("Boot", bootLogFile(bootProps))
+	// The boot checks the load balancer's health path itself before it
+	// signals success.
+	bootProps.HealthCheckPath, bootProps.Port = p.HealthCheckPath, p.Fleet.Port
+	bootLog := t.logs.AddFile("Boot", bootLogFile(bootProps))
 	if files, ok := webServerLogs[p.WebServer]; ok {
 		t.logs.AddFile("WebAccess", files[0])
 		t.logs.AddFile("WebError", files[1])
@@ -241,9 +244,16 @@ func (t *Tier[A]) compose() {
 	mp.Topic, mp.LoadBalancer, mp.TargetGroup, mp.Database = t.topic, t.edge.LoadBalancer(), t.edge.TargetGroup(), t.database.Instance()
 	if group := t.fleet.AutoScalingGroup(); group != nil {
 		mp.AutoScalingGroup = group
+		if single := t.fleet.SingletonGroup(); single != nil {
+			mp.SingletonGroup = single
+		}
 	} else {
 		mp.Instances = len(t.fleet.Instances())
+		if p.Fleet.Singleton {
+			mp.SingletonInstance = t.fleet.Instances()[0].Ref()
+		}
 	}
+	mp.BootLog = bootLog
 	for _, g := range t.logs.Groups() {
 		mp.LogGroups = append(mp.LogGroups, g)
 	}
@@ -251,6 +261,7 @@ func (t *Tier[A]) compose() {
 		mp.LogGroups = append(mp.LogGroups, t.firewall.LogGroup())
 	}
 	t.monitoring = monitoring.New(s, "Monitoring", &mp)
+	t.fleet.WatchRefresh(t.monitoring.RolloutAlarms()...)
 
 	role := t.fleet.Role()
 	t.database.AllowFrom(t.fleet)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -59,12 +60,13 @@ func (a *testApp) Attach(t webtier.Parts) []webtier.Step {
 }
 
 // variantProps takes the other branches: a fixed fleet of one, nginx with
-// PHP-FPM, no health path of the caller's (the profile's), another web user.
+// PHP-FPM, no health path of the caller's (the profile's), another web user,
+// the shortest wait for the health path.
 func variantProps(stack awscdk.Stack) *webtier.Props {
 	p := props(stack)
 	p.HealthCheckPath, p.WebServer, p.PHPFPMUnit, p.WebUser = "", "nginx", "php8.3-fpm", "nginx"
 	p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 1}
-	p.Boot = boot.Props{GoldenIP: fakeaws.GoldenIP, IPFiles: []string{"/etc/hosts", vhost}}
+	p.Boot = boot.Props{GoldenIP: fakeaws.GoldenIP, IPFiles: []string{"/etc/hosts", vhost}, HealthCheckWait: 10 * time.Second}
 	return p
 }
 
@@ -206,20 +208,9 @@ func TestServersWriteToTheLogGroupsOnly(t *testing.T) {
 	}
 }
 
-// userData returns the fleet's boot script as synthesized (CDK tokens as
-// CloudFormation expressions).
-func userData(t *testing.T) string {
-	t.Helper()
-	for _, lt := range *template(t).FindResources(jsii.String("AWS::EC2::LaunchTemplate"), nil) {
-		return cdktest.JSON((*lt)["Properties"].(map[string]any)["LaunchTemplateData"].(map[string]any)["UserData"])
-	}
-	t.Fatal("no launch template")
-	return ""
-}
-
 func TestAgentShipsTheBootWebAndLaterAddedLogs(t *testing.T) {
-	ud := userData(t)
-	for _, want := range []string{"/var/log/tierkit-boot.log", "/var/log/apache2/*access.log", "/var/log/apache2/*error.log", "/var/www/app/storage/logs/*.log", `{"Ref":"TierLogsAppEA94A56D"}`} {
+	ud := cdktest.BootScript(t, template(t))
+	for _, want := range []string{"/var/log/tierkit-boot.log", "/var/log/apache2/*access.log", "/var/log/apache2/*error.log", "/var/www/app/storage/logs/*.log", `"log_group_name":"` + cdktest.RefValue("TierLogsAppEA94A56D") + `"`} {
 		if !strings.Contains(ud, want) {
 			t.Errorf("the boot script's agent configuration lacks %s", want)
 		}
@@ -280,14 +271,14 @@ func TestFirewallCanBeDisabled(t *testing.T) {
 	webtier.New(stack, "Tier", p, &testApp{})
 	tpl := &cdktest.Template{Template: assertions.Template_FromStack(stack, nil)}
 	tpl.ResourceCountIs(t, "AWS::WAFv2::WebACL", 0)
-	tpl.ResourceCountIs(t, "AWS::CloudWatch::Alarm", 8)
+	tpl.ResourceCountIs(t, "AWS::CloudWatch::Alarm", 10)
 }
 
 func TestAlarmsAndGroupNotificationsGoToOneTopic(t *testing.T) {
 	topic := map[string]any{"Ref": logicalID(t, "AWS::SNS::Topic", "TierAlertsTopic")}
 	alarms := template(t).Resources("AWS::CloudWatch::Alarm")
-	if len(alarms) != 8 {
-		t.Errorf("%d alarms, want 8", len(alarms))
+	if len(alarms) != 10 {
+		t.Errorf("%d alarms, want 10", len(alarms))
 	}
 	for id, a := range alarms {
 		if got := cdktest.JSON(a["Properties"].(map[string]any)["AlarmActions"]); got != cdktest.JSON([]any{topic}) {
