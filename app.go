@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
@@ -288,12 +289,15 @@ func thresholds(a config.Alarms) monitoring.Thresholds {
 }
 
 func fleetProps(f config.Fleet) fleet.Props {
-	p := fleet.Props{Mode: fleet.Mode(f.Mode), InstanceType: f.InstanceType}
+	p := fleet.Props{Mode: fleet.Mode(f.Mode), InstanceType: f.InstanceType, BootTimeout: time.Duration(f.BootTimeoutMinutes) * time.Minute}
 	if f.Mode == config.FleetFixed {
 		p.Instances = *f.Instances
 	} else {
 		p.MinCapacity, p.MaxCapacity = *f.MinCapacity, *f.MaxCapacity
 		p.ScaleOn, p.TargetCPUPercent, p.TargetRequestsPerMinute = fleet.ScaleOn(f.ScaleOn), f.TargetCPUPercent, f.TargetRequestsPerMinute
+		p.RefreshBakeTime = time.Duration(f.RefreshBakeMinutes) * time.Minute
+		p.RefreshCheckpoints = f.RefreshCheckpoints
+		p.RefreshCheckpointDelay = time.Duration(f.RefreshCheckpointMinutes) * time.Minute
 	}
 	return p
 }

@@ -231,8 +231,8 @@ func TestGoldenIPFromTheConfigurationReachesTheBootScript(t *testing.T) {
 	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`,
 		`"tiers": {"laravel": {}}, "fleet": {"goldenIp": "172.31.5.10", "ipFiles": ["/etc/hosts", "/etc/apache2/sites-available/api.conf"]}`, 1)
 	app := cdktest.NewApp(t, withEnvironments(t, env))
-	tpl := assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil)
-	userData := cdktest.JSON(tpl.FindResources(jsii.String("AWS::EC2::LaunchTemplate"), nil))
+	tpl := &cdktest.Template{Template: assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil), Outdir: *app.Outdir()}
+	userData := cdktest.BootScript(t, tpl)
 	for _, want := range []string{"GOLDEN_IP='172.31.5.10'", "'/etc/apache2/sites-available/api.conf'"} {
 		if !strings.Contains(userData, want) {
 			t.Errorf("the boot script does not hold %s", want)
@@ -580,6 +580,19 @@ func TestAlarmEmailsAndThresholdsFromTheConfiguration(t *testing.T) {
 	tpl.HasResourceProperties(t, "AWS::CloudWatch::Alarm", map[string]any{"MetricName": "CPUUtilization", "Namespace": "AWS/RDS", "Threshold": 70})
 }
 
+func TestRolloutSettingsFromTheConfiguration(t *testing.T) {
+	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`,
+		`"tiers": {"laravel": {}}, "fleet": {"bootTimeoutMinutes": 20, "refreshBakeMinutes": 10, "refreshCheckpoints": [50, 100], "refreshCheckpointMinutes": 30}`, 1)
+	app := cdktest.NewApp(t, withEnvironments(t, env))
+	tpl := &cdktest.Template{Template: assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil)}
+	tpl.HasResource(t, "AWS::AutoScaling::AutoScalingGroup", map[string]any{
+		"CreationPolicy": map[string]any{"ResourceSignal": map[string]any{"Count": 2, "Timeout": "PT20M"}},
+		"UpdatePolicy": assertions.Match_ObjectLike(&map[string]any{"AutoScalingInstanceRefresh": assertions.Match_ObjectLike(&map[string]any{
+			"Preferences": assertions.Match_ObjectLike(&map[string]any{"BakeTime": 600, "CheckpointPercentages": []any{50, 100}, "CheckpointDelay": 1800}),
+		})}),
+	})
+}
+
 func TestFirewallOffInTheConfigurationLeavesNoWebACL(t *testing.T) {
 	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`, `"tiers": {"laravel": {}}, "firewall": {"enabled": false}`, 1)
 	app := cdktest.NewApp(t, withEnvironments(t, env))
@@ -612,8 +625,8 @@ func TestDefaultEnvironmentShowsTheSiteBesideTheAPI(t *testing.T) {
 // CORS settings and its uploads bucket, without being configured twice.
 func TestTheAPIAllowsTheSitesOrigin(t *testing.T) {
 	app := cdktest.NewApp(t)
-	api := &cdktest.Template{Template: assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil)}
-	if ud := cdktest.UserDataJSON(t, api); !strings.Contains(ud, `CORS_ALLOWED_ORIGINS 'https://example.com'`) {
+	api := &cdktest.Template{Template: assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil), Outdir: *app.Outdir()}
+	if ud := cdktest.BootScript(t, api); !strings.Contains(ud, `CORS_ALLOWED_ORIGINS 'https://example.com'`) {
 		t.Error("the API's .env does not allow https://example.com")
 	}
 	api.HasResourceProperties(t, "AWS::S3::Bucket", map[string]any{

@@ -148,6 +148,20 @@ type Fleet struct {
 	// TargetRequestsPerMinute is the requests per server per minute kept, 1 to
 	// 1000000. Only with scaleOn "requests". Default: 1000.
 	TargetRequestsPerMinute int `json:"targetRequestsPerMinute"`
+	// BootTimeoutMinutes is how long a new server's boot may take before
+	// CloudFormation (or the group's launch hook) gives up on it, 5 to 60.
+	// Default: 15.
+	BootTimeoutMinutes int `json:"bootTimeoutMinutes"`
+	// RefreshBakeMinutes is how long an instance refresh keeps watching its
+	// alarms after the last server was replaced, 1 to 2880. Only with mode
+	// "autoscaling". Default: 5.
+	RefreshBakeMinutes int `json:"refreshBakeMinutes"`
+	// RefreshCheckpoints are the percentages replaced at which a refresh
+	// pauses, ascending, the last 100. Only with mode "autoscaling". Default: none.
+	RefreshCheckpoints []int `json:"refreshCheckpoints"`
+	// RefreshCheckpointMinutes is the pause at each checkpoint, 1 to 2880.
+	// Only with refreshCheckpoints. Default: 60.
+	RefreshCheckpointMinutes int `json:"refreshCheckpointMinutes"`
 }
 
 // Alarms are the recipients and thresholds of each tier's alarms. A zero
@@ -520,6 +534,7 @@ func (f *Fleet) validate(path string, p *problems) {
 		p.add(at("ipFiles"), "only applies with goldenIp: there is nothing to replace")
 	}
 	f.validateScaling(at, p)
+	f.validateRollout(at, p)
 	for i, file := range f.IPFiles {
 		if !posix.IsAbs(file) || posix.Clean(file) != file {
 			p.add(fmt.Sprintf("%s[%d]", at("ipFiles"), i), "%q is not a clean absolute path", file)
@@ -557,6 +572,42 @@ func (f *Firewall) validate(path string, p *problems) {
 	}
 	if f.RateLimit != 0 {
 		checkRange(join(path, "rateLimit"), f.RateLimit, 10, 2000000000, p)
+	}
+}
+
+func (f *Fleet) validateRollout(at func(string) string, p *problems) {
+	if f.BootTimeoutMinutes != 0 {
+		checkRange(at("bootTimeoutMinutes"), f.BootTimeoutMinutes, 5, 60, p)
+	}
+	if f.Mode == FleetFixed {
+		for key, set := range map[string]bool{"refreshBakeMinutes": f.RefreshBakeMinutes != 0, "refreshCheckpoints": len(f.RefreshCheckpoints) > 0, "refreshCheckpointMinutes": f.RefreshCheckpointMinutes != 0} {
+			if set {
+				p.add(at(key), "only applies to mode %q; a fixed fleet's servers are replaced by CloudFormation, each proven by its signal", FleetAutoScaling)
+			}
+		}
+		return
+	}
+	if f.RefreshBakeMinutes != 0 {
+		checkRange(at("refreshBakeMinutes"), f.RefreshBakeMinutes, 1, 2880, p)
+	}
+	for i, c := range f.RefreshCheckpoints {
+		key := fmt.Sprintf("%s[%d]", at("refreshCheckpoints"), i)
+		switch {
+		case c < 1 || c > 100:
+			p.add(key, "%d is not a percentage; allowed: 1 to 100", c)
+		case i > 0 && c <= f.RefreshCheckpoints[i-1]:
+			p.add(key, "%d does not follow %d; allowed: ascending, each once", c, f.RefreshCheckpoints[i-1])
+		}
+	}
+	if n := len(f.RefreshCheckpoints); n > 0 && f.RefreshCheckpoints[n-1] != 100 {
+		p.add(at("refreshCheckpoints"), "ends at %d; allowed: a list ending at 100 (every server replaced)", f.RefreshCheckpoints[n-1])
+	}
+	if f.RefreshCheckpointMinutes != 0 {
+		if len(f.RefreshCheckpoints) == 0 {
+			p.add(at("refreshCheckpointMinutes"), "only applies with refreshCheckpoints")
+		} else {
+			checkRange(at("refreshCheckpointMinutes"), f.RefreshCheckpointMinutes, 1, 2880, p)
+		}
 	}
 }
 
