@@ -292,7 +292,7 @@ func New(scope constructs.Construct, id string, props *Props) *Cache {
 	})
 	cdknag.NagSuppressions_AddResourceSuppressions(c.secret.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-SMG4"),
-		Reason: jsii.String("Not rotated: rotating an ElastiCache AUTH token needs a coordinated ROTATE-then-SET change on the replication group, and the PHP servers read the token once at boot (Nextcloud config.php, Laravel .env); a rotation would lock out every running server until it reloads. Rotation needs that reload path first."),
+		Reason: jsii.String("Not rotated: rotating an ElastiCache AUTH token needs a coordinated ROTATE-then-SET change on the replication group, and the PHP servers read the token when they boot (Nextcloud config.php, Laravel .env; at every start); a rotation would lock out every running server until it restarts. Rotation needs that coordination first."),
 	}}, jsii.Bool(false))
 
 	// The slow log is small (commands over the slowlog threshold only, no

@@ -106,7 +106,7 @@ func TestTokenIsGeneratedWithoutCharactersAUTHRefuses(t *testing.T) {
 func TestSecretRotationIsAReviewedException(t *testing.T) {
 	template(t).HasResource(t, secret, map[string]any{
 		"Metadata": map[string]any{"cdk_nag": map[string]any{"rules_to_suppress": assertions.Match_ArrayWith(&[]any{
-			assertions.Match_ObjectLike(&map[string]any{"id": "AwsSolutions-SMG4", "reason": assertions.Match_StringLikeRegexp(jsii.String("read the token once at boot"))}),
+			assertions.Match_ObjectLike(&map[string]any{"id": "AwsSolutions-SMG4", "reason": assertions.Match_StringLikeRegexp(jsii.String("read the token when they boot"))}),
 		})}},
 	})
 }

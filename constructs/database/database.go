@@ -474,7 +474,7 @@ func (d *Database) create(p Props) {
 	d.secret = instance.Secret()
 	cdknag.NagSuppressions_AddResourceSuppressions(generated.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-SMG4"),
-		Reason: jsii.String("Not rotated: the PHP applications read the password once at boot (Laravel .env, Nextcloud config.php); a rotation would break every running server until it reloads. Rotation needs a reload path first."),
+		Reason: jsii.String("Not rotated: the PHP applications read the password when their server boots (Laravel .env, Nextcloud config.php; at every start, so a restart picks up a new one); a rotation would break every running server until it restarts. Rotation without an outage needs alternating users."),
 	}}, jsii.Bool(false))
 	suppressLogRetentionFindings(d)
 	if p.DisableDeletionProtection {

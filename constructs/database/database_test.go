@@ -293,7 +293,7 @@ func TestPasswordExcludesCharactersThatBreakPHPConfigAndURLs(t *testing.T) {
 func TestSecretRotationIsAReviewedException(t *testing.T) {
 	template(t).HasResource(t, secret, map[string]any{
 		"Metadata": map[string]any{"cdk_nag": map[string]any{"rules_to_suppress": assertions.Match_ArrayWith(&[]any{
-			assertions.Match_ObjectLike(&map[string]any{"id": "AwsSolutions-SMG4", "reason": assertions.Match_StringLikeRegexp(jsii.String("read the password once at boot"))}),
+			assertions.Match_ObjectLike(&map[string]any{"id": "AwsSolutions-SMG4", "reason": assertions.Match_StringLikeRegexp(jsii.String("read the password when their server boots"))}),
 		})}},
 	})
 }
