@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/internal/cdktest"
 	"github.com/tierkit/tierkit/internal/config"
 	"github.com/tierkit/tierkit/internal/review"
@@ -655,4 +656,31 @@ func TestSiteOutsideUsEast1GetsItsCertificateFromAStackInUsEast1(t *testing.T) {
 	})
 	site := &cdktest.Template{Template: assertions.Template_FromStack(stacks[2], nil)}
 	site.ResourceCountIs(t, "AWS::CertificateManager::Certificate", 0)
+}
+
+// TestUserDataFitsForTheLargestConfiguration: every setting that adds a
+// deploy-time value to the boot (log files, secrets, endpoints, a cache, a
+// table, the site's origin, the golden IP's files) at once, for both tiers:
+// the user data stays under EC2's limit with every value at its worst case.
+func TestUserDataFitsForTheLargestConfiguration(t *testing.T) {
+	files := []string{}
+	for i := range 20 {
+		files = append(files, fmt.Sprintf(`"/etc/apache2/sites-available/site-%02d.example.org.conf"`, i))
+	}
+	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`,
+		`"tiers": {"laravel": {"sessionDriver": "dynamodb", "cacheStore": "redis", "redisHost": "cache.example.internal", "redisTls": true},
+		  "nextcloud": {"primaryStorage": "s3"}},
+		 "frontend": {"redirectWww": true},
+		 "fleet": {"mode": "fixed", "instances": 20, "goldenIp": "172.31.5.10", "ipFiles": [`+strings.Join(files, ",")+`]}`, 1)
+	app := cdktest.NewApp(t, withEnvironments(t, env))
+	tpls := map[string]*cdktest.Template{}
+	for _, stack := range build(app, selectEnv(t, app)) {
+		if strings.HasSuffix(*stack.StackName(), "laravel") || strings.HasSuffix(*stack.StackName(), "nextcloud") {
+			tpls[*stack.StackName()] = &cdktest.Template{Template: assertions.Template_FromStack(stack, nil), Outdir: *app.Outdir()}
+		}
+	}
+	if len(tpls) != 2 {
+		t.Fatalf("%d tier stacks, want 2", len(tpls))
+	}
+	cdktest.CheckUserData(t, boot.MaxUserDataBytes, boot.WorstCaseValueBytes, tpls)
 }

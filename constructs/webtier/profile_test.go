@@ -1,6 +1,7 @@
 package webtier_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/fleet"
@@ -349,4 +351,24 @@ func TestAFixedFleetsSingletonIsWatched(t *testing.T) {
 	tpl.HasResourceProperties(t, "AWS::CloudWatch::Alarm", map[string]any{
 		"MetricName": "StatusCheckFailed", "Dimensions": []any{map[string]any{"Name": "InstanceId", "Value": map[string]any{"Ref": server1}}},
 	})
+}
+
+// TestAnImportersExtraStepsFitAtWorstCase: an importer's step with 20
+// deploy-time values of its own (a bucket, a queue, endpoints...) on top of
+// the tier's still fits EC2's user data limit with every value at its worst
+// case; past about 25, synthesis refuses (the fleet's tests).
+func TestAnImportersExtraStepsFitAtWorstCase(t *testing.T) {
+	app := cdktest.NewApp(t)
+	stack := cdktest.NewStack(app, "Importer")
+	tier := webtier.New(stack, "Tier", variantProps(stack), &testApp{job: webtier.JobEveryNode})
+	values := []string{}
+	for i := range 20 {
+		values = append(values, boot.Quote(*awscdk.Fn_ImportValue(jsii.String(fmt.Sprintf("importer-value-%02d", i)))))
+	}
+	tier.Fleet().Boot().AddStep("importer", `printf '%s\n' `+strings.Join(values, " ")+` >"$ROOT/etc/importer"`)
+	tpl := &cdktest.Template{Template: assertions.Template_FromStack(stack, nil), Outdir: *app.Outdir()}
+	if got := len(cdktest.BootOf(t, tpl, cdktest.FakeValue).Values); got < 20 {
+		t.Fatalf("%d deploy-time values, want the importer's 20 and the tier's", got)
+	}
+	cdktest.CheckUserData(t, boot.MaxUserDataBytes, boot.WorstCaseValueBytes, map[string]*cdktest.Template{"importer": tpl})
 }
