@@ -22,22 +22,30 @@ import (
 type Server struct {
 	Name, IP, InstanceID string
 	Singleton            bool
-	stack                *Stack
-	dir, merged          string
-	holder               *Daemon
-	mntNS, veth          string
+	// Tags are its EC2 tags that IMDS answers (the fleet's).
+	Tags        Tags
+	stack       *Stack
+	dir, merged string
+	holder      *Daemon
+	mntNS, veth string
 }
 
-// userDataPath is where cloud-init keeps the user data script it runs.
-const userDataPath = "/var/lib/cloud/instance/scripts/part-001"
+// Where cloud-init keeps what it runs: the user data script of the instance
+// it booted (under /var/lib/cloud/instance, a link to the instance's own
+// directory), and the scripts it runs at every start.
+const (
+	userDataPath = "/var/lib/cloud/instance/scripts/part-001"
+	perBootDir   = "/var/lib/cloud/scripts/per-boot"
+)
 
 // NewServer launches server n from the golden root (layers, the uppermost
-// first), its hostname name. It is killed when t ends if still running.
-func (s *Stack) NewServer(t *testing.T, name string, n int, singleton bool, layers ...string) *Server {
+// first), its hostname name, with tags. It is killed when t ends if still
+// running.
+func (s *Stack) NewServer(t *testing.T, name string, n int, tags Tags, layers ...string) *Server {
 	t.Helper()
 	// A new instance starts from the AMI: a fresh writable layer of its own.
 	s.launched++
-	srv := &Server{Name: name, IP: ServerIP(n), InstanceID: fmt.Sprintf("i-0e2e%05x%08x", s.launched, n), Singleton: singleton, stack: s,
+	srv := &Server{Name: name, IP: ServerIP(n), InstanceID: fmt.Sprintf("i-0e2e%05x%08x", s.launched, n), Singleton: tags.Singleton, Tags: tags, stack: s,
 		dir: filepath.Join(s.Dir, "servers", fmt.Sprintf("%02d-%s", s.launched, name))}
 	srv.merged = filepath.Join(srv.dir, "root")
 	if err := srv.launch(layers); err != nil {
@@ -98,14 +106,23 @@ mount -t sysfs sysfs %[3]s/sys || true`, lower, srv.dir, srv.merged)
 			return err
 		}
 	}
-	srv.stack.Machine(fakeaws.Instance{IP: srv.IP, ID: srv.InstanceID, Singleton: srv.Singleton})
+	srv.stack.Machine(fakeaws.Instance{IP: srv.IP, ID: srv.InstanceID, Singleton: srv.Singleton,
+		SignalResource: srv.Tags.SignalResource, LifecycleHook: srv.Tags.LifecycleHook})
 	// What AWS gives every instance outside its AMI: the VPC's DNS (here
 	// the hosts file) and the public CAs AWS's endpoints are signed by.
 	hosts := fmt.Sprintf("%s %s %s %s\n", HubIP, DBHost, CacheHost, strings.Join(awsNames, " "))
 	if _, err := srv.Exec(ctx, hosts, "sh", "-c", "cat >>/etc/hosts"); err != nil {
 		return err
 	}
-	_, err = srv.Exec(ctx, srv.stack.CA.PEM, "sh", "-c", "cat >>/etc/ssl/certs/ca-certificates.crt")
+	if _, err = srv.Exec(ctx, srv.stack.CA.PEM, "sh", "-c", "cat >>/etc/ssl/certs/ca-certificates.crt"); err != nil {
+		return err
+	}
+	// What cloud-init's first stage sets up: the directory of the instance
+	// it booted (by the instance ID), /var/lib/cloud/instance pointing at
+	// it. An AMI made from a booted server carries the link; the new
+	// instance's own directory replaces it.
+	_, err = srv.Exec(ctx, "", "sh", "-c", fmt.Sprintf("set -e; mkdir -p /var/lib/cloud/instances/%[1]s %[2]s; ln -sfn /var/lib/cloud/instances/%[1]s /var/lib/cloud/instance.new; mv -T /var/lib/cloud/instance.new /var/lib/cloud/instance",
+		srv.InstanceID, perBootDir))
 	return err
 }
 
@@ -147,7 +164,7 @@ func (srv *Server) Start(services ...string) []string {
 	return failed
 }
 
-// Boot is one run of the user data.
+// Boot is one run of the user data, or of the per-boot scripts.
 type Boot struct {
 	Err      error
 	Console  string
@@ -168,6 +185,24 @@ func (srv *Server) RunUserData(script string) Boot {
 	b := Boot{Err: err, Console: out, Duration: time.Since(start)}
 	b.Log, _ = srv.Exec(ctx, "", "cat", "/var/log/tierkit-boot.log")
 	os.WriteFile(filepath.Join(srv.dir, "console.log"), []byte(out), 0o644)
+	return b
+}
+
+// Restart runs what cloud-init runs at a later start of the instance: the
+// per-boot scripts, in order of their names (run-parts, as root), the user
+// data not again. The services keep running: a stop and start of the
+// instance also starts them again before cloud-init runs.
+func (srv *Server) Restart() Boot {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	before, _ := srv.Exec(ctx, "", "cat", "/var/log/tierkit-boot.log")
+	start := time.Now()
+	out, err := srv.Exec(ctx, "", "sh", "-c", `set -e; for f in `+perBootDir+`/*; do [ -x "$f" ] || continue; echo "per-boot: $f"; "$f"; done`)
+	b := Boot{Err: err, Console: out, Duration: time.Since(start)}
+	// The log of this start only: the file keeps every boot's.
+	b.Log, _ = srv.Exec(ctx, "", "cat", "/var/log/tierkit-boot.log")
+	b.Log = strings.TrimPrefix(b.Log, before)
+	os.WriteFile(filepath.Join(srv.dir, fmt.Sprintf("console-%d.log", time.Now().UnixNano())), []byte(out), 0o644)
 	return b
 }
 

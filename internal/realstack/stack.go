@@ -1,12 +1,17 @@
 //go:build e2e
 
-// Package realstack runs the tiers' rendered user data on real servers,
-// offline: servers made from one golden root (a base of Debian packages and
-// an application layer baked the way the articles' golden servers were),
-// each a copy-on-write overlay in its own network, mount and UTS
-// namespaces, behind haproxy playing the ALB, with a real TLS-only MariaDB
-// and PostgreSQL, Redis with TLS and AUTH, and fake AWS endpoints (IMDSv2,
-// Secrets Manager, the RDS truststore, S3) that check what AWS would check.
+// Package realstack runs the tiers' rendered boot on real servers, offline,
+// as it is delivered: the user data (the loader) runs as cloud-init runs it,
+// fetches the boot script (the CDK asset, published to the bootstrap bucket)
+// from S3, runs it and signals CloudFormation and Auto Scaling; a later
+// start runs the loader's cloud-init per-boot hook. Servers are made from
+// one golden root (a base of Debian packages and an application layer baked
+// the way the articles' golden servers were), each a copy-on-write overlay
+// in its own network, mount and UTS namespaces, behind haproxy playing the
+// ALB, with a real TLS-only MariaDB and PostgreSQL, Redis with TLS and
+// AUTH, and fake AWS endpoints (IMDSv2, Secrets Manager, the RDS
+// truststore, S3, CloudFormation, Auto Scaling) that check what AWS would
+// check.
 //
 // Everything runs inside a network namespace of the test's own (see
 // scripts/e2e): NewStack refuses to start on a network with any interface
@@ -15,6 +20,7 @@
 package realstack
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -57,12 +63,19 @@ const (
 )
 
 // awsNames are the AWS endpoints the servers reach, answered by the fakes
-// on HubIP (the servers' /etc/hosts maps them, as the VPC's DNS would).
+// on HubIP (the servers' /etc/hosts maps them, as the VPC's DNS would):
+// Secrets Manager, the RDS truststore, S3 (the uploads bucket and the
+// bootstrap bucket the boot script is fetched from, virtual-hosted), and
+// CloudFormation and Auto Scaling, which the loader signals (their global
+// region's endpoints, as the loader names them).
 var awsNames = []string{
 	"secretsmanager." + fakeaws.Region + ".amazonaws.com",
 	"truststore.pki.rds.amazonaws.com",
 	"s3." + fakeaws.Region + ".amazonaws.com",
 	Bucket + ".s3." + fakeaws.Region + ".amazonaws.com",
+	BootstrapBucket + ".s3." + fakeaws.Region + ".amazonaws.com",
+	"cloudformation." + fakeaws.Region + ".amazonaws.com",
+	"autoscaling." + fakeaws.Region + ".amazonaws.com",
 }
 
 // ServerIP is the address of server n (1, 2, ...).
@@ -174,8 +187,9 @@ func (s *Stack) pki() error {
 
 // aws serves IMDS on IMDSIP:80, answering each server its own instance by
 // its source address, and the HTTPS endpoints on HubIP:443 by host name:
-// Secrets Manager, the RDS truststore and S3 (virtual-hosted and path
-// style), each checking the role's SigV4 signature.
+// Secrets Manager, the RDS truststore, CloudFormation and Auto Scaling (the
+// fake records the boot's signals), and S3 (virtual-hosted and path style),
+// each checking the role's SigV4 signature.
 func (s *Stack) aws() error {
 	s.Secrets = &fakeaws.SecretsManager{Name: "TierSecret", Bundle: s.CA.PEM, DenyFrom: map[string]bool{}}
 	s.S3 = s3mem.New()
@@ -193,7 +207,8 @@ func (s *Stack) aws() error {
 	endpoints := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, _ := strings.Cut(r.Host, ":")
 		switch {
-		case strings.HasPrefix(host, "secretsmanager."), host == "truststore.pki.rds.amazonaws.com":
+		case strings.HasPrefix(host, "secretsmanager."), host == "truststore.pki.rds.amazonaws.com",
+			strings.HasPrefix(host, "cloudformation."), strings.HasPrefix(host, "autoscaling."):
 			s.Secrets.ServeHTTP(w, r)
 		case strings.HasSuffix(host, ".amazonaws.com") && strings.Contains(host, "s3."):
 			s.serveS3(s3, w, r)
@@ -250,6 +265,22 @@ func (s *Stack) serveS3(h http.Handler, w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	h.ServeHTTP(w, r)
+}
+
+// Publish stores body as the object key of bucket, creating the bucket if
+// needed, as `cdk deploy` publishes a file asset to the bootstrap bucket.
+func (s *Stack) Publish(bucket, key string, body []byte) error {
+	ok, err := s.S3.BucketExists(bucket)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := s.S3.CreateBucket(bucket); err != nil {
+			return err
+		}
+	}
+	_, err = s.S3.PutObject(bucket, key, map[string]string{"Content-Type": "text/x-sh"}, bytes.NewReader(body), int64(len(body)), nil)
+	return err
 }
 
 // S3Requests returns the requests S3 received so far.
@@ -430,5 +461,22 @@ func appendFile(name, text string) error {
 	}
 	defer f.Close()
 	_, err = f.WriteString(text)
+	return err
+}
+
+// SetDBPassword changes the password of the application's database user
+// on engine ("mysql" or "pgsql"), as a rotation does.
+func (s *Stack) SetDBPassword(engine, password string) error {
+	if strings.ContainsAny(password, `'\`) {
+		return fmt.Errorf("the password %q holds a quote or backslash", password)
+	}
+	sql := fmt.Sprintf("ALTER USER '%s'@'%%' IDENTIFIED BY '%s';", DBUser, password)
+	if engine != "mysql" {
+		sql = fmt.Sprintf("ALTER ROLE %s PASSWORD '%s';", DBUser, password)
+	}
+	out, err := s.Query(engine, sql)
+	if err == nil && strings.Contains(out, "ERROR") {
+		err = fmt.Errorf("%s: %s", sql, out)
+	}
 	return err
 }
