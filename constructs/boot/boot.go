@@ -254,15 +254,20 @@ func New(props *Props) *Script {
 }
 
 // AddStep appends a bash fragment that runs after the built-in steps and
-// before the web server starts, in the order steps are added. name is short,
-// lower case ([a-z0-9-], up to 40 characters) and unique: failures are
-// reported under it. body runs as a function under set -Eeuo pipefail and
-// sees ROOT (prefix every path with it), LOCAL_IP, INSTANCE_ID, REGION, the
-// function imds PATH, is_singleton, which succeeds only on the fleet's
-// singleton server (see fleet.Props.Singleton), and secret_field SECRET_ID
-// FIELD, which prints a field of a JSON secret read with the instance role. A command that fails fails the boot; body must not call
-// exit (use return to end early). Use Quote for values written into files.
-// AddStep panics on an invalid name or an empty body.
+// before the web server starts, in the order steps are added, at every start
+// of the server (so it must be idempotent). name is short, lower case
+// ([a-z0-9-], up to 40 characters) and unique: failures are reported under
+// it. body runs as a function under set -Eeuo pipefail and sees ROOT (prefix
+// every path with it), LOCAL_IP, INSTANCE_ID, REGION, and the functions imds
+// PATH, imds_tag KEY, is_singleton (succeeds only on the fleet's singleton
+// server, see fleet.Props.Singleton), first_boot (succeeds until a boot of
+// this instance succeeded: guard what must happen once per instance),
+// secret_field SECRET_ID FIELD (a field of a JSON secret read with the
+// instance role), aws_endpoint SERVICE and aws_request SERVICE URL CURL_ARGS
+// (a request signed with the instance role). A command that fails fails the
+// boot; body must not call exit (use return to end early). Use Quote for
+// values written into files; CDK tokens in the body travel as the loader's
+// values. AddStep panics on an invalid name or an empty body.
 func (s *Script) AddStep(name, body string) {
 	if !stepNamePattern.MatchString(name) {
 		panic(fmt.Sprintf("boot: step %q: name must match [a-z0-9][a-z0-9-]*, up to 40 characters", name))
@@ -431,8 +436,9 @@ func StepTemplate(name, text string) *template.Template {
 }
 
 // RenderStep returns a step's body rendered from data, without indentation or
-// blank lines: EC2 caps user data at 16 KB, and the script's own part takes
-// half of it. No step may depend on leading whitespace (heredocs included).
+// blank lines, which keeps the boot script on the server compact; template
+// comments ({{/* */}}) stay in the repository. No step may depend on leading
+// whitespace (heredocs included).
 // It panics when the template fails, naming the step.
 func RenderStep(tmpl *template.Template, data any) string {
 	var b strings.Builder
