@@ -521,7 +521,7 @@ func TestReviewReportShowsEverySuppressionWithItsReason(t *testing.T) {
 	s := reportSection(t, defaultReport(t), review.SectionSuppressions)
 	for _, want := range []string{
 		"| cdk-nag                 | AwsSolutions-SMG4 ",
-		"| Not rotated: the PHP applications read the password once at boot",
+		"| Not rotated: the PHP applications read the password when their server boots",
 		"| CloudFormation Validate | F3002 ",
 	} {
 		if !strings.Contains(s, want) {
