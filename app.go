@@ -22,6 +22,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/tierkit/tierkit/constructs/backup"
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/firewall"
@@ -274,6 +275,14 @@ func tierProps(env config.Environment, p webtier.Props, zone awsroute53.IHostedZ
 	p.Monitoring = monitoring.Props{Thresholds: thresholds(env.Alarms)}
 	p.Firewall = firewall.Props{RateLimit: env.Firewall.RateLimit}
 	p.DisableFirewall = !*env.Firewall.Enabled
+	p.DisableBackup = !*env.Backup.Enabled
+	p.Backup = backup.Props{
+		DailyRetention: time.Duration(env.Backup.DailyDays) * backup.Day, MonthlyRetention: time.Duration(env.Backup.MonthlyDays) * backup.Day,
+		VaultLock: env.Backup.VaultLock,
+	}
+	for _, arn := range env.Backup.CopyTo {
+		p.Backup.CopyTo = append(p.Backup.CopyTo, backup.CopyTarget{VaultARN: arn})
+	}
 	return p
 }
 

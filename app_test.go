@@ -684,3 +684,24 @@ func TestUserDataFitsForTheLargestConfiguration(t *testing.T) {
 	}
 	cdktest.CheckUserData(t, boot.MaxUserDataBytes, boot.WorstCaseValueBytes, tpls)
 }
+
+func TestBackupSettingsFromTheConfiguration(t *testing.T) {
+	vault := "arn:aws:backup:eu-central-1:123456789012:backup-vault:dr"
+	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`,
+		`"tiers": {"laravel": {}}, "backup": {"dailyDays": 14, "monthlyDays": 400, "copyTo": ["`+vault+`"]}`, 1)
+	app := cdktest.NewApp(t, withEnvironments(t, env))
+	tpl := &cdktest.Template{Template: assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil)}
+	plan := cdktest.JSON(tpl.Resources("AWS::Backup::BackupPlan"))
+	for _, want := range []string{`"DeleteAfterDays":14`, `"DeleteAfterDays":400`, `"DestinationBackupVaultArn":"` + vault + `"`} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("the backup plan lacks %s:\n%s", want, plan)
+		}
+	}
+}
+
+func TestBackupOffInTheConfigurationLeavesNoPlan(t *testing.T) {
+	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`, `"tiers": {"laravel": {}}, "backup": {"enabled": false}`, 1)
+	app := cdktest.NewApp(t, withEnvironments(t, env))
+	tpl := &cdktest.Template{Template: assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil)}
+	tpl.ResourceCountIs(t, "AWS::Backup::BackupPlan", 0)
+}

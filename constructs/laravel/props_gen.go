@@ -5,6 +5,7 @@ package laravel
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/tierkit/tierkit/constructs/backup"
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/edge"
@@ -100,6 +101,18 @@ type APIProps struct {
 	// Default: edge's defaults (a new DNS-validated certificate, TLS 1.3),
 	// with the application's IdleTimeout.
 	Edge edge.Props
+
+	// Backup configures the AWS Backup plan of the tier's data: the database
+	// and the uploads bucket (and what the application adds); Resources is
+	// set by the tier.
+	//
+	// Default: backup's defaults (daily, kept 35 days, with point-in-time
+	// restore; monthly, kept a year; a retained vault).
+	Backup backup.Props
+
+	// DisableBackup leaves the tier without an AWS Backup plan: the
+	// database's automated backups and the bucket's versions remain.
+	DisableBackup bool
 
 	// Database configures the database, or passes an existing one whose
 	// secret holds username and password; Vpc is set by the tier.
@@ -246,6 +259,8 @@ func (p *APIProps) split() (webtier.Props, App) {
 			Boot:            p.Boot,
 			Fleet:           p.Fleet,
 			Edge:            p.Edge,
+			Backup:          p.Backup,
+			DisableBackup:   p.DisableBackup,
 			Database:        p.Database,
 			Uploads:         p.Uploads,
 			AlarmEmails:     p.AlarmEmails,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 
+	"github.com/tierkit/tierkit/constructs/backup"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/edge"
 	"github.com/tierkit/tierkit/constructs/fleet"
@@ -157,6 +158,7 @@ type Parts interface {
 	Logs() *logs.Logs
 	Uploads() *storage.Uploads
 	Database() *database.Database
+	Backup() *backup.Backup
 	Fleet() *fleet.Fleet
 	Edge() *edge.Edge
 	Monitoring() *monitoring.Monitoring

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 
+	"github.com/tierkit/tierkit/constructs/backup"
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/edge"
@@ -112,6 +113,18 @@ type Props struct {
 	// Default: edge's defaults (a new DNS-validated certificate, TLS 1.3),
 	// with the application's IdleTimeout.
 	Edge edge.Props
+
+	// Backup configures the AWS Backup plan of the tier's data: the database
+	// and the uploads bucket (and what the application adds); Resources is
+	// set by the tier.
+	//
+	// Default: backup's defaults (daily, kept 35 days, with point-in-time
+	// restore; monthly, kept a year; a retained vault).
+	Backup backup.Props
+
+	// DisableBackup leaves the tier without an AWS Backup plan: the
+	// database's automated backups and the bucket's versions remain.
+	DisableBackup bool
 
 	// Database configures the database, or passes an existing one whose
 	// secret holds username and password; Vpc is set by the tier.
@@ -265,6 +278,8 @@ func (p Props) validate(pr *check.Problems) {
 		field string
 	}{
 		{p.Boot.WebServer != "", "Boot.WebServer"}, {p.Boot.AgentConfig != "", "Boot.AgentConfig"},
+		{p.Boot.HealthCheckPath != "", "Boot.HealthCheckPath"}, {p.Boot.Port != 0, "Boot.Port"},
+		{len(p.Backup.Resources) > 0, "Backup.Resources"},
 		{p.Fleet.Vpc != nil, "Fleet.Vpc"}, {p.Fleet.Image != nil, "Fleet.Image"}, {p.Fleet.Boot != nil, "Fleet.Boot"},
 		{p.Edge.Vpc != nil, "Edge.Vpc"}, {p.Edge.DomainName != "", "Edge.DomainName"}, {p.Edge.Zone != nil, "Edge.Zone"},
 		{len(p.Edge.Targets) > 0, "Edge.Targets"}, {p.Edge.TargetPort != 0, "Edge.TargetPort"},

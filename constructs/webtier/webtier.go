@@ -15,6 +15,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsbackup"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -22,6 +23,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/tierkit/tierkit/constructs/backup"
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/edge"
@@ -48,6 +50,7 @@ type Tier[A App] struct {
 	logBucket  awss3.Bucket
 	uploads    *storage.Uploads
 	database   *database.Database
+	backup     *backup.Backup
 	fleet      *fleet.Fleet
 	edge       *edge.Edge
 	firewall   *firewall.Firewall
@@ -81,6 +84,11 @@ func (t *Tier[A]) Uploads() *storage.Uploads { return t.uploads }
 
 // Database returns the database block.
 func (t *Tier[A]) Database() *database.Database { return t.database }
+
+// Backup returns the AWS Backup plan of the tier's data, or nil with
+// DisableBackup. An application adds what else it keeps (a file system) with
+// Backup().Plan().AddSelection.
+func (t *Tier[A]) Backup() *backup.Backup { return t.backup }
 
 // Fleet returns the servers; Fleet().Boot() holds the boot steps.
 func (t *Tier[A]) Fleet() *fleet.Fleet { return t.fleet }
@@ -206,6 +214,17 @@ func (t *Tier[A]) compose() {
 	db := p.Database
 	db.Vpc = vpc
 	t.database = database.New(s, "Database", &db)
+
+	// "Backup" is part of the vault's logical ID: renaming it replaces the
+	// vault (the old one is retained, with its recovery points).
+	if !p.DisableBackup {
+		bp := p.Backup
+		bp.Resources = []awsbackup.BackupResource{
+			awsbackup.BackupResource_FromRdsDatabaseInstance(t.database.Instance()),
+			awsbackup.BackupResource_FromArn(t.uploads.Bucket().BucketArn()),
+		}
+		t.backup = backup.New(s, "Backup", &bp)
+	}
 
 	// "Alerts" is part of the topic's logical ID (and ARN): renaming it drops
 	// the subscriptions.

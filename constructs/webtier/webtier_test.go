@@ -126,6 +126,7 @@ func TestStatefulLogicalIDsArePinned(t *testing.T) {
 		"TierLogsAppEA94A56D":                                            "Retain",
 		"TierFirewallLogsB95E5F11":                                       "Retain",
 		"TierAlertsKey087F2F1E":                                          "Retain",
+		"TierBackupVault9E9E8D74":                                        "Retain",
 	}
 	resources := template(t).ToJSON()
 	for id, policy := range want {
@@ -138,6 +139,27 @@ func TestStatefulLogicalIDsArePinned(t *testing.T) {
 			t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want %s", id, r["DeletionPolicy"], r["UpdateReplacePolicy"], policy)
 		}
 	}
+}
+
+func TestTheDatabaseAndTheUploadsAreBackedUp(t *testing.T) {
+	tpl := template(t)
+	selection := cdktest.JSON(tpl.Resources("AWS::Backup::BackupSelection"))
+	for _, want := range []string{`{"Ref":"TierDatabaseInstanceAC06CB03"}`, `{"Fn::GetAtt":["TierUploadsBucket903CB65E","Arn"]}`} {
+		if !strings.Contains(selection, want) {
+			t.Errorf("the backup selection does not cover %s:\n%s", want, selection)
+		}
+	}
+	tpl.ResourceCountIs(t, "AWS::Backup::BackupPlan", 1)
+}
+
+func TestBackupCanBeDisabled(t *testing.T) {
+	stack := cdktest.NewStack(cdktest.NewApp(t), "Test")
+	p := props(stack)
+	p.DisableBackup = true
+	webtier.New(stack, "Tier", p, &testApp{})
+	tpl := &cdktest.Template{Template: assertions.Template_FromStack(stack, nil)}
+	tpl.ResourceCountIs(t, "AWS::Backup::BackupPlan", 0)
+	tpl.ResourceCountIs(t, "AWS::Backup::BackupVault", 0)
 }
 
 func TestFleetAcceptsOnlyTheLoadBalancerOnTheAppPort(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	posix "path"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -101,6 +102,8 @@ type Environment struct {
 	Alarms Alarms `json:"alarms"`
 	// Firewall is the AWS WAF web ACL in front of each tier's load balancer.
 	Firewall Firewall `json:"firewall"`
+	// Backup is each tier's AWS Backup plan of its database and uploads.
+	Backup Backup `json:"backup"`
 	// Frontend is the environment's static site on S3 and CloudFront (article
 	// 000's example.com). Default: none.
 	Frontend *Frontend `json:"frontend"`
@@ -213,6 +216,27 @@ type Firewall struct {
 	// RateLimit is how many requests one IP address may send in 5 minutes
 	// before it is blocked, 10 to 2000000000. Default: 2000.
 	RateLimit int `json:"rateLimit"`
+}
+
+// Backup is each tier's AWS Backup plan: its database and uploads bucket,
+// daily with point-in-time restore and monthly, in a retained vault.
+type Backup struct {
+	// Enabled creates the plan. Default: true.
+	Enabled *bool `json:"enabled"`
+	// DailyDays is how long the daily recovery points (and the point-in-time
+	// window) are kept, 1 to 35. Default: 35.
+	DailyDays int `json:"dailyDays"`
+	// MonthlyDays is how long the monthly ones are kept, 30 to 3650, more
+	// than DailyDays. Default: 365.
+	MonthlyDays int `json:"monthlyDays"`
+	// VaultLock locks the vault in governance mode (recovery points cannot
+	// be deleted before their retention by anyone without the governance
+	// permission). Default: false.
+	VaultLock bool `json:"vaultLock"`
+	// CopyTo are vaults in another region or account (ARNs; each must exist
+	// and, in another account, admit this account) that receive a copy of
+	// every recovery point. Default: none.
+	CopyTo []string `json:"copyTo"`
 }
 
 // Database is the engine and size of the RDS instance.
@@ -464,6 +488,7 @@ func (e *Environment) validate(path string, p *problems) {
 	e.Alarms.validate(at("alarms"), p)
 
 	e.Firewall.validate(at("firewall"), p)
+	e.Backup.validate(at("backup"), p)
 	e.validateTiers(at("tiers"), p)
 	if e.Frontend != nil {
 		// After the tiers: their default names are known then.
@@ -562,6 +587,41 @@ func (a *Alarms) validate(path string, p *problems) {
 		if t.v != 0 {
 			checkRange(at(t.key), t.v, 1, t.high, p)
 		}
+	}
+}
+
+var vaultARN = regexp.MustCompile(`^arn:aws[a-z-]*:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:[A-Za-z0-9_.-]{2,50}$`)
+
+func (b *Backup) validate(path string, p *problems) {
+	at := func(key string) string { return join(path, key) }
+	if b.Enabled == nil {
+		enabled := true
+		b.Enabled = &enabled
+	}
+	if !*b.Enabled {
+		for key, set := range map[string]bool{"dailyDays": b.DailyDays != 0, "monthlyDays": b.MonthlyDays != 0, "vaultLock": b.VaultLock, "copyTo": len(b.CopyTo) > 0} {
+			if set {
+				p.add(at(key), "only applies with the backup plan enabled")
+			}
+		}
+		return
+	}
+	if b.DailyDays != 0 {
+		checkRange(at("dailyDays"), b.DailyDays, 1, 35, p)
+	}
+	if b.MonthlyDays != 0 {
+		checkRange(at("monthlyDays"), b.MonthlyDays, max(30, b.DailyDays+1), 3650, p)
+	}
+	seen := map[string]bool{}
+	for i, arn := range b.CopyTo {
+		key := fmt.Sprintf("%s[%d]", at("copyTo"), i)
+		switch {
+		case !vaultARN.MatchString(arn):
+			p.add(key, "%q is not a backup vault ARN; expected arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME", arn)
+		case seen[arn]:
+			p.add(key, "%q is listed twice", arn)
+		}
+		seen[arn] = true
 	}
 }
 
