@@ -8,12 +8,15 @@ package database
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -115,6 +118,40 @@ type Props struct {
 	// Default: awslogs.RetentionDays_ONE_YEAR.
 	LogRetention awslogs.RetentionDays
 
+	// MonitoringInterval is how often Enhanced Monitoring samples the
+	// instance's operating system (CPU by process, memory, swap, file
+	// system, disk I/O) into CloudWatch Logs (log group RDSOSMetrics): 1, 5,
+	// 10, 15, 30 or 60 seconds.
+	//
+	// Default: 60 seconds; allowed only without DisableEnhancedMonitoring.
+	MonitoringInterval time.Duration
+
+	// DisableEnhancedMonitoring turns Enhanced Monitoring off: no monitoring
+	// role, only the hypervisor's CloudWatch metrics.
+	//
+	// Default: false, Enhanced Monitoring on every MonitoringInterval.
+	DisableEnhancedMonitoring bool
+
+	// DisablePerformanceInsights turns Performance Insights (CloudWatch
+	// Database Insights, Standard mode) off. RDS supports it for MySQL and
+	// MariaDB on neither the micro nor the small classes of t2, t3 and t4g:
+	// those need it set.
+	//
+	// Default: false, Performance Insights on, 7 days of history (free).
+	DisablePerformanceInsights bool
+
+	// EncryptionKey is a customer managed KMS key for the storage (and so
+	// the snapshots and backups), the Performance Insights data and the
+	// generated secret; GrantSecretRead then also grants kms:Decrypt through
+	// Secrets Manager. A first-deployment decision: RDS cannot change the
+	// storage key of an instance, so setting, changing or removing it later
+	// makes CloudFormation replace the database (a new, empty instance;
+	// the old one leaves a snapshot), and the Performance Insights key
+	// cannot change once set either. Not allowed with Existing.
+	//
+	// Default: nil, the AWS managed keys aws/rds and aws/secretsmanager.
+	EncryptionKey awskms.IKey
+
 	// Existing is a database to use instead of creating one. When it is set,
 	// nothing is created and the other fields are only validated.
 	//
@@ -153,7 +190,15 @@ const (
 	defaultUsername  = "tierkit_admin"
 	slowQuerySeconds = 2
 	auditEvents      = "CONNECT,QUERY_DDL,QUERY_DCL"
+	defaultMonitor   = 60 * time.Second
 )
+
+// monitoringIntervals are the intervals Enhanced Monitoring accepts.
+var monitoringIntervals = []time.Duration{time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second, time.Minute}
+
+// noInsightsClass matches the classes on which RDS for MySQL and MariaDB
+// do not support Performance Insights.
+var noInsightsClass = regexp.MustCompile(`^t(2|3|4g)\.(micro|small)$`)
 
 var (
 	instanceClass  = regexp.MustCompile(`^[a-z]+[0-9][a-z0-9-]*\.(micro|small|medium|large|[0-9]*xlarge)$`)
@@ -207,6 +252,8 @@ func (p Props) Validate() error {
 
 	if p.InstanceType != "" && !instanceClass.MatchString(p.InstanceType) {
 		bad("InstanceType: %q is not an RDS instance class; allowed: family.size without the \"db.\" prefix, e.g. t3.medium", p.InstanceType)
+	} else if p.Existing == nil && !p.DisablePerformanceInsights && engine != Postgres && validEngine(p.Engine) && noInsightsClass.MatchString(p.InstanceType) {
+		bad("InstanceType: %q does not support Performance Insights with %s (RDS supports it on neither micro nor small of t2, t3, t4g); allowed: a larger class, e.g. t3.medium, or set DisablePerformanceInsights", p.InstanceType, engine)
 	}
 
 	allocated := p.AllocatedStorageGiB
@@ -251,6 +298,18 @@ func (p Props) Validate() error {
 		bad("%s", problem)
 	}
 
+	if m := p.MonitoringInterval; m != 0 {
+		if p.DisableEnhancedMonitoring {
+			bad("MonitoringInterval: set with DisableEnhancedMonitoring; allowed only with Enhanced Monitoring on")
+		} else if !slices.Contains(monitoringIntervals, m) {
+			bad("MonitoringInterval: %v is not an Enhanced Monitoring interval; allowed: 1s, 5s, 10s, 15s, 30s, 1m0s (0 for the default, 1m0s)", m)
+		}
+	}
+
+	if p.Existing != nil && p.EncryptionKey != nil {
+		bad("EncryptionKey: set with Existing; an existing database keeps its keys: import its secret with awssecretsmanager.Secret_FromSecretAttributes and its EncryptionKey, and GrantSecretRead grants kms:Decrypt")
+	}
+
 	if len(problems) > 0 {
 		return fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
@@ -270,6 +329,7 @@ type Database struct {
 	instance awsrds.IDatabaseInstance
 	secret   awssecretsmanager.ISecret
 	sg       awsec2.ISecurityGroup
+	key      awskms.IKey
 	engine   Engine
 	port     int
 }
@@ -331,9 +391,36 @@ func (d *Database) AllowFrom(peer awsec2.IConnectable) {
 
 // GrantSecretRead lets grantee read the credentials
 // (secretsmanager:GetSecretValue and DescribeSecret on this secret only, and
-// decrypt with its key when it has a customer managed one).
+// kms:Decrypt through Secrets Manager on its key when it has a customer
+// managed one: Props.EncryptionKey, or an Existing secret imported with its
+// EncryptionKey).
 func (d *Database) GrantSecretRead(grantee awsiam.IGrantable) {
-	d.secret.GrantRead(grantee, nil)
+	if d.key == nil {
+		d.secret.GrantRead(grantee, nil)
+		return
+	}
+	// With the customer key, both grants go on grantee's own policy:
+	// aws-secretsmanager's GrantRead would add grantee to the key's policy,
+	// which makes the key's stack refer to the role's (a cycle when the key
+	// comes from a shared stack). The key policy already lets the account's
+	// principals use the key through Secrets Manager.
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
+		ResourceArns: &[]*string{d.secret.SecretArn()},
+	})
+	// Secrets Manager decrypts with the caller's permissions, with the
+	// secret's ARN as encryption context: this secret only, through Secrets
+	// Manager only.
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("kms:Decrypt"),
+		ResourceArns: &[]*string{d.key.KeyArn()},
+		Conditions: &map[string]*map[string]any{"StringEquals": {
+			"kms:ViaService":                  "secretsmanager." + *awscdk.Stack_Of(d).Region() + ".amazonaws.com",
+			"kms:EncryptionContext:SecretARN": d.secret.SecretArn(),
+		}},
+	})
 }
 
 // New creates the database, or wraps Existing. It panics, naming id, when
@@ -365,6 +452,7 @@ func New(scope constructs.Construct, id string, props *Props) *Database {
 // create builds the instance and everything around it.
 func (d *Database) create(p Props) {
 	d.engine = engineOrDefault(p.Engine)
+	d.key = p.EncryptionKey
 	if p.InstanceType == "" {
 		p.InstanceType = defaultInstance
 	}
@@ -434,23 +522,45 @@ func (d *Database) create(p Props) {
 		Dbname:                           jsii.String(p.DatabaseName),
 		ExcludeCharacters:                jsii.String(PasswordExcludedCharacters),
 		ReplaceOnPasswordCriteriaChanges: jsii.Bool(true),
+		// Changing the key re-encrypts the secret in place; the key is not
+		// part of its logical ID (only the excluded characters are).
+		EncryptionKey: p.EncryptionKey,
 	})
 	// It is the only copy of the password a final snapshot needs, so it
 	// outlives the instance.
 	generated.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
 
+	// Enhanced Monitoring and Performance Insights change the instance in
+	// place; aws-rds creates the monitoring role ("MonitoringRole" in the
+	// instance).
+	var monitoring awscdk.Duration
+	if !p.DisableEnhancedMonitoring {
+		if p.MonitoringInterval == 0 {
+			p.MonitoringInterval = defaultMonitor
+		}
+		monitoring = awscdk.Duration_Seconds(jsii.Number(p.MonitoringInterval.Seconds()))
+	}
+	var insightsKey awskms.IKey
+	var insightsRetention awsrds.PerformanceInsightRetention
+	if !p.DisablePerformanceInsights {
+		insightsKey, insightsRetention = p.EncryptionKey, awsrds.PerformanceInsightRetention_DEFAULT
+	}
+
 	// "Instance" is part of the instance's logical ID: renaming it replaces
 	// the database.
 	instance := awsrds.NewDatabaseInstance(d, jsii.String("Instance"), &awsrds.DatabaseInstanceProps{
-		Engine:                  engine,
-		InstanceType:            awsec2.NewInstanceType(jsii.String(p.InstanceType)),
-		Vpc:                     p.Vpc,
-		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
-		SecurityGroups:          &[]awsec2.ISecurityGroup{sg},
-		PubliclyAccessible:      jsii.Bool(false),
-		Port:                    jsii.Number(d.port),
-		MultiAz:                 jsii.Bool(true),
-		StorageEncrypted:        jsii.Bool(true),
+		Engine:             engine,
+		InstanceType:       awsec2.NewInstanceType(jsii.String(p.InstanceType)),
+		Vpc:                p.Vpc,
+		VpcSubnets:         &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
+		SecurityGroups:     &[]awsec2.ISecurityGroup{sg},
+		PubliclyAccessible: jsii.Bool(false),
+		Port:               jsii.Number(d.port),
+		MultiAz:            jsii.Bool(true),
+		StorageEncrypted:   jsii.Bool(true),
+		// A customer key is set only at creation: changing it replaces the
+		// instance (see Props.EncryptionKey).
+		StorageEncryptionKey:    p.EncryptionKey,
 		StorageType:             awsrds.StorageType_GP3,
 		AllocatedStorage:        jsii.Number(p.AllocatedStorageGiB),
 		MaxAllocatedStorage:     maxStorage,
@@ -466,15 +576,27 @@ func (d *Database) create(p Props) {
 		AutoMinorVersionUpgrade: jsii.Bool(true),
 		CloudwatchLogsExports:   jsii.Strings(exports...),
 		CloudwatchLogsRetention: p.LogRetention,
+
+		MonitoringInterval:              monitoring,
+		EnablePerformanceInsights:       jsii.Bool(!p.DisablePerformanceInsights),
+		PerformanceInsightRetention:     insightsRetention,
+		PerformanceInsightEncryptionKey: insightsKey,
 	})
 	d.instance = instance
+	if role := instance.Node().TryFindChild(jsii.String("MonitoringRole")); role != nil {
+		cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
+			Id:        jsii.String("AwsSolutions-IAM4"),
+			Reason:    jsii.String("Enhanced Monitoring's role, assumed by monitoring.rds.amazonaws.com only: the AWS managed AmazonRDSEnhancedMonitoringRole lets RDS write OS metrics to the RDSOSMetrics log group (logs:CreateLogGroup, PutRetentionPolicy, CreateLogStream, PutLogEvents, DescribeLogStreams, GetLogEvents on RDS* log groups), and AWS keeps it current."),
+			AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"},
+		}}, jsii.Bool(false))
+	}
 
 	// The instance's secret is the generated one attached to it: its ARN
 	// resolves once host, port and engine are in it.
 	d.secret = instance.Secret()
 	cdknag.NagSuppressions_AddResourceSuppressions(generated.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-SMG4"),
-		Reason: jsii.String("Not rotated: the PHP applications read the password when their server boots (Laravel .env, Nextcloud config.php; at every start, so a restart picks up a new one); a rotation would break every running server until it restarts. Rotation without an outage needs alternating users."),
+		Reason: jsii.String("Not rotated automatically: the servers read the password at every start (Laravel .env, Nextcloud config.php), so a single-user rotation breaks every running server until it restarts. Rotation without an outage needs alternating users: an application user and its clone beside the generated one, which the tiers do not create, and servers never more than one rotation behind, which fixed servers that are not restarted cannot promise. Rotate by hand, then roll the fleet (an instance refresh or a restart of each server picks up the new password)."),
 	}}, jsii.Bool(false))
 	suppressLogRetentionFindings(d)
 	if p.DisableDeletionProtection {

@@ -4,10 +4,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -44,12 +46,12 @@ const (
 	existingSecret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:tierkit/db-AbCdEf"
 )
 
-// variants builds the three stacks below in one app, synthesized once in
+// variants builds the four stacks below in one app, synthesized once in
 // strict mode (validation warnings fail) with cdk-nag: a validated synthesis
 // costs seconds, a second stack of the same app milliseconds.
 var variants = sync.OnceValue(func() map[string]awscdk.Stack {
 	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(variantsTB, cdktest.Strict())))
-	return map[string]awscdk.Stack{"mysql": mysqlStack(app), "others": othersStack(app), "existing": existingStack(app)}
+	return map[string]awscdk.Stack{"mysql": mysqlStack(app), "others": othersStack(app), "existing": existingStack(app), "keyed": keyedStack(app)}
 })
 
 // variantsTB is the test that first asks for a template; the app's output
@@ -69,10 +71,13 @@ var (
 	// template is the default database (MySQL) opened to a fleet security
 	// group and read by an instance role.
 	template = variant("mysql")
-	// others is PostgreSQL with every size and retention prop set and
-	// deletion protection off (a throw-away environment), next to MariaDB
-	// with defaults.
+	// others is PostgreSQL with every size and retention prop set, deletion
+	// protection, Enhanced Monitoring and Performance Insights off (a
+	// throw-away environment), next to MariaDB with defaults.
 	others = variant("others")
+	// keyed is MySQL with a customer managed key and Enhanced Monitoring
+	// every 10 seconds, read by an instance role.
+	keyed = variant("keyed")
 	// existingTemplate wraps a database the caller already has.
 	existingTemplate = variant("existing")
 )
@@ -92,20 +97,33 @@ func othersStack(app awscdk.App) awscdk.Stack {
 	vpc := importedVpc(stack)
 	fleet, role := fleetAndRole(stack, vpc)
 	pg := database.New(stack, "Postgres", &database.Props{
-		Vpc:                       vpc,
-		Engine:                    database.Postgres,
-		InstanceType:              "m7g.large",
-		AllocatedStorageGiB:       50,
-		MaxAllocatedStorageGiB:    200,
-		BackupRetentionDays:       14,
-		LogRetention:              awslogs.RetentionDays_SIX_MONTHS,
-		DisableDeletionProtection: true,
+		Vpc:                        vpc,
+		Engine:                     database.Postgres,
+		InstanceType:               "m7g.large",
+		AllocatedStorageGiB:        50,
+		MaxAllocatedStorageGiB:     200,
+		BackupRetentionDays:        14,
+		LogRetention:               awslogs.RetentionDays_SIX_MONTHS,
+		DisableDeletionProtection:  true,
+		DisableEnhancedMonitoring:  true,
+		DisablePerformanceInsights: true,
 	})
 	maria := database.New(stack, "MariaDB", &database.Props{Vpc: vpc, Engine: database.MariaDB})
 	for _, db := range []*database.Database{pg, maria} {
 		db.AllowFrom(fleet)
 		db.GrantSecretRead(role)
 	}
+	return stack
+}
+
+func keyedStack(app awscdk.App) awscdk.Stack {
+	stack := cdktest.NewStack(app, "Keyed")
+	vpc := importedVpc(stack)
+	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
+	db := database.New(stack, "Database", &database.Props{Vpc: vpc, EncryptionKey: key, MonitoringInterval: 10 * time.Second})
+	fleet, role := fleetAndRole(stack, vpc)
+	db.AllowFrom(fleet)
+	db.GrantSecretRead(role)
 	return stack
 }
 
@@ -129,9 +147,10 @@ func existingStack(app awscdk.App) awscdk.Stack {
 }
 
 func TestNoValidationOrNagFindings(t *testing.T) {
-	// The three templates share one app, and so one validation report.
+	// The four templates share one app, and so one validation report.
 	template(t)
 	others(t)
+	keyed(t)
 	if findings := cdktest.Findings(t, existingTemplate(t).Outdir); len(findings) > 0 {
 		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
 	}
@@ -293,7 +312,7 @@ func TestPasswordExcludesCharactersThatBreakPHPConfigAndURLs(t *testing.T) {
 func TestSecretRotationIsAReviewedException(t *testing.T) {
 	template(t).HasResource(t, secret, map[string]any{
 		"Metadata": map[string]any{"cdk_nag": map[string]any{"rules_to_suppress": assertions.Match_ArrayWith(&[]any{
-			assertions.Match_ObjectLike(&map[string]any{"id": "AwsSolutions-SMG4", "reason": assertions.Match_StringLikeRegexp(jsii.String("read the password when their server boots"))}),
+			assertions.Match_ObjectLike(&map[string]any{"id": "AwsSolutions-SMG4", "reason": assertions.Match_StringLikeRegexp(jsii.String("the servers read the password at every start"))}),
 		})}},
 	})
 }
@@ -310,6 +329,94 @@ func TestAccessorsReturnWhatWasCreated(t *testing.T) {
 		t.Errorf("Endpoint %q; want the instance's address token", created.Endpoint())
 	}
 	var _ awsec2.IConnectable = created
+}
+
+func TestEnhancedMonitoringEveryMinuteWithItsOwnRole(t *testing.T) {
+	tpl := template(t)
+	roleID := cdktest.LogicalID(t, tpl, "AWS::IAM::Role", "DatabaseInstanceMonitoringRole")
+	tpl.HasResourceProperties(t, dbInstance, map[string]any{
+		"MonitoringInterval": 60, "MonitoringRoleArn": map[string]any{"Fn::GetAtt": []any{roleID, "Arn"}},
+	})
+	tpl.HasResource(t, "AWS::IAM::Role", map[string]any{
+		"Properties": assertions.Match_ObjectLike(&map[string]any{
+			"AssumeRolePolicyDocument": assertions.Match_ObjectLike(&map[string]any{"Statement": []any{map[string]any{
+				"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": map[string]any{"Service": "monitoring.rds.amazonaws.com"},
+			}}}),
+			"ManagedPolicyArns": []any{map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"}, ":iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"}}}},
+		}),
+		"Metadata": map[string]any{"cdk_nag": map[string]any{"rules_to_suppress": []any{assertions.Match_ObjectLike(&map[string]any{
+			"id": "AwsSolutions-IAM4", "applies_to": []any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"},
+		})}}},
+	})
+}
+
+func TestPerformanceInsightsIsOnWithSevenFreeDays(t *testing.T) {
+	template(t).HasResourceProperties(t, dbInstance, map[string]any{
+		"EnablePerformanceInsights": true, "PerformanceInsightsRetentionPeriod": 7, "PerformanceInsightsKMSKeyId": assertions.Match_Absent(),
+	})
+}
+
+func TestDefaultUsesAWSManagedKeys(t *testing.T) {
+	tpl := template(t)
+	tpl.HasResourceProperties(t, dbInstance, map[string]any{"StorageEncrypted": true, "KmsKeyId": assertions.Match_Absent()})
+	tpl.HasResourceProperties(t, secret, map[string]any{"KmsKeyId": assertions.Match_Absent()})
+	tpl.ResourceCountIs(t, "AWS::KMS::Key", 0)
+}
+
+func TestMonitoringAndInsightsCanBeTurnedOff(t *testing.T) {
+	tpl := others(t)
+	tpl.HasResourceProperties(t, dbInstance, map[string]any{
+		"Engine": "postgres", "MonitoringInterval": assertions.Match_Absent(), "MonitoringRoleArn": assertions.Match_Absent(),
+		"EnablePerformanceInsights": false, "PerformanceInsightsRetentionPeriod": assertions.Match_Absent(),
+	})
+	tpl.HasResourceProperties(t, dbInstance, map[string]any{"Engine": "mariadb", "MonitoringInterval": 60, "EnablePerformanceInsights": true})
+	tpl.ResourceCountIs(t, "AWS::IAM::Role", 3) // the fleet's, MariaDB's monitoring role, LogRetention's
+}
+
+func TestCustomerKeyEncryptsStorageInsightsAndTheSecret(t *testing.T) {
+	tpl := keyed(t)
+	key := map[string]any{"Fn::GetAtt": []any{"Key961B73FD", "Arn"}}
+	tpl.HasResource(t, dbInstance, map[string]any{
+		"Properties": assertions.Match_ObjectLike(&map[string]any{
+			"StorageEncrypted": true, "KmsKeyId": key,
+			"EnablePerformanceInsights": true, "PerformanceInsightsKMSKeyId": key, "PerformanceInsightsRetentionPeriod": 7,
+			"MonitoringInterval": 10,
+		}),
+		"DeletionPolicy": "Snapshot",
+	})
+	tpl.HasResourceProperties(t, secret, map[string]any{"KmsKeyId": key})
+	if _, ok := tpl.Resources(dbInstance)[instanceID]; !ok {
+		t.Errorf("the key changed the instance's logical ID")
+	}
+}
+
+func TestSecretReadWithACustomerKeyDecryptsThroughSecretsManagerOnly(t *testing.T) {
+	var decrypt []string
+	for _, p := range keyed(t).Resources(policy) {
+		if !strings.Contains(cdktest.JSON(p["Properties"].(map[string]any)["Roles"]), "AppRole") {
+			continue
+		}
+		for _, s := range p["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			if st := s.(map[string]any); strings.Contains(cdktest.JSON(st["Action"]), "kms:") {
+				decrypt = append(decrypt, cdktest.JSON(st))
+			}
+		}
+	}
+	want := `{"Action":"kms:Decrypt","Condition":{"StringEquals":{"kms:EncryptionContext:SecretARN":{"Ref":"` + attachID + `"},"kms:ViaService":"secretsmanager.us-east-1.amazonaws.com"}},"Effect":"Allow","Resource":{"Fn::GetAtt":["Key961B73FD","Arn"]}}`
+	if len(decrypt) != 1 || decrypt[0] != want {
+		t.Errorf("key statements %v, want only %s", decrypt, want)
+	}
+	keyed(t).HasResourceProperties(t, policy, map[string]any{
+		"Roles": []any{map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^AppRole"))}},
+		"PolicyDocument": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
+			"Action": []any{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"}, "Effect": "Allow", "Resource": map[string]any{"Ref": attachID},
+		}})}),
+	})
+	// On the role's policy, not the key's: a key from a shared stack would
+	// otherwise refer back to the role's stack.
+	if kp := cdktest.JSON(keyed(t).Resources("AWS::KMS::Key")["Key961B73FD"]); strings.Contains(kp, "AppRole") {
+		t.Errorf("the key's policy names the role: %s", kp)
+	}
 }
 
 func TestPostgreSQLExportsItsLogsWithoutAnOptionGroup(t *testing.T) {
@@ -469,6 +576,12 @@ func TestInvalidProps(t *testing.T) {
 		{"existing without secret", database.Props{Existing: &database.Existing{Instance: inst}}, "Existing.Secret: missing; required when Existing is set"},
 		{"existing without instance", database.Props{Existing: &database.Existing{}}, "Existing.Instance: missing; required when Existing is set"},
 		{"existing with unknown engine", database.Props{Existing: &database.Existing{Engine: "aurora"}}, `Existing.Engine: "aurora" is not supported`},
+		{"monitoring interval not offered", database.Props{Vpc: vpc, MonitoringInterval: 2 * time.Second}, "MonitoringInterval: 2s is not an Enhanced Monitoring interval; allowed: 1s, 5s, 10s, 15s, 30s, 1m0s"},
+		{"monitoring interval too long", database.Props{Vpc: vpc, MonitoringInterval: 5 * time.Minute}, "MonitoringInterval: 5m0s is not an Enhanced Monitoring interval"},
+		{"monitoring interval while disabled", database.Props{Vpc: vpc, MonitoringInterval: 10 * time.Second, DisableEnhancedMonitoring: true}, "MonitoringInterval: set with DisableEnhancedMonitoring"},
+		{"MySQL on t3.micro with Performance Insights", database.Props{Vpc: vpc, InstanceType: "t3.micro"}, `InstanceType: "t3.micro" does not support Performance Insights with mysql`},
+		{"MariaDB on t4g.small with Performance Insights", database.Props{Vpc: vpc, Engine: database.MariaDB, InstanceType: "t4g.small"}, `InstanceType: "t4g.small" does not support Performance Insights with mariadb (RDS supports it on neither micro nor small of t2, t3, t4g); allowed: a larger class, e.g. t3.medium, or set DisablePerformanceInsights`},
+		{"existing with a key", database.Props{Existing: &database.Existing{Instance: inst}, EncryptionKey: awskms.Key_FromKeyArn(stack, jsii.String("K"), jsii.String("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"))}, "EncryptionKey: set with Existing"},
 		{"every problem at once", database.Props{Username: "root", BackupRetentionDays: 1}, "Vpc: missing; required to create a database (or set Existing); Username: \"root\" is a default or reserved user name (Security Hub RDS.25); allowed: any other name, e.g. \"tierkit_admin\"; BackupRetentionDays: 1 is out of range"},
 	}
 	for _, c := range cases {
@@ -489,6 +602,10 @@ func TestValidProps(t *testing.T) {
 		"PostgreSQL on the MySQL port":  {Vpc: vpc, Engine: database.Postgres, Port: 3306, EngineVersion: "17.9"},
 		"largest storage, no autoscale": {Vpc: vpc, AllocatedStorageGiB: 65536},
 		"graviton class":                {Vpc: vpc, InstanceType: "r7g.2xlarge", DatabaseName: "nextcloud", Username: "nc_admin"},
+		"PostgreSQL on t3.micro":        {Vpc: vpc, Engine: database.Postgres, InstanceType: "t3.micro"},
+		"MySQL on t3.micro without PI":  {Vpc: vpc, InstanceType: "t3.micro", DisablePerformanceInsights: true},
+		"every second":                  {Vpc: vpc, MonitoringInterval: time.Second},
+		"no Enhanced Monitoring":        {Vpc: vpc, DisableEnhancedMonitoring: true},
 		"existing without a vpc": {Existing: &database.Existing{
 			Instance: awsrds.DatabaseInstance_FromDatabaseInstanceAttributes(stack, jsii.String("DB"), &awsrds.DatabaseInstanceAttributes{
 				InstanceIdentifier: jsii.String("db"), InstanceEndpointAddress: jsii.String("db.example.com"), Port: jsii.Number(3307), SecurityGroups: &[]awsec2.ISecurityGroup{},

@@ -63,10 +63,6 @@ var (
 	deviceNamePattern   = regexp.MustCompile(`^/dev/[a-z][a-z0-9]*$`)
 )
 
-// ssmCorePolicy is the AWS-managed policy Session Manager needs: the servers
-// have no SSH key and no port 22.
-const ssmCorePolicy = "AmazonSSMManagedInstanceCore"
-
 // Props configures a Fleet.
 type Props struct {
 	// Vpc is where the servers run, in its private subnets with egress
@@ -389,14 +385,21 @@ type Fleet struct {
 	targetRequests int
 	props          Props
 	bootPolicy     awsiam.Policy
+	sessionPolicy  awsiam.ManagedPolicy
 	bootScope      constructs.Construct
 	loader         string
 	refreshAlarms  []awscloudwatch.IAlarm
 }
 
 // Role returns the servers' instance role. It has Session Manager access
-// only; tiers and blocks grant it what their servers need.
+// (SessionManagerPolicy) and its boot's own grants only; tiers and blocks
+// grant it what their servers need.
 func (f *Fleet) Role() awsiam.IRole { return f.role }
+
+// SessionManagerPolicy returns the customer managed policy attached to Role
+// for the SSM agent: Session Manager, Run Command and associations, without
+// Parameter Store.
+func (f *Fleet) SessionManagerPolicy() awsiam.ManagedPolicy { return f.sessionPolicy }
 
 // InstanceProfile returns the instance profile that carries Role.
 func (f *Fleet) InstanceProfile() awsiam.InstanceProfile { return f.profile }
@@ -510,6 +513,75 @@ func (f *Fleet) setRefreshPolicy(group awsautoscaling.AutoScalingGroup, minHealt
 		},
 		AutoScalingScheduledAction: &awscdk.CfnAutoScalingScheduledAction{IgnoreUnmodifiedGroupSizeProperties: jsii.Bool(true)},
 	})
+}
+
+// newSessionManagerPolicy attaches what the SSM agent needs for Session
+// Manager (the servers have no SSH key and no port 22) and for Run Command
+// and State Manager associations, and nothing of Parameter Store: AWS's
+// AmazonSSMManagedInstanceCore would also let every server read every
+// parameter of the account (ssm:GetParameter, ssm:GetParameters).
+// Attaching it through the role's ManagedPolicyArns makes the role, and so
+// every server (which waits for the role), wait for the policy.
+func (f *Fleet) newSessionManagerPolicy() {
+	// "SessionManagerPolicy" is part of the policy's logical ID.
+	f.sessionPolicy = awsiam.NewManagedPolicy(f, jsii.String("SessionManagerPolicy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("tierkit fleet servers: the SSM agent's Session Manager, Run Command and associations; no Parameter Store"),
+		Statements: &[]awsiam.PolicyStatement{
+			// Session Manager's shell: the agent registers and opens the
+			// control and data channels of a session. ssmmessages defines no
+			// resource types: "*" is the only resource these actions take.
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("SessionChannels"),
+				Actions:   jsii.Strings("ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"),
+				Resources: jsii.Strings("*"),
+			}),
+			// Run Command (a restore drill's send-command) and the agent's
+			// messages: fetch, acknowledge, answer, fail or delete the
+			// messages addressed to this server. ec2messages defines no
+			// resource types: "*" is the only resource these actions take.
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid: jsii.String("AgentMessages"),
+				Actions: jsii.Strings("ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
+					"ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply"),
+				Resources: jsii.Strings("*"),
+			}),
+			// UpdateInstanceInformation registers the server as a managed
+			// node (heartbeat, agent version, platform): without it neither
+			// Session Manager nor Run Command sees the server. The
+			// association calls (ListInstanceAssociations,
+			// DescribeAssociation, UpdateInstanceAssociationStatus, and
+			// ListAssociations, which AWS's policy keeps for older agents)
+			// run State Manager associations and report their status. They
+			// name the server's own instance, whose ID the group assigns at
+			// launch and no template knows, and ListAssociations has no
+			// resource-level permissions: "*".
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid: jsii.String("ManagedNode"),
+				Actions: jsii.Strings("ssm:UpdateInstanceInformation", "ssm:ListAssociations", "ssm:ListInstanceAssociations",
+					"ssm:DescribeAssociation", "ssm:UpdateInstanceAssociationStatus"),
+				Resources: jsii.Strings("*"),
+			}),
+			// An association's document (AWS-owned, without an account, or
+			// the account's own), read when the agent runs it: documents of
+			// this region only.
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:     jsii.String("AssociationDocuments"),
+				Actions: jsii.Strings("ssm:GetDocument", "ssm:DescribeDocument"),
+				Resources: &[]*string{awscdk.Fn_Join(jsii.String(""), &[]*string{
+					jsii.String("arn:"), awscdk.Aws_PARTITION(), jsii.String(":ssm:"), awscdk.Aws_REGION(), jsii.String(":*:document/*"),
+				})},
+			}),
+		},
+	})
+	f.role.AddManagedPolicy(f.sessionPolicy)
+	appliesTo := []any{"Resource::*", "Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:*:document/*"}
+	cdknag.NagSuppressions_AddResourceSuppressions(f.sessionPolicy, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("The SSM agent's minimum for Session Manager, Run Command and associations (AmazonSSMManagedInstanceCore without Parameter Store, inventory, patching and Distributor). " +
+			"ssmmessages, ec2messages and ssm:ListAssociations have no resource-level permissions; the other agent calls name the server's own instance, which no template knows; " +
+			"documents are limited to this region's (AWS-owned or the account's)."),
+		AppliesTo: &appliesTo,
+	}}, jsii.Bool(false))
 }
 
 // newBootPolicy creates what the boot needs besides the tier's grants:
@@ -669,15 +741,10 @@ func New(scope constructs.Construct, id string, props *Props) *Fleet {
 	awscdk.Aspects_Of(f.bootScope).Add(&delivery{f: f}, nil)
 
 	f.role = awsiam.NewRole(f, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy:       awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
-		Description:     jsii.String("tierkit fleet servers: Session Manager, plus the grants of the tier's blocks"),
-		ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String(ssmCorePolicy))},
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
+		Description: jsii.String("tierkit fleet servers: Session Manager, plus the grants of the tier's blocks"),
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(f.role, &[]*cdknag.NagPackSuppression{{
-		Id:        jsii.String("AwsSolutions-IAM4"),
-		Reason:    jsii.String("AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Session Manager, which replaces SSH (no key pair, no port 22); it grants no access to application data."),
-		AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/" + ssmCorePolicy},
-	}}, jsii.Bool(false))
+	f.newSessionManagerPolicy()
 	f.profile = awsiam.NewInstanceProfile(f, jsii.String("InstanceProfile"), &awsiam.InstanceProfileProps{Role: f.role})
 	f.newBootPolicy(p)
 

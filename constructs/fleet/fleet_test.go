@@ -222,9 +222,9 @@ func TestRoleHasSessionManagerAndTheBootsOwnGrantsOnly(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			tp := tpl(t)
 			id, role := fleetRole(t, tp)
-			want := `[{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::aws:policy/AmazonSSMManagedInstanceCore"]]}]`
-			if got := cdktest.JSON(props(role)["ManagedPolicyArns"]); got != want {
-				t.Errorf("managed policies %s, want %s", got, want)
+			policyID, _ := sessionManagerPolicy(t, tp)
+			if got, want := cdktest.JSON(props(role)["ManagedPolicyArns"]), cdktest.JSON([]any{ref(policyID)}); got != want {
+				t.Errorf("managed policies %s, want only the fleet's own %s", got, want)
 			}
 			if got := cdktest.JSON(props(role)["AssumeRolePolicyDocument"]); !strings.Contains(got, `"Service":"ec2.amazonaws.com"`) {
 				t.Errorf("assumed by %s, want ec2.amazonaws.com", got)
@@ -240,6 +240,76 @@ func TestRoleHasSessionManagerAndTheBootsOwnGrantsOnly(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// sessionManagerPolicy returns the fleet's customer managed policy for the
+// SSM agent.
+func sessionManagerPolicy(t *testing.T, tpl *cdktest.Template) (string, map[string]any) {
+	t.Helper()
+	for id, r := range tpl.Resources("AWS::IAM::ManagedPolicy") {
+		if strings.HasPrefix(id, "FleetSessionManagerPolicy") {
+			return id, r
+		}
+	}
+	t.Fatalf("no fleet SessionManagerPolicy")
+	return "", nil
+}
+
+func TestSessionManagerPolicyGrantsTheAgentsActionsExactly(t *testing.T) {
+	documents := map[string]any{"Fn::Join": []any{"", []any{"arn:", ref("AWS::Partition"), ":ssm:", ref("AWS::Region"), ":*:document/*"}}}
+	want := map[string]any{
+		"ssmmessages:CreateControlChannel": "*", "ssmmessages:CreateDataChannel": "*",
+		"ssmmessages:OpenControlChannel": "*", "ssmmessages:OpenDataChannel": "*",
+		"ec2messages:AcknowledgeMessage": "*", "ec2messages:DeleteMessage": "*", "ec2messages:FailMessage": "*",
+		"ec2messages:GetEndpoint": "*", "ec2messages:GetMessages": "*", "ec2messages:SendReply": "*",
+		"ssm:UpdateInstanceInformation": "*", "ssm:ListAssociations": "*", "ssm:ListInstanceAssociations": "*",
+		"ssm:DescribeAssociation": "*", "ssm:UpdateInstanceAssociationStatus": "*",
+		"ssm:GetDocument": documents, "ssm:DescribeDocument": documents,
+	}
+	_, policy := sessionManagerPolicy(t, groupTemplate(t))
+	got := map[string]any{}
+	for _, s := range props(policy)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+		st := s.(map[string]any)
+		if st["Effect"] != "Allow" || st["Condition"] != nil {
+			t.Errorf("statement %s: want a plain Allow", cdktest.JSON(st))
+		}
+		for _, a := range cdktest.AsList(st["Action"]) {
+			got[a.(string)] = st["Resource"]
+		}
+	}
+	if cdktest.JSON(got) != cdktest.JSON(want) {
+		t.Errorf("actions and resources\n%s\nwant\n%s", cdktest.JSON(got), cdktest.JSON(want))
+	}
+}
+
+func TestNoServerReadsParameterStore(t *testing.T) {
+	for name, tpl := range templates {
+		t.Run(name, func(t *testing.T) {
+			// Properties only: the suppression's reason names the AWS policy.
+			var all strings.Builder
+			for _, r := range (*tpl(t).ToJSON())["Resources"].(map[string]any) {
+				all.WriteString(cdktest.JSON(r.(map[string]any)["Properties"]))
+			}
+			for _, forbidden := range []string{"ssm:GetParameter", "ssm:*", "AmazonSSMManagedInstanceCore", "AmazonEC2RoleforSSM"} {
+				if strings.Contains(all.String(), forbidden) {
+					t.Errorf("the template names %s: Session Manager needs no parameter", forbidden)
+				}
+			}
+		})
+	}
+}
+
+func TestSessionManagerWildcardsAreReviewedExceptions(t *testing.T) {
+	groupTemplate(t).HasResource(t, "AWS::IAM::ManagedPolicy", map[string]any{
+		"Metadata": map[string]any{"cdk_nag": map[string]any{"rules_to_suppress": []any{assertions.Match_ObjectLike(&map[string]any{
+			"id":         "AwsSolutions-IAM5",
+			"applies_to": []any{"Resource::*", "Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:*:document/*"},
+			"reason":     assertions.Match_StringLikeRegexp(jsii.String("no resource-level permissions")),
+		})}}},
+	})
+	if strings.Contains(cdktest.JSON(groupTemplate(t).ToJSON()), `"id":"AwsSolutions-IAM4"`) {
+		t.Errorf("an AwsSolutions-IAM4 suppression is left: the fleet attaches no AWS managed policy")
 	}
 }
 
@@ -665,7 +735,7 @@ func TestAccessorsFollowTheMode(t *testing.T) {
 	if fixedFleet.Mode() != fleet.Fixed || fixedFleet.AutoScalingGroup() != nil || len(fixedFleet.Instances()) != 3 || fixedFleet.NotificationTopic() != nil || len(fixedFleet.Targets()) != 3 {
 		t.Errorf("fixed fleet accessors are inconsistent")
 	}
-	if groupFleet.Role() == nil || groupFleet.SecurityGroup() == nil || groupFleet.LaunchTemplate() == nil || groupFleet.InstanceProfile() == nil || groupFleet.Boot() != groupScript {
+	if groupFleet.Role() == nil || groupFleet.SecurityGroup() == nil || groupFleet.LaunchTemplate() == nil || groupFleet.InstanceProfile() == nil || groupFleet.SessionManagerPolicy() == nil || groupFleet.Boot() != groupScript {
 		t.Errorf("an accessor returns nil")
 	}
 }
@@ -768,7 +838,7 @@ func TestSingletonGroupIsOneServerNeverScaledAndReplacedStopFirst(t *testing.T) 
 		"Properties": assertions.Match_ObjectLike(&map[string]any{
 			"MinSize": "1", "MaxSize": "1",
 			"InstanceMaintenancePolicy": map[string]any{"MinHealthyPercentage": 0, "MaxHealthyPercentage": 100},
-			"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": fleet.SingletonTag, "Value": "true", "PropagateAtLaunch": true}}),
+			"Tags":                      assertions.Match_ArrayWith(&[]any{map[string]any{"Key": fleet.SingletonTag, "Value": "true", "PropagateAtLaunch": true}}),
 		}),
 		"UpdatePolicy": map[string]any{"AutoScalingInstanceRefresh": assertions.Match_ObjectLike(&map[string]any{
 			"Preferences": assertions.Match_ObjectLike(&map[string]any{"MinHealthyPercentage": 0, "MaxHealthyPercentage": 100}),

@@ -1,33 +1,98 @@
 package storage_test
 
 import (
+	"slices"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/storage"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
-// template is the default uploads bucket plus a role granted object access,
-// synthesized once in strict mode (validation warnings fail) with cdk-nag.
-var template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stack := cdktest.NewStack(app, "Test")
-	uploads := storage.New(stack, "Uploads", &storage.Props{CORSOrigins: []string{"https://example.com"}})
+// variants builds the stacks below in one app, synthesized once in strict
+// mode (validation warnings fail) with cdk-nag: a validated synthesis costs
+// seconds, another stack of the same app milliseconds.
+var variants = sync.OnceValue(func() map[string]awscdk.Stack {
+	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(variantsTB, cdktest.Strict())))
+	return map[string]awscdk.Stack{"default": defaultStack(app), "keyed": keyedStack(app), "replicated": replicatedStack(app)}
+})
+
+// variantsTB is the test that first asks for a template; the app's output
+// directory is its temporary directory.
+var variantsTB testing.TB
+
+func variant(name string) func(testing.TB) *cdktest.Template {
+	return cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+		if variantsTB == nil {
+			variantsTB = cdktest.Lasting(tb)
+		}
+		return variants()[name]
+	})
+}
+
+var (
+	// template is the default uploads bucket plus a role granted object access.
+	template = variant("default")
+	// keyed encrypts the uploads with a customer managed key and replicates
+	// them to another account's bucket, encrypted with its key there.
+	keyed = variant("keyed")
+	// replicated replicates the default (SSE-S3) bucket within the account.
+	replicated = variant("replicated")
+)
+
+// Destination of the replicas.
+const (
+	replicaARN     = "arn:aws:s3:::example-uploads-replica"
+	replicaAccount = "111111111111"
+	replicaKeyARN  = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+)
+
+// keyedUploads is the keyed variant's construct, for its accessors.
+var keyedUploads *storage.Uploads
+
+func withRole(stack awscdk.Stack, uploads *storage.Uploads) {
 	role := awsiam.NewRole(stack, jsii.String("AppRole"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil)})
 	uploads.GrantObjectAccess(role)
+}
+
+func defaultStack(app awscdk.App) awscdk.Stack {
+	stack := cdktest.NewStack(app, "Test")
+	withRole(stack, storage.New(stack, "Uploads", &storage.Props{CORSOrigins: []string{"https://example.com"}}))
 	return stack
-})
+}
+
+func keyedStack(app awscdk.App) awscdk.Stack {
+	stack := cdktest.NewStack(app, "Keyed")
+	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
+	keyedUploads = storage.New(stack, "Uploads", &storage.Props{
+		EncryptionKey: key,
+		ReplicateTo:   &storage.Replication{BucketARN: replicaARN, Account: replicaAccount, KMSKeyARN: replicaKeyARN},
+	})
+	withRole(stack, keyedUploads)
+	return stack
+}
+
+func replicatedStack(app awscdk.App) awscdk.Stack {
+	stack := cdktest.NewStack(app, "Replicated")
+	withRole(stack, storage.New(stack, "Uploads", &storage.Props{ReplicateTo: &storage.Replication{BucketARN: replicaARN}}))
+	return stack
+}
 
 const bucket = "AWS::S3::Bucket"
 
 func TestNoValidationOrNagFindings(t *testing.T) {
-	if findings := cdktest.Findings(t, template(t).Outdir); len(findings) > 0 {
+	// The variants share one app, and so one validation report.
+	template(t)
+	keyed(t)
+	if findings := cdktest.Findings(t, replicated(t).Outdir); len(findings) > 0 {
 		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
 	}
 }
@@ -120,26 +185,188 @@ func TestLogBucketExpiresLogs(t *testing.T) {
 	})
 }
 
-func TestGrantIsObjectAccessOnThisBucketOnly(t *testing.T) {
-	tpl := template(t)
-	policies := *tpl.FindResources(jsii.String("AWS::IAM::Policy"), nil)
-	if len(policies) != 1 {
-		t.Fatalf("got %d policies, want 1", len(policies))
-	}
-	for _, policy := range policies {
-		doc := (*policy)["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)
-		for _, s := range doc["Statement"].([]any) {
+// grants returns "action on resource" for every Allow statement of the
+// policies attached to AppRole, sorted, and fails the test on a condition
+// outside the KMS statement.
+func grants(t *testing.T, tpl *cdktest.Template) []string {
+	t.Helper()
+	var out []string
+	for _, p := range tpl.Resources("AWS::IAM::Policy") {
+		props := p["Properties"].(map[string]any)
+		if !strings.Contains(cdktest.JSON(props["Roles"]), "AppRole") {
+			continue
+		}
+		for _, s := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
 			st := s.(map[string]any)
-			for _, r := range cdktest.AsList(st["Resource"]) {
-				if !strings.Contains(cdktest.JSON(r), "UploadsBucketC4B27CC7") {
-					t.Errorf("statement %v reaches %v, outside the uploads bucket", st["Action"], cdktest.JSON(r))
-				}
-			}
 			for _, a := range cdktest.AsList(st["Action"]) {
-				if !strings.HasPrefix(a.(string), "s3:") || a == "s3:*" {
-					t.Errorf("action %v: want s3 object actions only", a)
+				if st["Condition"] != nil && !strings.HasPrefix(a.(string), "kms:") {
+					t.Errorf("%s has a condition %s", a, cdktest.JSON(st["Condition"]))
+				}
+				for _, r := range cdktest.AsList(st["Resource"]) {
+					out = append(out, a.(string)+" on "+cdktest.JSON(r))
 				}
 			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+const (
+	bucketArn  = `{"Fn::GetAtt":["UploadsBucketC4B27CC7","Arn"]}`
+	objectsArn = `{"Fn::Join":["",[{"Fn::GetAtt":["UploadsBucketC4B27CC7","Arn"]},"/*"]]}`
+)
+
+func TestGrantIsExactlyWhatTheUploadsNeedOnThisBucket(t *testing.T) {
+	want := []string{
+		"s3:AbortMultipartUpload on " + objectsArn, "s3:DeleteObject on " + objectsArn, "s3:GetBucketLocation on " + bucketArn,
+		"s3:GetObject on " + objectsArn, "s3:GetObjectAcl on " + objectsArn, "s3:ListBucket on " + bucketArn,
+		"s3:ListMultipartUploadParts on " + objectsArn, "s3:PutObject on " + objectsArn,
+	}
+	if got := grants(t, template(t)); !slices.Equal(got, want) {
+		t.Errorf("grants\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestGrantCannotPurgeVersionsOrChangeTheBucket(t *testing.T) {
+	forbidden := []string{"s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:PutBucket",
+		"s3:PutLifecycleConfiguration", "s3:BypassGovernanceRetention", "s3:PutObjectAcl", "s3:GetObjectVersion"}
+	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "keyed": keyed(t)} {
+		for _, g := range grants(t, tpl) {
+			action, _, _ := strings.Cut(g, " on ")
+			if strings.Contains(action, "*") {
+				t.Errorf("%s: %s is a wildcard action", name, g)
+			}
+			for _, f := range forbidden {
+				if strings.HasPrefix(action, f) {
+					t.Errorf("%s: %s: the uploads role must not purge versions, hold objects or change the bucket", name, g)
+				}
+			}
+		}
+	}
+}
+
+func TestGrantUsesACustomerKeyThroughS3ForThisBucketOnly(t *testing.T) {
+	var kms []string
+	for _, g := range grants(t, keyed(t)) {
+		if strings.HasPrefix(g, "kms:") {
+			kms = append(kms, g)
+		}
+	}
+	key := `{"Fn::GetAtt":["Key961B73FD","Arn"]}`
+	if want := []string{"kms:Decrypt on " + key, "kms:GenerateDataKey on " + key}; !slices.Equal(kms, want) {
+		t.Errorf("key grants %v, want %v", kms, want)
+	}
+	keyed(t).HasResourceProperties(t, "AWS::IAM::Policy", map[string]any{
+		"Roles": assertions.Match_ArrayWith(&[]any{map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^AppRole"))}}),
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+			"Action": []any{"kms:Decrypt", "kms:GenerateDataKey"},
+			"Condition": map[string]any{
+				"StringEquals": map[string]any{"kms:ViaService": "s3.us-east-1.amazonaws.com"},
+				"StringLike": map[string]any{"kms:EncryptionContext:aws:s3:arn": []any{
+					map[string]any{"Fn::GetAtt": []any{"UploadsBucketC4B27CC7", "Arn"}},
+					map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Fn::GetAtt": []any{"UploadsBucketC4B27CC7", "Arn"}}, "/*"}}},
+				}},
+			},
+		})})},
+	})
+	if keyedUploads.EncryptionKey() == nil {
+		t.Errorf("EncryptionKey() is nil with a customer key")
+	}
+}
+
+func TestUploadsAreEncryptedWithTheCustomerKeyAndABucketKey(t *testing.T) {
+	keyed(t).HasResourceProperties(t, bucket, map[string]any{
+		"VersioningConfiguration": map[string]any{"Status": "Enabled"},
+		"BucketEncryption": map[string]any{"ServerSideEncryptionConfiguration": []any{map[string]any{
+			"BucketKeyEnabled":              true,
+			"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": map[string]any{"Fn::GetAtt": []any{"Key961B73FD", "Arn"}}},
+		}}},
+	})
+}
+
+func TestLogBucketStaysSSES3WithACustomerKey(t *testing.T) {
+	b := keyed(t).Resources(bucket)["UploadsAccessLogsB2D59324"]
+	if got := cdktest.JSON(b["Properties"].(map[string]any)["BucketEncryption"]); got != `{"ServerSideEncryptionConfiguration":[{"ServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}` {
+		t.Errorf("log bucket encryption %s, want SSE-S3: S3 and ALB access logs are delivered only to SSE-S3 buckets", got)
+	}
+}
+
+func TestReplicationCopiesNewVersionsButNotDeleteMarkers(t *testing.T) {
+	for name, tpl := range map[string]*cdktest.Template{"replicated": replicated(t), "keyed": keyed(t)} {
+		t.Run(name, func(t *testing.T) {
+			tpl.HasResourceProperties(t, bucket, map[string]any{
+				"VersioningConfiguration": map[string]any{"Status": "Enabled"},
+				"ReplicationConfiguration": map[string]any{
+					"Role": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^UploadsBucketReplicationRole")), "Arn"}},
+					"Rules": []any{assertions.Match_ObjectLike(&map[string]any{
+						"Id": "replicate-uploads", "Priority": 1, "Status": "Enabled", "Filter": map[string]any{"Prefix": ""},
+						"DeleteMarkerReplication": map[string]any{"Status": "Disabled"},
+						"Destination":             assertions.Match_ObjectLike(&map[string]any{"Bucket": replicaARN}),
+					})},
+				},
+			})
+		})
+	}
+	replicated(t).HasResourceProperties(t, bucket, map[string]any{"ReplicationConfiguration": map[string]any{
+		"Role": assertions.Match_AnyValue(),
+		"Rules": []any{assertions.Match_ObjectLike(&map[string]any{
+			"Destination":             map[string]any{"Bucket": replicaARN},
+			"SourceSelectionCriteria": assertions.Match_Absent(),
+		})},
+	}})
+}
+
+func TestReplicationOfKeyedUploadsUsesTheDestinationsKeyAndAccount(t *testing.T) {
+	keyed(t).HasResourceProperties(t, bucket, map[string]any{"ReplicationConfiguration": map[string]any{
+		"Role": assertions.Match_AnyValue(),
+		"Rules": []any{assertions.Match_ObjectLike(&map[string]any{
+			"Destination": map[string]any{
+				"Bucket": replicaARN, "Account": replicaAccount,
+				"EncryptionConfiguration": map[string]any{"ReplicaKmsKeyID": replicaKeyARN},
+			},
+			"SourceSelectionCriteria": map[string]any{"SseKmsEncryptedObjects": map[string]any{"Status": "Enabled"}},
+		})},
+	}})
+	if keyedUploads.ReplicationRole() == nil {
+		t.Errorf("ReplicationRole() is nil with ReplicateTo")
+	}
+}
+
+func TestReplicationRoleReadsThisBucketAndWritesTheReplicaOnly(t *testing.T) {
+	tpl := keyed(t)
+	var statements []string
+	for id, p := range tpl.Resources("AWS::IAM::Policy") {
+		if strings.HasPrefix(id, "UploadsBucketReplicationRole") {
+			statements = append(statements, cdktest.JSON(p["Properties"].(map[string]any)["PolicyDocument"]))
+		}
+	}
+	if len(statements) != 1 {
+		t.Fatalf("%d replication role policies, want 1", len(statements))
+	}
+	doc := statements[0]
+	for _, want := range []string{"s3:GetObjectVersionForReplication", "s3:ReplicateObject", `"` + replicaARN + `/*"`, replicaKeyARN, "Key961B73FD"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the replication role's policy lacks %s:\n%s", want, doc)
+		}
+	}
+	for _, never := range []string{`"s3:*"`, "s3:DeleteObject", "s3:PutObject"} {
+		if strings.Contains(doc, never) {
+			t.Errorf("the replication role's policy names %s:\n%s", never, doc)
+		}
+	}
+}
+
+func TestDefaultHasNoKeyAndNoReplication(t *testing.T) {
+	tpl := template(t)
+	tpl.ResourceCountIs(t, "AWS::KMS::Key", 0)
+	tpl.HasResourceProperties(t, bucket, map[string]any{
+		"VersioningConfiguration":  map[string]any{"Status": "Enabled"},
+		"ReplicationConfiguration": assertions.Match_Absent(),
+	})
+	for _, g := range grants(t, tpl) {
+		if strings.HasPrefix(g, "kms:") {
+			t.Errorf("default grant %s: an SSE-S3 bucket needs no key", g)
 		}
 	}
 }
@@ -155,6 +382,15 @@ func TestInvalidProps(t *testing.T) {
 		{"origin with a path", storage.Props{CORSOrigins: []string{"https://example.com/app"}}, `CORSOrigins[0]: "https://example.com/app" is not an origin`},
 		{"origin without scheme", storage.Props{CORSOrigins: []string{"example.com"}}, `CORSOrigins[0]: "example.com" is not an origin; expected scheme and host`},
 		{"wildcard origin", storage.Props{CORSOrigins: []string{"https://ok.example.com", "*"}}, `CORSOrigins[1]: "*" is not an origin`},
+		{"replica bucket name, not ARN", storage.Props{ReplicateTo: &storage.Replication{BucketARN: "example-uploads-replica"}}, `ReplicateTo.BucketARN: "example-uploads-replica" is not an S3 bucket ARN; allowed: arn:aws:s3:::<bucket name>`},
+		{"replica object ARN", storage.Props{ReplicateTo: &storage.Replication{BucketARN: replicaARN + "/*"}}, "ReplicateTo.BucketARN: "},
+		{"no replica bucket", storage.Props{ReplicateTo: &storage.Replication{}}, `ReplicateTo.BucketARN: "" is not an S3 bucket ARN`},
+		{"replica account", storage.Props{ReplicateTo: &storage.Replication{BucketARN: replicaARN, Account: "1111"}}, `ReplicateTo.Account: "1111" is not an account ID; allowed: 12 digits`},
+		{"replica key alias", storage.Props{ReplicateTo: &storage.Replication{BucketARN: replicaARN, KMSKeyARN: "arn:aws:kms:eu-west-1:111111111111:alias/uploads"}}, `ReplicateTo.KMSKeyARN: "arn:aws:kms:eu-west-1:111111111111:alias/uploads" is not a KMS key ARN`},
+		{"customer key without replica key", storage.Props{
+			EncryptionKey: awskms.Key_FromKeyArn(awscdk.NewStack(nil, nil, nil), jsii.String("K"), jsii.String("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")),
+			ReplicateTo:   &storage.Replication{BucketARN: replicaARN},
+		}, "ReplicateTo.KMSKeyARN: required with EncryptionKey"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -163,6 +399,14 @@ func TestInvalidProps(t *testing.T) {
 				t.Errorf("got %v, want an error containing %q", err, c.want)
 			}
 		})
+	}
+	for _, ok := range []storage.Props{
+		{ReplicateTo: &storage.Replication{BucketARN: replicaARN}},
+		{ReplicateTo: &storage.Replication{BucketARN: "arn:aws-us-gov:s3:::a.b-c", Account: replicaAccount, KMSKeyARN: "arn:aws-us-gov:kms:us-gov-west-1:111111111111:key/mrk-1234abcd12ab34cd56ef1234567890ab"}},
+	} {
+		if err := ok.Validate(); err != nil {
+			t.Errorf("valid replication %+v: %v", *ok.ReplicateTo, err)
+		}
 	}
 }
 
