@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticache"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -75,6 +76,23 @@ type Props struct {
 	//
 	// Default: 7.
 	SnapshotRetentionDays int
+
+	// EncryptionKey is a symmetric customer managed KMS key, usually the
+	// tier's, that encrypts the cache at rest (the replication group's
+	// KmsKeyId) and the AUTH token secret; GrantSecretRead then includes
+	// kms:Decrypt on it through Secrets Manager. The key's policy must let
+	// the account's IAM policies grant its use (a default key policy does):
+	// ElastiCache and Secrets Manager use it on behalf of the deploying
+	// role, and Secrets Manager on behalf of the servers.
+	//
+	// A first-deploy decision: changing the at-rest key of an existing
+	// cache, setting or removing it included, replaces the replication group
+	// (a final snapshot is taken, the new group starts empty: sessions and
+	// cached data are lost). The secret changes keys in place.
+	//
+	// Default: nil, the cache's AWS owned key and the secret's AWS managed
+	// key aws/secretsmanager.
+	EncryptionKey awskms.IKey
 }
 
 // Limits and defaults the props are checked against.
@@ -172,6 +190,7 @@ type Cache struct {
 	sg          awsec2.SecurityGroup
 	connections awsec2.Connections
 	slowLog     awslogs.LogGroup
+	key         awskms.IKey
 	port        int
 	replicas    int
 }
@@ -218,9 +237,33 @@ func (c *Cache) AllowFrom(peer awsec2.IConnectable) {
 }
 
 // GrantSecretRead lets grantee read the AUTH token
-// (secretsmanager:GetSecretValue and DescribeSecret on this secret only).
+// (secretsmanager:GetSecretValue and DescribeSecret on this secret only) and,
+// with Props.EncryptionKey, decrypt it: kms:Decrypt on that key only, and only
+// through Secrets Manager (condition kms:ViaService). With a key, grantee must
+// be able to hold an identity policy (a role or a user): it panics otherwise.
 func (c *Cache) GrantSecretRead(grantee awsiam.IGrantable) {
-	c.secret.GrantRead(grantee, nil)
+	if c.key == nil {
+		c.secret.GrantRead(grantee, nil)
+		return
+	}
+	// Secret.GrantRead would grant the key as well, but in the key's policy,
+	// naming the grantee, and not at all for an imported key, whose policy
+	// cannot be changed here. Both statements go to the grantee's own policy
+	// instead, which works with any key whose policy lets the account's IAM
+	// policies grant its use (a default key policy does).
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
+		ResourceArns: jsii.Strings(*c.secret.SecretArn()),
+	}).AssertSuccess()
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("kms:Decrypt"),
+		ResourceArns: jsii.Strings(*c.key.KeyArn()),
+		Conditions: &map[string]*map[string]any{"StringEquals": {
+			"kms:ViaService": "secretsmanager." + *awscdk.Stack_Of(c).Region() + ".amazonaws.com",
+		}},
+	}).AssertSuccess()
 }
 
 // New creates the cache. It panics, naming id, when props are invalid.
@@ -249,7 +292,7 @@ func New(scope constructs.Construct, id string, props *Props) *Cache {
 		p.SnapshotRetentionDays = defaultSnapshotDays
 	}
 
-	c := &Cache{port: p.Port, replicas: p.Replicas}
+	c := &Cache{port: p.Port, replicas: p.Replicas, key: p.EncryptionKey}
 	constructs.NewConstruct_Override(c, scope, jsii.String(id))
 
 	// The group has no ingress until AllowFrom, and the cache opens no
@@ -289,6 +332,7 @@ func New(scope constructs.Construct, id string, props *Props) *Cache {
 		// The token outlives the cache: a cache restored from the final
 		// snapshot is reached with it.
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		EncryptionKey: p.EncryptionKey,
 	})
 	cdknag.NagSuppressions_AddResourceSuppressions(c.secret.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-SMG4"),
@@ -318,6 +362,7 @@ func New(scope constructs.Construct, id string, props *Props) *Cache {
 		CacheSubnetGroupName:        subnets.Ref(),
 		SecurityGroupIds:            jsii.Strings(*c.sg.SecurityGroupId()),
 		AtRestEncryptionEnabled:     jsii.Bool(true),
+		KmsKeyId:                    keyArn(p.EncryptionKey),
 		TransitEncryptionEnabled:    jsii.Bool(true),
 		TransitEncryptionMode:       jsii.String("required"),
 		// A {{resolve:secretsmanager:...}} dynamic reference: CloudFormation
@@ -341,4 +386,12 @@ func New(scope constructs.Construct, id string, props *Props) *Cache {
 	// Snapshot: deleting or replacing the group takes a final snapshot first.
 	c.group.ApplyRemovalPolicy(awscdk.RemovalPolicy_SNAPSHOT, nil)
 	return c
+}
+
+// keyArn returns key's ARN, or nil (ElastiCache's AWS owned key) without one.
+func keyArn(key awskms.IKey) *string {
+	if key == nil {
+		return nil
+	}
+	return key.KeyArn()
 }

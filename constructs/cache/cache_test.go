@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/cache"
@@ -42,9 +44,29 @@ var template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 	return stack
 })
 
+// keyed is the template's setup with the tier's key: a customer managed key
+// of the same stack (rotated, retained) passed as EncryptionKey;
+// synthesized once in strict mode with cdk-nag.
+var keyed = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
+	stack := cdktest.NewStack(app, "Test")
+	vpc := newVpc(stack)
+	key := awskms.NewKey(stack, jsii.String("TierKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
+	c := cache.New(stack, "Cache", &cache.Props{Vpc: vpc, EncryptionKey: key})
+	fleet, role := fleetAndRole(stack, vpc)
+	c.AllowFrom(fleet)
+	c.GrantSecretRead(role)
+	return stack
+})
+
+// keyARN is the keyed template's key, as the resources reference it.
+var keyARN = map[string]any{"Fn::GetAtt": []any{"TierKey0D030C44", "Arn"}}
+
 func TestNoValidationOrNagFindings(t *testing.T) {
-	if findings := cdktest.Findings(t, template(t).Outdir); len(findings) > 0 {
-		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
+	for name, tpl := range map[string]func(testing.TB) *cdktest.Template{"default": template, "with a key": keyed} {
+		if findings := cdktest.Findings(t, tpl(t).Outdir); len(findings) > 0 {
+			t.Errorf("%s: %d findings:\n%s", name, len(findings), strings.Join(findings, "\n"))
+		}
 	}
 }
 
@@ -78,6 +100,87 @@ func TestCacheIsEncryptedAtRestAndInTransit(t *testing.T) {
 	template(t).HasResourceProperties(t, replicationGroup, map[string]any{
 		"AtRestEncryptionEnabled": true, "TransitEncryptionEnabled": true, "TransitEncryptionMode": "required",
 	})
+}
+
+// Encryption with the tier's key
+
+func TestCacheAndSecretUseAWSKeysByDefault(t *testing.T) {
+	tpl := template(t)
+	for _, typ := range []string{replicationGroup, secret} {
+		for id, r := range tpl.Resources(typ) {
+			if k, ok := cdktest.Props(r)["KmsKeyId"]; ok {
+				t.Errorf("%s: KmsKeyId %v; want none without EncryptionKey", id, k)
+			}
+		}
+	}
+	tpl.ResourceCountIs(t, "AWS::KMS::Key", 0)
+}
+
+func TestCacheIsEncryptedAtRestWithTheKey(t *testing.T) {
+	keyed(t).HasResourceProperties(t, replicationGroup, map[string]any{"AtRestEncryptionEnabled": true, "KmsKeyId": keyARN})
+}
+
+func TestAuthTokenSecretIsEncryptedWithTheKey(t *testing.T) {
+	keyed(t).HasResourceProperties(t, secret, map[string]any{"KmsKeyId": keyARN})
+}
+
+func TestKeyKeepsTheStatefulLogicalIDs(t *testing.T) {
+	tpl := keyed(t)
+	for id, typ := range map[string]string{groupID: replicationGroup, secretID: secret, slowLogID: logGroup} {
+		if _, ok := tpl.Resources(typ)[id]; !ok {
+			t.Errorf("no %s with logical ID %s with a key", typ, id)
+		}
+	}
+}
+
+func TestSecretReadWithAKeyDecryptsThroughSecretsManagerOnly(t *testing.T) {
+	var decrypt int
+	for _, p := range keyed(t).Resources(policy) {
+		for _, s := range cdktest.Props(p)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			st := s.(map[string]any)
+			switch actions := cdktest.JSON(cdktest.AsList(st["Action"])); actions {
+			case `["secretsmanager:DescribeSecret","secretsmanager:GetSecretValue"]`:
+				if got := cdktest.JSON(st["Resource"]); got != `{"Ref":"`+secretID+`"}` {
+					t.Errorf("secret read on %s; want the cache secret only", got)
+				}
+			case `["kms:Decrypt"]`:
+				decrypt++
+				if got := cdktest.JSON(st["Resource"]); got != cdktest.JSON(keyARN) {
+					t.Errorf("kms:Decrypt on %s; want the tier's key only", got)
+				}
+				if got := cdktest.JSON(st["Condition"]); got != `{"StringEquals":{"kms:ViaService":"secretsmanager.us-east-1.amazonaws.com"}}` {
+					t.Errorf("kms:Decrypt with condition %s; want through Secrets Manager of the stack's region only", got)
+				}
+			default:
+				t.Errorf("unexpected actions %s", actions)
+			}
+		}
+	}
+	if decrypt != 1 {
+		t.Errorf("%d kms:Decrypt statements in the role's policy; want 1: the servers cannot read a token encrypted with the key without it", decrypt)
+	}
+}
+
+func TestSecretReadWithAKeyLeavesTheKeyPolicyAlone(t *testing.T) {
+	for id, k := range keyed(t).Resources("AWS::KMS::Key") {
+		if doc := cdktest.JSON(cdktest.Props(k)["KeyPolicy"]); strings.Contains(doc, "AppRole") {
+			t.Errorf("%s's policy names the granted role: %s; the grant belongs in the role's policy", id, doc)
+		}
+	}
+}
+
+func TestSecretReadWithAnImportedKeyGrantsDecrypt(t *testing.T) {
+	const arn = "arn:aws:kms:us-east-1:123456789012:key/0123abcd-12ab-34cd-56ef-1234567890ab"
+	stack := scratch(t)
+	vpc := newVpc(stack)
+	c := cache.New(stack, "Cache", &cache.Props{Vpc: vpc, EncryptionKey: awskms.Key_FromKeyArn(stack, jsii.String("TierKey"), jsii.String(arn))})
+	_, role := fleetAndRole(stack, vpc)
+	c.GrantSecretRead(role)
+	doc := cdktest.JSON(stack.Resolve(role.Node().FindChild(jsii.String("DefaultPolicy")).(awsiam.Policy).Document()))
+	want := `{"Action":"kms:Decrypt","Condition":{"StringEquals":{"kms:ViaService":{"Fn::Join":["",["secretsmanager.",{"Ref":"AWS::Region"},".amazonaws.com"]]}}},"Effect":"Allow","Resource":"` + arn + `"}`
+	if !strings.Contains(doc, want) {
+		t.Errorf("the role's policy %s; want kms:Decrypt on %s through Secrets Manager", doc, arn)
+	}
 }
 
 func TestAuthTokenIsASecretsManagerDynamicReference(t *testing.T) {

@@ -6,8 +6,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -34,15 +36,32 @@ var template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 
 var shipped *logs.Logs
 
+// keyed is the template's setup with the tier's key: a customer managed key
+// of the same stack (rotated, retained) passed as EncryptionKey; synthesized
+// once in strict mode with cdk-nag.
+var keyed = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
+	stack := cdktest.NewStack(app, "Test")
+	key := awskms.NewKey(stack, jsii.String("TierKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
+	l := logs.New(stack, "Logs", &logs.Props{EncryptionKey: key})
+	l.AddFile("ApacheError", "/var/log/apache2/error.log")
+	l.GrantWrite(awsiam.NewRole(stack, jsii.String("AppRole"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil)}))
+	l.AddFile("ApacheAccess", "/var/log/apache2/*access.log")
+	return stack
+})
+
 const (
 	errorGroup  = "LogsApacheError44101E5F"
 	accessGroup = "LogsApacheAccess1C5E1515"
 	policyType  = "AWS::IAM::Policy"
+	keyID       = "TierKey0D030C44"
 )
 
 func TestNoValidationOrNagFindings(t *testing.T) {
-	if findings := cdktest.Findings(t, template(t).Outdir); len(findings) > 0 {
-		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
+	for name, tpl := range map[string]func(testing.TB) *cdktest.Template{"default": template, "with a key": keyed} {
+		if findings := cdktest.Findings(t, tpl(t).Outdir); len(findings) > 0 {
+			t.Errorf("%s: %d findings:\n%s", name, len(findings), strings.Join(findings, "\n"))
+		}
 	}
 }
 
@@ -66,6 +85,85 @@ func TestLogGroupsKeepLogsOneYear(t *testing.T) {
 				t.Errorf("%s: RetentionInDays %v; want 365 (CloudWatch.16)", id, r)
 			}
 		}
+	}
+}
+
+// Encryption with the tier's key
+
+func TestLogGroupsUseCloudWatchLogsEncryptionByDefault(t *testing.T) {
+	for id, g := range template(t).Resources("AWS::Logs::LogGroup") {
+		if k, ok := cdktest.Props(g)["KmsKeyId"]; ok {
+			t.Errorf("%s: KmsKeyId %v; want none without EncryptionKey", id, k)
+		}
+	}
+}
+
+func TestEveryLogGroupIsEncryptedWithTheKey(t *testing.T) {
+	groups := keyed(t).Resources("AWS::Logs::LogGroup")
+	if len(groups) != 2 {
+		t.Fatalf("%d log groups; want 2", len(groups))
+	}
+	for _, id := range []string{errorGroup, accessGroup} {
+		if got := cdktest.JSON(cdktest.Props(groups[id])["KmsKeyId"]); got != `{"Fn::GetAtt":["`+keyID+`","Arn"]}` {
+			t.Errorf("%s: KmsKeyId %s; want the key's ARN", id, got)
+		}
+	}
+}
+
+func TestKeyPolicyLetsCloudWatchLogsUseTheKeyForThisAccountsGroups(t *testing.T) {
+	keyed(t).HasResourceProperties(t, "AWS::KMS::Key", map[string]any{
+		"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
+			"Sid": "AllowCloudWatchLogsOfThisAccount", "Effect": "Allow",
+			"Principal": map[string]any{"Service": "logs.us-east-1.amazonaws.com"},
+			"Action":    []any{"kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
+			"Resource":  "*",
+			"Condition": map[string]any{"ArnLike": map[string]any{"kms:EncryptionContext:aws:logs:arn": map[string]any{"Fn::Join": []any{"", []any{
+				"arn:aws:logs:us-east-1:", map[string]any{"Ref": "AWS::AccountId"}, ":log-group:*",
+			}}}}},
+		}})},
+	})
+}
+
+func TestBlocksSharingAKeyAddOneStatement(t *testing.T) {
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Test"), nil)
+	key := awskms.NewKey(stack, jsii.String("TierKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+	logs.New(stack, "Logs", &logs.Props{EncryptionKey: key})
+	logs.New(stack, "MoreLogs", &logs.Props{EncryptionKey: key})
+	doc := cdktest.JSON(stack.Resolve(key.Policy()))
+	if n := strings.Count(doc, "AllowCloudWatchLogsOfThisAccount"); n != 1 {
+		t.Errorf("%d statements for CloudWatch Logs in %s; want 1", n, doc)
+	}
+}
+
+func TestAgentNeedsNoKMSPermissionWithAKey(t *testing.T) {
+	policies := keyed(t).Resources(policyType)
+	if len(policies) != 1 {
+		t.Fatalf("%d policies; want the agent's", len(policies))
+	}
+	for id, p := range policies {
+		if doc := cdktest.JSON(cdktest.Props(p)["PolicyDocument"]); strings.Contains(doc, "kms:") {
+			t.Errorf("%s allows KMS actions: %s; CloudWatch Logs encrypts with its own principal", id, doc)
+		}
+	}
+}
+
+func TestImportedKeyEncryptsTheGroupsAndItsPolicyIsTheOwnersConcern(t *testing.T) {
+	const arn = "arn:aws:kms:us-east-1:123456789012:key/0123abcd-12ab-34cd-56ef-1234567890ab"
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Test"), nil)
+	key := awskms.Key_FromKeyArn(stack, jsii.String("TierKey"), jsii.String(arn))
+	group := logs.New(stack, "Logs", &logs.Props{EncryptionKey: key}).AddFile("App", "/var/log/app.log")
+	if got := *group.Node().DefaultChild().(awslogs.CfnLogGroup).KmsKeyId(); got != arn {
+		t.Errorf("KmsKeyId %s; want the imported key's ARN", got)
+	}
+}
+
+func TestKeyOfAnotherStackIsLeftAlone(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	keys := awscdk.NewStack(app, jsii.String("Keys"), nil)
+	key := awskms.NewKey(keys, jsii.String("TierKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+	logs.New(awscdk.NewStack(app, jsii.String("Web"), nil), "Logs", &logs.Props{EncryptionKey: key}).AddFile("App", "/var/log/app.log")
+	if doc := cdktest.JSON(keys.Resolve(key.Policy())); strings.Contains(doc, "logs.") {
+		t.Errorf("a key of another stack got a statement: %s; its own stack grants what it allows", doc)
 	}
 }
 

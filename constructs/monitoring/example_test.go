@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/jsii-runtime-go"
@@ -18,6 +19,20 @@ func ExampleNewTopic() {
 
 	// One topic for the alarms and the Auto Scaling group's notifications.
 	topic := monitoring.NewTopic(stack, "Alarms", []string{"ops@example.com"})
+	_ = topic
+}
+
+func ExampleNewTopicWithKey() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Web"), nil)
+
+	// The tier's key, shared by its blocks: NewTopicWithKey adds what
+	// CloudWatch alarms and Auto Scaling need to its policy.
+	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	topic := monitoring.NewTopicWithKey(stack, "Alarms", []string{"ops@example.com"}, key)
 	_ = topic
 }
 

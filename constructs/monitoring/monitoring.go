@@ -59,14 +59,8 @@ const autoScalingServiceLinkedRole = "role/aws-service-role/autoscaling.amazonaw
 // publish (EnforceSSL's topic policy replaces SNS's default one). It panics,
 // naming id, when an address is empty or has no "@".
 func NewTopic(scope constructs.Construct, id string, emails []string) awssns.Topic {
-	for i, e := range emails {
-		if !*awscdk.Token_IsUnresolved(jsii.String(e)) && (strings.TrimSpace(e) != e || !strings.Contains(e, "@") || strings.HasPrefix(e, "@") || strings.HasSuffix(e, "@")) {
-			panic(fmt.Sprintf("monitoring %s: emails[%d]: %q is not an e-mail address; allowed: name@example.com", id, i, e))
-		}
-	}
+	checkEmails(id, emails)
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	stack := awscdk.Stack_Of(c)
-
 	// "Key" is part of the key's logical ID: renaming it replaces the key, and
 	// the old one (retained) keeps costing until it is scheduled for deletion.
 	key := awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
@@ -74,6 +68,49 @@ func NewTopic(scope constructs.Construct, id string, emails []string) awssns.Top
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 	})
+	allowNotifications(key)
+	return newTopic(c, key, emails)
+}
+
+// NewTopicWithKey is NewTopic with a key of the caller's, usually the tier's
+// customer managed key, instead of a key of its own: the construct with id id
+// holds only the topic "Topic", whose logical ID is the same as NewTopic's, so
+// a tier that switches keeps its topic and its confirmed subscriptions (the
+// key NewTopic made is retained, and keeps costing until it is scheduled for
+// deletion).
+//
+// The key's policy must let CloudWatch (cloudwatch.amazonaws.com) and Auto
+// Scaling's service-linked role use it (kms:Decrypt, kms:GenerateDataKey*).
+// When key is an awskms.Key of the same stack, NewTopicWithKey adds the two
+// statements NewTopic adds to its own key; any other key's policy must
+// already hold them, or alarms and Auto Scaling notifications are not
+// delivered. It panics, naming id, when key is nil or an address is empty or
+// has no "@".
+func NewTopicWithKey(scope constructs.Construct, id string, emails []string, key awskms.IKey) awssns.Topic {
+	if key == nil {
+		panic(fmt.Sprintf("monitoring %s: key: missing; allowed: a symmetric KMS key (awskms.IKey), or NewTopic for a key of the topic's own", id))
+	}
+	checkEmails(id, emails)
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	if k, ok := key.(awskms.Key); ok && *k.Stack().Node().Addr() == *awscdk.Stack_Of(c).Node().Addr() {
+		allowNotifications(k)
+	}
+	return newTopic(c, key, emails)
+}
+
+// checkEmails panics, naming id, when an address is not one.
+func checkEmails(id string, emails []string) {
+	for i, e := range emails {
+		if !*awscdk.Token_IsUnresolved(jsii.String(e)) && (strings.TrimSpace(e) != e || !strings.Contains(e, "@") || strings.HasPrefix(e, "@") || strings.HasSuffix(e, "@")) {
+			panic(fmt.Sprintf("monitoring %s: emails[%d]: %q is not an e-mail address; allowed: name@example.com", id, i, e))
+		}
+	}
+}
+
+// allowNotifications lets CloudWatch alarms and Auto Scaling notifications
+// encrypt with key: the publishers' data keys come from it.
+func allowNotifications(key awskms.Key) {
+	stack := key.Stack()
 	// CloudWatch calls KMS itself, as its service principal, when an alarm
 	// publishes to an encrypted topic; the account-root statement does not
 	// cover service principals.
@@ -96,7 +133,13 @@ func NewTopic(scope constructs.Construct, id string, emails []string) awssns.Top
 			"aws:PrincipalArn": fmt.Sprintf("arn:%s:iam::%s:%s", *stack.Partition(), *stack.Account(), autoScalingServiceLinkedRole),
 		}},
 	}), jsii.Bool(false))
+}
 
+// newTopic creates the topic "Topic" in c, encrypted with key, that only
+// TLS reaches and this account's alarms may publish to, with a subscription
+// per address.
+func newTopic(c constructs.Construct, key awskms.IKey, emails []string) awssns.Topic {
+	stack := awscdk.Stack_Of(c)
 	// "Topic" is part of the topic's logical ID and name: renaming it replaces
 	// the topic, and every recipient has to confirm the subscription again.
 	topic := awssns.NewTopic(c, jsii.String("Topic"), &awssns.TopicProps{

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2targets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -66,9 +67,9 @@ var fixed = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 		tg.AddTarget(awselasticloadbalancingv2targets.NewInstanceIdTarget(jsii.String(id), jsii.Number(80)))
 	}
 	monitoring.New(stack, "Monitoring", &monitoring.Props{
-		Topic:        awssns.Topic_FromTopicArn(stack, jsii.String("Topic"), jsii.String(fixedTopicARN)),
-		LoadBalancer: lb,
-		TargetGroup:  tg,
+		Topic:             awssns.Topic_FromTopicArn(stack, jsii.String("Topic"), jsii.String(fixedTopicARN)),
+		LoadBalancer:      lb,
+		TargetGroup:       tg,
 		Database:          newDatabase(stack, vpc),
 		Instances:         2,
 		SingletonInstance: jsii.String("i-0123456789abcdef0"),
@@ -81,6 +82,20 @@ var fixed = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 })
 
 const fixedTopicARN = "arn:aws:sns:us-east-1:123456789012:ops"
+
+// keyed is NewTopicWithKey with the tier's key, a customer managed key of the
+// same stack (rotated, retained), synthesized once in strict mode with
+// cdk-nag.
+var keyed = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
+	stack := cdktest.NewStack(app, "Keyed")
+	key := awskms.NewKey(stack, jsii.String("TierKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
+	monitoring.NewTopicWithKey(stack, "Alarms", []string{"ops@example.com"}, key)
+	return stack
+})
+
+// tierKeyID is the logical ID of the keyed template's key.
+const tierKeyID = "TierKey0D030C44"
 
 // singletonGroupName is the name of the template's singleton group.
 const singletonGroupName = "web-singleton"
@@ -104,7 +119,7 @@ var albDimensions = assertions.Match_ArrayWith(&[]any{
 })
 
 func TestNoValidationOrNagFindings(t *testing.T) {
-	for name, tpl := range map[string]func(testing.TB) *cdktest.Template{"Auto Scaling": template, "fixed": fixed} {
+	for name, tpl := range map[string]func(testing.TB) *cdktest.Template{"Auto Scaling": template, "fixed": fixed, "topic with a key": keyed} {
 		if findings := cdktest.Findings(t, tpl(t).Outdir); len(findings) > 0 {
 			t.Errorf("%s: %d findings:\n%s", name, len(findings), strings.Join(findings, "\n"))
 		}
@@ -439,6 +454,93 @@ func TestNewTopicPanicsOnAnAddressThatIsNotOne(t *testing.T) {
 		}
 	}()
 	monitoring.NewTopic(scratch(t), "Alarms", []string{"ops@example.com", "ops.example.com"})
+}
+
+// Topic with the tier's key
+
+func TestNewTopicWithKeyEncryptsTheTopicWithThatKeyAndMakesNone(t *testing.T) {
+	tpl := keyed(t)
+	tpl.HasResourceProperties(t, topicType, map[string]any{"KmsMasterKeyId": map[string]any{"Fn::GetAtt": []any{tierKeyID, "Arn"}}})
+	tpl.ResourceCountIs(t, keyType, 1)
+}
+
+func TestNewTopicWithKeyKeepsNewTopicsTopicLogicalID(t *testing.T) {
+	if _, ok := keyed(t).Resources(topicType)[topicID]; !ok {
+		t.Errorf("no topic %s: switching from NewTopic would replace the topic and drop its subscriptions", topicID)
+	}
+}
+
+func TestNewTopicWithKeyLetsCloudWatchAndAutoScalingUseAKeyOfTheStack(t *testing.T) {
+	keyed(t).HasResourceProperties(t, keyType, map[string]any{
+		"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{
+				"Sid": "AllowCloudWatchAlarmsToPublish", "Effect": "Allow", "Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
+				"Action": []any{"kms:Decrypt", "kms:GenerateDataKey*"}, "Resource": "*",
+			}),
+			assertions.Match_ObjectLike(&map[string]any{
+				"Sid": "AllowAutoScalingNotifications", "Effect": "Allow", "Action": []any{"kms:Decrypt", "kms:GenerateDataKey*"}, "Resource": "*",
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalArn": map[string]any{"Fn::Join": []any{"", []any{
+					"arn:aws:iam::", map[string]any{"Ref": "AWS::AccountId"}, ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+				}}}}},
+			}),
+		})},
+	})
+}
+
+func TestNewTopicWithKeyKeepsTheTopicPolicy(t *testing.T) {
+	tpl := keyed(t)
+	for _, statement := range []map[string]any{
+		{"Effect": "Deny", "Action": "sns:Publish", "Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}}},
+		{"Effect": "Allow", "Action": "sns:Publish", "Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"}},
+	} {
+		tpl.HasResourceProperties(t, "AWS::SNS::TopicPolicy", map[string]any{
+			"Topics":         []any{topicRef},
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&statement)})},
+		})
+	}
+	tpl.HasResourceProperties(t, "AWS::SNS::Subscription", map[string]any{"Protocol": "email", "Endpoint": "ops@example.com", "TopicArn": topicRef})
+}
+
+func TestNewTopicWithKeyLeavesAnImportedKeysPolicyToItsOwner(t *testing.T) {
+	const arn = "arn:aws:kms:us-east-1:123456789012:key/0123abcd-12ab-34cd-56ef-1234567890ab"
+	stack := scratch(t)
+	topic := monitoring.NewTopicWithKey(stack, "Alarms", nil, awskms.Key_FromKeyArn(stack, jsii.String("TierKey"), jsii.String(arn)))
+	if got := *topic.Node().DefaultChild().(awssns.CfnTopic).KmsMasterKeyId(); got != arn {
+		t.Errorf("KmsMasterKeyId %s; want the imported key's ARN", got)
+	}
+}
+
+func TestNewTopicWithKeyLeavesAKeyOfAnotherStackAlone(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	keys := awscdk.NewStack(app, jsii.String("Keys"), nil)
+	key := awskms.NewKey(keys, jsii.String("TierKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+	monitoring.NewTopicWithKey(awscdk.NewStack(app, jsii.String("Web"), nil), "Alarms", nil, key)
+	if doc := cdktest.JSON(keys.Resolve(key.Policy())); strings.Contains(doc, "cloudwatch") || strings.Contains(doc, "autoscaling") {
+		t.Errorf("a key of another stack got statements: %s; its own stack grants what it allows", doc)
+	}
+}
+
+func TestTopicsSharingAKeyAddTheStatementsOnce(t *testing.T) {
+	stack := scratch(t)
+	key := awskms.NewKey(stack, jsii.String("TierKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+	monitoring.NewTopicWithKey(stack, "Alarms", nil, key)
+	monitoring.NewTopicWithKey(stack, "Deploys", nil, key)
+	doc := cdktest.JSON(stack.Resolve(key.Policy()))
+	for _, sid := range []string{"AllowCloudWatchAlarmsToPublish", "AllowAutoScalingNotifications"} {
+		if n := strings.Count(doc, `"Sid":"`+sid+`"`); n != 1 {
+			t.Errorf("%d statements %s in %s; want 1", n, sid, doc)
+		}
+	}
+}
+
+func TestNewTopicWithKeyPanicsWithoutAKey(t *testing.T) {
+	defer func() {
+		want := "monitoring Alarms: key: missing; allowed: a symmetric KMS key (awskms.IKey), or NewTopic"
+		if r, _ := recover().(string); !strings.HasPrefix(r, want) {
+			t.Errorf("got %q, want a panic starting with %q", r, want)
+		}
+	}()
+	monitoring.NewTopicWithKey(scratch(t), "Alarms", []string{"ops@example.com"}, nil)
 }
 
 // Dashboard
