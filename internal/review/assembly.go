@@ -16,6 +16,9 @@ const EnvironmentTag = "tierkit:environment"
 type Stack struct {
 	Name        string
 	Environment string
+	// Tags are the stack's tags, which CloudFormation applies to every
+	// resource of the stack that takes tags.
+	Tags map[string]string
 	// File is the template's path inside the assembly directory.
 	File     string
 	Template Template
@@ -59,7 +62,7 @@ func ReadAssembly(dir string) ([]Stack, error) {
 		if a.Type != "aws:cloudformation:stack" {
 			continue
 		}
-		s := Stack{Name: id, Environment: a.Properties.Tags[EnvironmentTag], File: a.Properties.TemplateFile}
+		s := Stack{Name: id, Environment: a.Properties.Tags[EnvironmentTag], Tags: a.Properties.Tags, File: a.Properties.TemplateFile}
 		if err := readJSON(filepath.Join(dir, s.File), &s.Template); err != nil {
 			return nil, err
 		}

@@ -72,6 +72,15 @@ func (m *markdown) table(empty string, header []string, rows [][]string) {
 	m.printf("\n")
 }
 
+// fence writes lines as a fenced code block in the language lang.
+func (m *markdown) fence(lang string, lines []string) {
+	m.printf("```%s\n", lang)
+	for _, l := range lines {
+		m.printf("%s\n", l)
+	}
+	m.printf("```\n\n")
+}
+
 // cell makes s safe inside a table cell: one line, pipes escaped.
 func cell(s string) string {
 	s = strings.ReplaceAll(s, "\n", " ")

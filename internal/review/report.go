@@ -10,9 +10,11 @@ import (
 // Section headings of the report, per stack.
 const (
 	SectionChanges      = "Changes since the reviewed template"
+	SectionArchitecture = "Architecture"
 	SectionInternet     = "Internet-facing"
 	SectionIAM          = "IAM statements by role"
 	SectionStateful     = "Stateful resources"
+	SectionProtection   = "Protection"
 	SectionSuppressions = "Suppressions and acknowledgements"
 	SectionWarnings     = "Validation warnings"
 	SectionTypes        = "Resources by type"
@@ -90,6 +92,8 @@ func writeStack(m *markdown, r *Result, s Stack) {
 		m.para("No reviewed template yet: every resource is new. %s records it.", code("scripts/review --update"))
 	}
 
+	writeArchitecture(m, r, s)
+
 	m.heading(4, "%s", SectionInternet)
 	var rows [][]string
 	for _, e := range internetFacing(s.Name, t) {
@@ -123,6 +127,14 @@ func writeStack(m *markdown, r *Result, s Stack) {
 	}
 	m.table("None.", []string{"resource", "type", "path", "DeletionPolicy", "UpdateReplacePolicy"}, rows)
 
+	m.heading(4, "%s", SectionProtection)
+	rows = nil
+	for _, p := range protections(s) {
+		rows = append(rows, []string{p.ID, p.Retention, p.Encryption, p.Replication, p.Backup})
+	}
+	// Backup last: the longest column, left ragged.
+	m.table("None.", []string{"resource", "retention", "encryption", "replication", "backup"}, rows)
+
 	m.heading(4, "%s", SectionSuppressions)
 	rows = nil
 	for _, id := range t.ids() {
@@ -155,6 +167,44 @@ func writeStack(m *markdown, r *Result, s Stack) {
 		rows = append(rows, []string{tc.Type, strconv.Itoa(tc.Count)})
 	}
 	m.table("None.", []string{"type", "count"}, rows)
+}
+
+// writeArchitecture draws the stack as a Mermaid flowchart, with what
+// changed since the reviewed template marked.
+func writeArchitecture(m *markdown, r *Result, s Stack) {
+	m.heading(4, "%s", SectionArchitecture)
+	changes, compared := r.Changes[s.Name]
+	a := newArchitecture(s, changes)
+	if a.empty() {
+		m.para("Nothing to draw: no DNS name, load balancer, distribution, fleet or stateful resource.")
+		return
+	}
+	m.fence("mermaid", a.lines())
+	if !compared {
+		m.para("No reviewed template: nothing is marked.")
+		return
+	}
+	marks := a.marks()
+	var marked []string
+	for _, style := range markStyles {
+		if n := marks[style.class]; n > 0 {
+			marked = append(marked, fmt.Sprintf("%d %s", n, style.class))
+		}
+	}
+	notDrawn := len(changes)
+	for _, n := range marks {
+		notDrawn -= n
+	}
+	switch {
+	case len(changes) == 0:
+		m.para("Nothing changed since the reviewed template.")
+	case len(marked) == 0:
+		m.para("None of the %d change(s) since the reviewed template is drawn: see %s.", notDrawn, SectionChanges)
+	case notDrawn == 0:
+		m.para("Marked since the reviewed template: %s.", strings.Join(marked, ", "))
+	default:
+		m.para("Marked since the reviewed template: %s. %d other change(s) are not drawn: see %s.", strings.Join(marked, ", "), notDrawn, SectionChanges)
+	}
 }
 
 func writeChanges(m *markdown, changes []Change) {

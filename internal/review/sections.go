@@ -19,6 +19,7 @@ var StatefulTypes = []string{
 	"AWS::EFS::FileSystem",
 	"AWS::SecretsManager::Secret",
 	"AWS::KMS::Key",
+	"AWS::Backup::BackupVault",
 }
 
 // Stateful reports whether resources of type t hold data.

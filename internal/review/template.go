@@ -3,6 +3,7 @@ package review
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -163,4 +164,79 @@ func intrinsic(x map[string]any) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// refs lists the logical IDs v refers to, in order and once each: with Ref,
+// Fn::GetAtt, or ${Id} and ${Id.Attribute} in an Fn::Sub, at any depth.
+// Pseudo parameters (AWS::Region, ...) are left out.
+func refs(v any) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(id string) {
+		if id != "" && !strings.HasPrefix(id, "AWS::") && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		case map[string]any:
+			if len(x) == 1 {
+				if ref, ok := x["Ref"].(string); ok {
+					add(ref)
+					return
+				}
+				if att, ok := x["Fn::GetAtt"]; ok {
+					switch a := att.(type) {
+					case string:
+						id, _, _ := strings.Cut(a, ".")
+						add(id)
+					case []any:
+						if len(a) > 0 {
+							add(str(a[0]))
+						}
+					}
+					return
+				}
+				if sub, ok := x["Fn::Sub"]; ok {
+					s, vars := str(sub), map[string]any(nil)
+					if a, ok := sub.([]any); ok && len(a) > 0 {
+						s, vars = str(a[0]), obj(a[len(a)-1])
+						walk(vars)
+					}
+					for _, m := range subVariable.FindAllStringSubmatch(s, -1) {
+						if _, local := vars[m[1]]; !local {
+							add(m[1])
+						}
+					}
+					return
+				}
+			}
+			for _, k := range sortedNames(x) {
+				walk(x[k])
+			}
+		}
+	}
+	walk(v)
+	return out
+}
+
+// subVariable is a ${Name} or ${Name.Attribute} of an Fn::Sub (not ${!...}).
+var subVariable = regexp.MustCompile(`\$\{([A-Za-z0-9:]+)(?:\.[A-Za-z0-9.]+)?\}`)
+
+// refsTo lists the resources of the given types (any type when none is
+// given) that v refers to.
+func (t Template) refsTo(v any, types ...string) []string {
+	var out []string
+	for _, id := range refs(v) {
+		if r, ok := t.Resources[id]; ok && (len(types) == 0 || slices.Contains(types, r.Type())) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
