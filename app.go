@@ -30,6 +30,7 @@ import (
 	"github.com/tierkit/tierkit/constructs/frontend"
 	"github.com/tierkit/tierkit/constructs/monitoring"
 	"github.com/tierkit/tierkit/constructs/network"
+	"github.com/tierkit/tierkit/constructs/storage"
 	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/config"
 	"github.com/tierkit/tierkit/internal/review"
@@ -267,15 +268,24 @@ func tierProps(env config.Environment, p webtier.Props, zone awsroute53.IHostedZ
 	p.Boot = boot.Props{GoldenIP: env.Fleet.GoldenIP, IPFiles: env.Fleet.IPFiles}
 	p.Fleet = fleetProps(env.Fleet)
 	p.Database = database.Props{
-		Engine:              database.Engine(env.Database.Engine),
-		InstanceType:        env.Database.InstanceType,
-		AllocatedStorageGiB: *env.Database.AllocatedStorageGiB,
+		Engine:                     database.Engine(env.Database.Engine),
+		InstanceType:               env.Database.InstanceType,
+		AllocatedStorageGiB:        *env.Database.AllocatedStorageGiB,
+		DisablePerformanceInsights: !*env.Database.PerformanceInsights,
+		DisableEnhancedMonitoring:  *env.Database.EnhancedMonitoringSeconds == 0,
+	}
+	if s := *env.Database.EnhancedMonitoringSeconds; s != 0 {
+		p.Database.MonitoringInterval = time.Duration(s) * time.Second
+	}
+	if b := env.Backup; b.ReplicateUploadsTo != "" {
+		p.Uploads.ReplicateTo = &storage.Replication{BucketARN: b.ReplicateUploadsTo, KMSKeyARN: b.ReplicaKMSKeyARN}
 	}
 	p.AlarmEmails = env.Alarms.Emails
 	p.Monitoring = monitoring.Props{Thresholds: thresholds(env.Alarms)}
 	p.Firewall = firewall.Props{RateLimit: env.Firewall.RateLimit}
 	p.DisableFirewall = !*env.Firewall.Enabled
 	p.DisableBackup = !*env.Backup.Enabled
+	p.CustomerManagedKey = env.CustomerManagedKeys
 	p.Backup = backup.Props{
 		DailyRetention: time.Duration(env.Backup.DailyDays) * backup.Day, MonthlyRetention: time.Duration(env.Backup.MonthlyDays) * backup.Day,
 		VaultLock: env.Backup.VaultLock,

@@ -465,7 +465,7 @@ func TestReviewReportHasEverySectionPerStackInOrder(t *testing.T) {
 		}
 		part, _, _ = strings.Cut(part, "\n### ")
 		at := -1
-		for _, h := range []string{review.SectionChanges, review.SectionInternet, review.SectionIAM, review.SectionStateful, review.SectionSuppressions, review.SectionTypes} {
+		for _, h := range []string{review.SectionChanges, review.SectionArchitecture, review.SectionInternet, review.SectionIAM, review.SectionStateful, review.SectionProtection, review.SectionSuppressions, review.SectionTypes} {
 			i := strings.Index(part, "#### "+h+"\n")
 			if i < 0 || i < at {
 				t.Errorf("%s: section %q is missing or out of order", stack, h)
@@ -497,7 +497,8 @@ func TestReviewReportShowsTheFleetRolesStatements(t *testing.T) {
 	for _, want := range []string{
 		"(Tier/Default/Fleet/Role), assumed by ec2.amazonaws.com",
 		"  - Allow secretsmanager:DescribeSecret, secretsmanager:GetSecretValue on ${TierDatabaseSecretAttachment",
-		"on ${TierUploadsBucket903CB65E.Arn}, ${TierUploadsBucket903CB65E.Arn}/*",
+		"s3:ListBucket on ${TierUploadsBucket903CB65E.Arn}",
+		"s3:PutObject on ${TierUploadsBucket903CB65E.Arn}/*",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the IAM section does not show %q:\n%s", want, s)
@@ -521,7 +522,7 @@ func TestReviewReportShowsEverySuppressionWithItsReason(t *testing.T) {
 	s := reportSection(t, defaultReport(t), review.SectionSuppressions)
 	for _, want := range []string{
 		"| cdk-nag                 | AwsSolutions-SMG4 ",
-		"| Not rotated: the PHP applications read the password when their server boots",
+		"| Not rotated automatically: the servers read the password at every start",
 		"| CloudFormation Validate | F3002 ",
 	} {
 		if !strings.Contains(s, want) {
@@ -704,4 +705,19 @@ func TestBackupOffInTheConfigurationLeavesNoPlan(t *testing.T) {
 	app := cdktest.NewApp(t, withEnvironments(t, env))
 	tpl := &cdktest.Template{Template: assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil)}
 	tpl.ResourceCountIs(t, "AWS::Backup::BackupPlan", 0)
+}
+
+func TestCustomerManagedKeysFromTheConfiguration(t *testing.T) {
+	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`, `"tiers": {"laravel": {}}, "customerManagedKeys": true`, 1)
+	app := cdktest.NewApp(t, withEnvironments(t, env))
+	tpl := &cdktest.Template{Template: assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil)}
+	key := cdktest.LogicalID(t, tpl, "AWS::KMS::Key", "TierKey")
+	tpl.HasResourceProperties(t, "AWS::RDS::DBInstance", map[string]any{"KmsKeyId": map[string]any{"Fn::GetAtt": []any{key, "Arn"}}})
+}
+
+func TestPerformanceInsightsStaysOffWhereTheClassLacksIt(t *testing.T) {
+	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`, `"tiers": {"laravel": {}}, "database": {"instanceType": "t3.small"}`, 1)
+	app := cdktest.NewApp(t, withEnvironments(t, env))
+	tpl := &cdktest.Template{Template: assertions.Template_FromStack(build(app, selectEnv(t, app))[0], nil)}
+	tpl.HasResourceProperties(t, "AWS::RDS::DBInstance", map[string]any{"EnablePerformanceInsights": false, "MonitoringInterval": 60})
 }

@@ -149,6 +149,16 @@ type APIProps struct {
 	// application's CountOnlyRules and RateLimit.
 	Firewall firewall.Props
 
+	// CustomerManagedKey gives the tier one customer-managed KMS key (rotated
+	// yearly, retained), which then encrypts its log groups, uploads bucket
+	// (with an S3 bucket key), database and its secret, the application's
+	// cache and secrets, the backup vault and the alarms topic, instead of
+	// the AWS managed keys. A first-deploy decision: changing the key of an
+	// existing database or cache replaces it (restore from a backup).
+	//
+	// Default: false, AWS managed keys.
+	CustomerManagedKey bool
+
 	// DisableFirewall leaves the load balancer without a web ACL, e.g. when
 	// one is managed elsewhere (AWS Firewall Manager).
 	//
@@ -246,27 +256,28 @@ func (p *APIProps) split() (webtier.Props, App) {
 		return webtier.Props{}, App{}
 	}
 	return webtier.Props{
-			DomainName:      p.DomainName,
-			Zone:            p.Zone,
-			Image:           p.Image,
-			HealthCheckPath: p.HealthCheckPath,
-			WebServer:       p.WebServer,
-			PHPFPMUnit:      p.PHPFPMUnit,
-			WebUser:         p.WebUser,
-			CronFiles:       p.CronFiles,
-			Network:         p.Network,
-			Logs:            p.Logs,
-			Boot:            p.Boot,
-			Fleet:           p.Fleet,
-			Edge:            p.Edge,
-			Backup:          p.Backup,
-			DisableBackup:   p.DisableBackup,
-			Database:        p.Database,
-			Uploads:         p.Uploads,
-			AlarmEmails:     p.AlarmEmails,
-			Monitoring:      p.Monitoring,
-			Firewall:        p.Firewall,
-			DisableFirewall: p.DisableFirewall,
+			DomainName:         p.DomainName,
+			Zone:               p.Zone,
+			Image:              p.Image,
+			HealthCheckPath:    p.HealthCheckPath,
+			WebServer:          p.WebServer,
+			PHPFPMUnit:         p.PHPFPMUnit,
+			WebUser:            p.WebUser,
+			CronFiles:          p.CronFiles,
+			Network:            p.Network,
+			Logs:               p.Logs,
+			Boot:               p.Boot,
+			Fleet:              p.Fleet,
+			Edge:               p.Edge,
+			Backup:             p.Backup,
+			DisableBackup:      p.DisableBackup,
+			Database:           p.Database,
+			Uploads:            p.Uploads,
+			AlarmEmails:        p.AlarmEmails,
+			Monitoring:         p.Monitoring,
+			Firewall:           p.Firewall,
+			CustomerManagedKey: p.CustomerManagedKey,
+			DisableFirewall:    p.DisableFirewall,
 		}, App{
 			AppPath:         p.AppPath,
 			AppEnv:          p.AppEnv,

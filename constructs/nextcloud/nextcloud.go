@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -195,6 +196,9 @@ func (a *App) Attach(t webtier.Parts) []webtier.Step {
 	role := t.Fleet().Role()
 	cp := a.Cache
 	cp.Vpc = t.Network().Vpc()
+	if cp.EncryptionKey == nil {
+		cp.EncryptionKey = t.Key()
+	}
 	// "Cache" is part of the cache's logical IDs: renaming it replaces the
 	// cache and its AUTH token.
 	a.cache = cache.New(t, "Cache", &cp)
@@ -203,7 +207,8 @@ func (a *App) Attach(t webtier.Parts) []webtier.Step {
 	t.Monitoring().LinkLogGroups(a.cache.SlowLog())
 	a.cache.GrantSecretRead(role)
 
-	a.seed = newSeed(t)
+	a.seed = newSeed(t, t.Key())
+	// With a customer-managed key, GrantRead also lets the role decrypt.
 	a.seed.GrantRead(role, nil)
 	return []webtier.Step{{Name: "nextcloud-config", Body: boot.RenderStep(configTemplate, a.stepData(t))}}
 }
@@ -212,10 +217,11 @@ func (a *App) Attach(t webtier.Parts) []webtier.Step {
 // give servers of an AMI without instanceid, passwordsalt and secret other
 // values than the running ones (every password hash and encrypted value
 // depends on them).
-func newSeed(scope constructs.Construct) awssecretsmanager.Secret {
+func newSeed(scope constructs.Construct, key awskms.IKey) awssecretsmanager.Secret {
 	// "Seed" is part of the secret's logical ID: renaming it generates new values.
 	seed := awssecretsmanager.NewSecret(scope, jsii.String("Seed"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("Nextcloud instance-wide values (instanceid, passwordsalt, secret), derived from the key \"" + SeedKey + "\""),
+		EncryptionKey: key,
+		Description:   jsii.String("Nextcloud instance-wide values (instanceid, passwordsalt, secret), derived from the key \"" + SeedKey + "\""),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 			SecretStringTemplate: jsii.String("{}"),
 			GenerateStringKey:    jsii.String(SeedKey),

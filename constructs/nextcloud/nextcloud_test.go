@@ -220,12 +220,12 @@ func TestObjectStoreBucketIsGrantedToTheFleet(t *testing.T) {
 	tpl := template(t)
 	bucket := cdktest.LogicalID(t, tpl, "AWS::S3::Bucket", "TierUploadsBucket")
 	statements := fleetAllows(t, tpl)
-	for _, a := range []string{"s3:PutObject", "s3:DeleteObject*", "s3:GetObject*", "s3:Abort*"} {
+	for _, a := range []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"} {
 		if !granted(statements, a, `{"Fn::GetAtt":["`+bucket+`","Arn"]},"/*"`) {
 			t.Errorf("the fleet's role lacks %s on the bucket's objects", a)
 		}
 	}
-	if !granted(statements, "s3:List*", `{"Fn::GetAtt":["`+bucket+`","Arn"]}`) {
+	if !granted(statements, "s3:ListBucket", `{"Fn::GetAtt":["`+bucket+`","Arn"]}`) {
 		t.Errorf("the fleet's role cannot list the bucket")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/tierkit/tierkit/constructs/backup"
@@ -159,6 +160,8 @@ type Parts interface {
 	Uploads() *storage.Uploads
 	Database() *database.Database
 	Backup() *backup.Backup
+	// Key is the tier's customer-managed key, or nil (AWS managed keys).
+	Key() awskms.IKey
 	Fleet() *fleet.Fleet
 	Edge() *edge.Edge
 	Monitoring() *monitoring.Monitoring

@@ -161,6 +161,16 @@ type Props struct {
 	// application's CountOnlyRules and RateLimit.
 	Firewall firewall.Props
 
+	// CustomerManagedKey gives the tier one customer-managed KMS key (rotated
+	// yearly, retained), which then encrypts its log groups, uploads bucket
+	// (with an S3 bucket key), database and its secret, the application's
+	// cache and secrets, the backup vault and the alarms topic, instead of
+	// the AWS managed keys. A first-deploy decision: changing the key of an
+	// existing database or cache replaces it (restore from a backup).
+	//
+	// Default: false, AWS managed keys.
+	CustomerManagedKey bool
+
 	// DisableFirewall leaves the load balancer without a web ACL, e.g. when
 	// one is managed elsewhere (AWS Firewall Manager).
 	//

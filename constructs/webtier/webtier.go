@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsbackup"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -51,6 +52,7 @@ type Tier[A App] struct {
 	uploads    *storage.Uploads
 	database   *database.Database
 	backup     *backup.Backup
+	key        awskms.Key
 	fleet      *fleet.Fleet
 	edge       *edge.Edge
 	firewall   *firewall.Firewall
@@ -84,6 +86,16 @@ func (t *Tier[A]) Uploads() *storage.Uploads { return t.uploads }
 
 // Database returns the database block.
 func (t *Tier[A]) Database() *database.Database { return t.database }
+
+// Key returns the tier's customer-managed key, or nil without
+// CustomerManagedKey (AWS managed keys): an application encrypts what it
+// adds with it.
+func (t *Tier[A]) Key() awskms.IKey {
+	if t.key == nil {
+		return nil
+	}
+	return t.key
+}
 
 // Backup returns the AWS Backup plan of the tier's data, or nil with
 // DisableBackup. An application adds what else it keeps (a file system) with
@@ -194,7 +206,20 @@ func (t *Tier[A]) compose() {
 	t.network = network.New(s, "Network", &p.Network)
 	vpc := t.network.Vpc()
 
-	t.logs = logs.New(s, "Logs", &p.Logs)
+	if p.CustomerManagedKey {
+		// "Key" is part of the key's logical ID: renaming it replaces the key
+		// that everything of the tier is encrypted with.
+		t.key = awskms.NewKey(s, jsii.String("Key"), &awskms.KeyProps{
+			Description:       jsii.String("tierkit: encrypts the data, logs, secrets and backups of " + *t.Node().Path()),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		})
+	}
+	lp := p.Logs
+	if lp.EncryptionKey == nil {
+		lp.EncryptionKey = t.Key()
+	}
+	t.logs = logs.New(s, "Logs", &lp)
 	bootProps := p.Boot
 	bootProps.WebServer = p.WebServer
 	// The boot checks the load balancer's health path itself before it
@@ -209,10 +234,16 @@ func (t *Tier[A]) compose() {
 	t.logBucket = storage.NewLogBucket(s, "AccessLogs", nil)
 	uploads := p.Uploads
 	uploads.AccessLogBucket = t.logBucket
+	if uploads.EncryptionKey == nil {
+		uploads.EncryptionKey = t.Key()
+	}
 	t.uploads = storage.New(s, "Uploads", &uploads)
 
 	db := p.Database
 	db.Vpc = vpc
+	if db.EncryptionKey == nil && db.Existing == nil {
+		db.EncryptionKey = t.Key()
+	}
 	t.database = database.New(s, "Database", &db)
 
 	// "Backup" is part of the vault's logical ID: renaming it replaces the
@@ -223,6 +254,9 @@ func (t *Tier[A]) compose() {
 			awsbackup.BackupResource_FromRdsDatabaseInstance(t.database.Instance()),
 			awsbackup.BackupResource_FromArn(t.uploads.Bucket().BucketArn()),
 		}
+		if bp.EncryptionKey == nil && t.key != nil {
+			bp.EncryptionKey = t.key
+		}
 		t.backup = backup.New(s, "Backup", &bp)
 	}
 
@@ -230,7 +264,13 @@ func (t *Tier[A]) compose() {
 	// the subscriptions.
 	t.topic = p.Monitoring.Topic
 	if t.topic == nil {
-		t.topic = monitoring.NewTopic(s, "Alerts", p.AlarmEmails)
+		if t.key != nil {
+			// The same topic (and subscriptions); the AWS managed setup's
+			// own key stays, retained, until it is deleted by hand.
+			t.topic = monitoring.NewTopicWithKey(s, "Alerts", p.AlarmEmails, t.key)
+		} else {
+			t.topic = monitoring.NewTopic(s, "Alerts", p.AlarmEmails)
+		}
 	}
 
 	fp := p.Fleet

@@ -84,7 +84,17 @@ var (
 		webtier.New(stack, "Tier", p, &testApp{})
 		variantStack = cdktest.NewStack(app, "Variant")
 		webtier.New(variantStack, "Tier", variantProps(variantStack), &testApp{job: webtier.JobEveryNode})
+		keyedStack = cdktest.NewStack(app, "Keyed")
+		kp := props(keyedStack)
+		kp.CustomerManagedKey = true
+		webtier.New(keyedStack, "Tier", kp, &testApp{})
 		return stack
+	})
+	keyedStack awscdk.Stack
+	// keyed is the tier with its own customer-managed key, in the same app.
+	keyed = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+		template(tb)
+		return keyedStack
 	})
 	variant = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 		template(tb)
@@ -93,7 +103,7 @@ var (
 )
 
 func TestNoValidationOrNagFindings(t *testing.T) {
-	variant(t) // both stacks are in the same assembly
+	variant(t) // the three stacks are in the same assembly
 	if findings := cdktest.Findings(t, template(t).Outdir); len(findings) > 0 {
 		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
 	}
@@ -137,6 +147,40 @@ func TestStatefulLogicalIDsArePinned(t *testing.T) {
 		}
 		if r["DeletionPolicy"] != policy || r["UpdateReplacePolicy"] != policy {
 			t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want %s", id, r["DeletionPolicy"], r["UpdateReplacePolicy"], policy)
+		}
+	}
+}
+
+func TestACustomerManagedKeyEncryptsTheTiersData(t *testing.T) {
+	tpl := keyed(t)
+	key := cdktest.LogicalID(t, tpl, "AWS::KMS::Key", "TierKey")
+	keyArn := `{"Fn::GetAtt":["` + key + `","Arn"]}`
+	tpl.HasResource(t, "AWS::KMS::Key", map[string]any{
+		"Properties":     assertions.Match_ObjectLike(&map[string]any{"EnableKeyRotation": true}),
+		"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+	})
+	checks := map[string]string{
+		"AWS::Logs::LogGroup":         `"KmsKeyId":` + keyArn,
+		"AWS::RDS::DBInstance":        `"KmsKeyId":` + keyArn,
+		"AWS::SecretsManager::Secret": `"KmsKeyId":` + keyArn,
+		"AWS::Backup::BackupVault":    `"EncryptionKeyArn":` + keyArn,
+		"AWS::SNS::Topic":             `"KmsMasterKeyId":` + keyArn,
+		"AWS::S3::Bucket":             `"KMSMasterKeyID":` + keyArn,
+	}
+	for typ, want := range checks {
+		found := false
+		for _, r := range tpl.Resources(typ) {
+			if strings.Contains(cdktest.JSON(r), want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no %s encrypted with the tier's key (%s)", typ, want)
+		}
+	}
+	for id, g := range tpl.Resources("AWS::Logs::LogGroup") {
+		if strings.HasPrefix(id, "TierLogs") && !strings.Contains(cdktest.JSON(g), keyArn) {
+			t.Errorf("log group %s is not encrypted with the tier's key", id)
 		}
 	}
 }

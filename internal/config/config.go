@@ -104,6 +104,10 @@ type Environment struct {
 	Firewall Firewall `json:"firewall"`
 	// Backup is each tier's AWS Backup plan of its database and uploads.
 	Backup Backup `json:"backup"`
+	// CustomerManagedKeys gives each tier one customer-managed KMS key for
+	// its data, logs, secrets, backups and alarms topic, instead of AWS
+	// managed keys: a first-deploy decision. Default: false.
+	CustomerManagedKeys bool `json:"customerManagedKeys"`
 	// Frontend is the environment's static site on S3 and CloudFront (article
 	// 000's example.com). Default: none.
 	Frontend *Frontend `json:"frontend"`
@@ -237,6 +241,13 @@ type Backup struct {
 	// and, in another account, admit this account) that receive a copy of
 	// every recovery point. Default: none.
 	CopyTo []string `json:"copyTo"`
+	// ReplicateUploadsTo is a versioned bucket in another region (its ARN)
+	// that every new upload is replicated to; delete markers are not.
+	// Default: none.
+	ReplicateUploadsTo string `json:"replicateUploadsTo"`
+	// ReplicaKMSKeyARN is the key, in the replica's region, that encrypts the
+	// replicas; required with customerManagedKeys. Default: S3's.
+	ReplicaKMSKeyARN string `json:"replicaKmsKeyArn"`
 }
 
 // Database is the engine and size of the RDS instance.
@@ -247,6 +258,13 @@ type Database struct {
 	InstanceType string `json:"instanceType"`
 	// AllocatedStorageGiB is the initial storage, 20 to 65536 GiB. Default: 20.
 	AllocatedStorageGiB *int `json:"allocatedStorageGiB"`
+	// PerformanceInsights turns RDS Performance Insights on (7 days, the
+	// free tier). Not available for MySQL or MariaDB on micro and small
+	// classes. Default: true, or false on those classes.
+	PerformanceInsights *bool `json:"performanceInsights"`
+	// EnhancedMonitoringSeconds is the Enhanced Monitoring interval: 0 (off),
+	// 1, 5, 10, 15, 30 or 60. Default: 60.
+	EnhancedMonitoringSeconds *int `json:"enhancedMonitoringSeconds"`
 }
 
 // Tier holds the settings of one deployed tier, decoded by their types: a
@@ -489,6 +507,9 @@ func (e *Environment) validate(path string, p *problems) {
 
 	e.Firewall.validate(at("firewall"), p)
 	e.Backup.validate(at("backup"), p)
+	if e.CustomerManagedKeys && e.Backup.ReplicateUploadsTo != "" && e.Backup.ReplicaKMSKeyARN == "" {
+		p.add(at("backup.replicaKmsKeyArn"), "required with customerManagedKeys and replicateUploadsTo: S3 replicates objects encrypted with a customer key only to a key in the replica's region")
+	}
 	e.validateTiers(at("tiers"), p)
 	if e.Frontend != nil {
 		// After the tiers: their default names are known then.
@@ -599,7 +620,8 @@ func (b *Backup) validate(path string, p *problems) {
 		b.Enabled = &enabled
 	}
 	if !*b.Enabled {
-		for key, set := range map[string]bool{"dailyDays": b.DailyDays != 0, "monthlyDays": b.MonthlyDays != 0, "vaultLock": b.VaultLock, "copyTo": len(b.CopyTo) > 0} {
+		for key, set := range map[string]bool{"dailyDays": b.DailyDays != 0, "monthlyDays": b.MonthlyDays != 0, "vaultLock": b.VaultLock, "copyTo": len(b.CopyTo) > 0,
+			"replicateUploadsTo": b.ReplicateUploadsTo != "", "replicaKmsKeyArn": b.ReplicaKMSKeyARN != ""} {
 			if set {
 				p.add(at(key), "only applies with the backup plan enabled")
 			}
@@ -611,6 +633,12 @@ func (b *Backup) validate(path string, p *problems) {
 	}
 	if b.MonthlyDays != 0 {
 		checkRange(at("monthlyDays"), b.MonthlyDays, max(30, b.DailyDays+1), 3650, p)
+	}
+	if b.ReplicateUploadsTo != "" && !regexp.MustCompile(`^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`).MatchString(b.ReplicateUploadsTo) {
+		p.add(at("replicateUploadsTo"), "%q is not a bucket ARN; expected arn:aws:s3:::NAME", b.ReplicateUploadsTo)
+	}
+	if b.ReplicaKMSKeyARN != "" && b.ReplicateUploadsTo == "" {
+		p.add(at("replicaKmsKeyArn"), "only applies with replicateUploadsTo")
 	}
 	seen := map[string]bool{}
 	for i, arn := range b.CopyTo {
@@ -718,6 +746,17 @@ func (d *Database) validate(path string, p *problems) {
 	}
 	d.AllocatedStorageGiB = orDefault(d.AllocatedStorageGiB, 20)
 	checkRange(at("allocatedStorageGiB"), *d.AllocatedStorageGiB, 20, 65536, p)
+	small := regexp.MustCompile(`^t[234]g?\.(micro|small)$`).MatchString(d.InstanceType) && d.Engine != EnginePostgres
+	if d.PerformanceInsights == nil {
+		on := !small
+		d.PerformanceInsights = &on
+	} else if *d.PerformanceInsights && small {
+		p.add(at("performanceInsights"), "not available for %s on %s; allowed: false, or a larger instanceType (e.g. t3.medium)", d.Engine, d.InstanceType)
+	}
+	d.EnhancedMonitoringSeconds = orDefault(d.EnhancedMonitoringSeconds, 60)
+	if s := *d.EnhancedMonitoringSeconds; !slices.Contains([]int{0, 1, 5, 10, 15, 30, 60}, s) {
+		p.add(at("enhancedMonitoringSeconds"), "%d is not an interval; allowed: 0 (off), 1, 5, 10, 15, 30, 60", s)
+	}
 }
 
 func (e *Environment) validateFrontend(path string, p *problems) {

@@ -205,6 +205,16 @@ func TestBrokenConfigurations(t *testing.T) {
 			}},
 		{"backup settings with backup off", `{"prod": ` + patch(t, `{"backup": {"enabled": false, "vaultLock": true}}`) + `}`, "",
 			[]string{"environments.prod.backup.vaultLock: only applies with the backup plan enabled"}},
+		{"performance insights on a small mysql class", `{"prod": ` + patch(t, `{"database": {"instanceType": "t3.small", "performanceInsights": true, "enhancedMonitoringSeconds": 20}}`) + `}`, "",
+			[]string{
+				"environments.prod.database.performanceInsights: not available for mysql on t3.small; allowed: false, or a larger instanceType",
+				"environments.prod.database.enhancedMonitoringSeconds: 20 is not an interval; allowed: 0 (off), 1, 5, 10, 15, 30, 60",
+			}},
+		{"uploads replica", `{"prod": ` + patch(t, `{"customerManagedKeys": true, "backup": {"replicateUploadsTo": "uploads-replica"}}`) + `}`, "",
+			[]string{
+				`environments.prod.backup.replicateUploadsTo: "uploads-replica" is not a bucket ARN; expected arn:aws:s3:::NAME`,
+				"environments.prod.backup.replicaKmsKeyArn: required with customerManagedKeys and replicateUploadsTo",
+			}},
 		{"cpu target out of range", `{"prod": ` + patch(t, `{"fleet": {"targetCpuPercent": 95}}`) + `}`, "",
 			[]string{"environments.prod.fleet.targetCpuPercent: 95 is out of range; allowed: 10 to 90"}},
 		{"alarm e-mail and threshold", `{"prod": ` + patch(t, `{"alarms": {"emails": ["ops@example.org", "Ops <ops>"], "databaseCpuPercent": 120}}`) + `}`, "",
