@@ -591,6 +591,8 @@ func encryption(t Template, r Resource) string {
 		return kmsKey(t, key, "aws/dynamodb")
 	case "AWS::SecretsManager::Secret":
 		return kmsKey(t, r.Prop("KmsKeyId"), "aws/secretsmanager")
+	case "AWS::Backup::BackupVault":
+		return kmsKey(t, r.Prop("EncryptionKeyArn"), "aws/backup")
 	case "AWS::KMS::Key":
 		switch on, known := boolean(r.Prop("EnableKeyRotation")); {
 		case !known:

@@ -99,15 +99,19 @@ func TestProtectionNamesTheEncryptionKey(t *testing.T) {
   "Secret": {"Type": "AWS::SecretsManager::Secret", "Properties": {"KmsKeyId": {"Ref": "KeyAlias"}}},
   "Imported": {"Type": "AWS::Logs::LogGroup", "Properties": {"KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/abcd"}},
   "Managed": {"Type": "AWS::S3::Bucket", "Properties": {"BucketEncryption": {"ServerSideEncryptionConfiguration": [
-    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/aws/s3"}}]}}}
+    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/aws/s3"}}]}}},
+  "Vault": {"Type": "AWS::Backup::BackupVault", "DeletionPolicy": "Retain", "Properties": {"BackupVaultName": "v"}},
+  "KeyedVault": {"Type": "AWS::Backup::BackupVault", "DeletionPolicy": "Retain", "Properties": {"BackupVaultName": "k", "EncryptionKeyArn": {"Fn::GetAtt": ["Key", "Arn"]}}}
 }}`
 	for id, want := range map[string]string{
-		"Bucket":   "customer managed Key",
-		"Database": "customer managed Key",
-		"Secret":   "customer managed Key",
-		"Imported": "customer managed arn:aws:kms:us-east-1:123456789012:key/abcd",
-		"Managed":  "AWS managed (aws/s3)",
-		"Key":      "n/a (key, rotation on)",
+		"Bucket":     "customer managed Key",
+		"Database":   "customer managed Key",
+		"Secret":     "customer managed Key",
+		"Imported":   "customer managed arn:aws:kms:us-east-1:123456789012:key/abcd",
+		"Managed":    "AWS managed (aws/s3)",
+		"Key":        "n/a (key, rotation on)",
+		"Vault":      "AWS managed (aws/backup)",
+		"KeyedVault": "customer managed Key",
 	} {
 		if got := protectionOf(t, js, nil, id).Encryption; got != want {
 			t.Errorf("%s: encryption %q, want %q", id, got, want)
