@@ -640,3 +640,25 @@ func TestDashboardLinksTheNextcloudLogAndTheCacheSlowLog(t *testing.T) {
 		}
 	}
 }
+
+// TestTheTiersKeyEncryptsTheCacheAndTheSeed: with the tier's own key, what
+// the profile adds (the cache, its token and the seed) uses it too, and the
+// servers still read both secrets.
+func TestTheTiersKeyEncryptsTheCacheAndTheSeed(t *testing.T) {
+	stack := cdktest.NewStack(cdktest.NewApp(t), "Keyed")
+	p := defaultProps(stack)
+	p.CustomerManagedKey = true
+	nextcloud.NewTier(stack, "Tier", p)
+	tpl := &cdktest.Template{Template: assertions.Template_FromStack(stack, nil)}
+	key := map[string]any{"Fn::GetAtt": []any{cdktest.LogicalID(t, tpl, "AWS::KMS::Key", "TierKey"), "Arn"}}
+	tpl.HasResourceProperties(t, "AWS::ElastiCache::ReplicationGroup", map[string]any{"KmsKeyId": key})
+	for _, prefix := range []string{"TierSeed", "TierCacheSecret"} {
+		id := cdktest.LogicalID(t, tpl, "AWS::SecretsManager::Secret", prefix)
+		if got := cdktest.JSON(cdktest.Props(tpl.Resources("AWS::SecretsManager::Secret")[id])["KmsKeyId"]); got != cdktest.JSON(key) {
+			t.Errorf("%s: KmsKeyId %s, want the tier's key", id, got)
+		}
+	}
+	if s := cdktest.JSON(tpl.Resources("AWS::IAM::Policy")); !strings.Contains(s, `"kms:Decrypt"`) {
+		t.Errorf("the servers cannot decrypt the secrets with the tier's key")
+	}
+}
