@@ -140,8 +140,8 @@ type Props struct {
 	Port int
 
 	// HealthCheckWait is how long the boot waits for HealthCheckPath to
-	// answer 200 (the first PHP requests warm caches), whole seconds, 10 s to
-	// 15 minutes.
+	// answer 200 (the first PHP requests warm caches), whole seconds, 2 s to 15
+	// minutes.
 	//
 	// Default: 2 minutes; allowed only with HealthCheckPath.
 	HealthCheckWait time.Duration
@@ -192,8 +192,8 @@ func (p Props) Validate() error {
 	switch {
 	case p.HealthCheckWait != 0 && p.HealthCheckPath == "":
 		problems = append(problems, "HealthCheckWait: set without HealthCheckPath; allowed: only with HealthCheckPath")
-	case p.HealthCheckWait != 0 && (p.HealthCheckWait < 10*time.Second || p.HealthCheckWait > 15*time.Minute || p.HealthCheckWait%time.Second != 0):
-		problems = append(problems, fmt.Sprintf("HealthCheckWait: %v is out of range; allowed: whole seconds, 10s to 15m (0 for the default, 2m)", p.HealthCheckWait))
+	case p.HealthCheckWait != 0 && (p.HealthCheckWait < 2*time.Second || p.HealthCheckWait > 15*time.Minute || p.HealthCheckWait%time.Second != 0):
+		problems = append(problems, fmt.Sprintf("HealthCheckWait: %v is out of range; allowed: whole seconds, 2s to 15m (0 for the default, 2m)", p.HealthCheckWait))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%s", strings.Join(problems, "; "))

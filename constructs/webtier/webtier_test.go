@@ -66,7 +66,7 @@ func variantProps(stack awscdk.Stack) *webtier.Props {
 	p := props(stack)
 	p.HealthCheckPath, p.WebServer, p.PHPFPMUnit, p.WebUser = "", "nginx", "php8.3-fpm", "nginx"
 	p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 1}
-	p.Boot = boot.Props{GoldenIP: fakeaws.GoldenIP, IPFiles: []string{"/etc/hosts", vhost}, HealthCheckWait: 10 * time.Second}
+	p.Boot = boot.Props{GoldenIP: fakeaws.GoldenIP, IPFiles: []string{"/etc/hosts", vhost}, HealthCheckWait: 2 * time.Second}
 	return p
 }
 
