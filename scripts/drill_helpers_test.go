@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Helpers of the drill-restore and drill-database tests, beside the harness's.
+// Helpers of the drills' tests (waiting for a call, Ctrl-C, processes left), beside the harness's.
 
 // startAndWaitForCall starts cmd and waits until a fake logged a call
 // containing call, for at most 10 seconds.

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -285,25 +284,14 @@ func TestDrillFailsWhenNoOtherTargetStaysHealthy(t *testing.T) {
 func TestDrillInterruptedStartsTheServerAndResumesTheProcesses(t *testing.T) {
 	f := newAutoScalingDrill(t)
 	f.set("ignore-stop")
-	cmd, out := f.command("prod", "laravel", "--confirm", "prod")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(strings.Join(f.calls(), "\n"), "stop-instances"); {
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			t.Fatalf("no stop-instances after 10 s:\n%s", out)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	cmd, buf := f.command("prod", "laravel", "--confirm", "prod")
+	f.startAndWaitForCall(cmd, buf, "stop-instances")
 	// Ctrl-C signals the terminal's whole process group.
-	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	if code := f.exitCode(cmd.Wait(), out); code != 130 {
+	out, code := f.interrupt(cmd, buf)
+	if code != 130 {
 		t.Errorf("exit %d, want 130:\n%s", code, out)
 	}
-	f.wantChanges(out.String(), drillOfTheMainGroup(drillProcesses)...)
+	f.wantChanges(out, drillOfTheMainGroup(drillProcesses)...)
 }
 
 func TestDrillLeavesProcessesSuspendedBeforeItSuspended(t *testing.T) {

@@ -1,7 +1,6 @@
 package backup_test
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -62,26 +61,13 @@ var (
 	options  *backup.Backup
 )
 
-// variants builds the stacks below in one app, synthesized once in strict
+// variant builds the stacks below in one app, synthesized once in strict
 // mode (validation warnings fail) with cdk-nag: a validated synthesis costs
 // seconds, another stack of the same app milliseconds.
-var variants = sync.OnceValue(func() map[string]awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(variantsTB, cdktest.Strict())))
+var variant = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
+	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
 	return map[string]awscdk.Stack{"defaults": defaultsStack(app), "options": optionsStack(app), "compliance": complianceStack(app)}
 })
-
-// variantsTB is the test that first asks for a template; the app's output
-// directory is its (lasting) temporary directory.
-var variantsTB testing.TB
-
-func variant(name string) func(testing.TB) *cdktest.Template {
-	return cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-		if variantsTB == nil {
-			variantsTB = tb
-		}
-		return variants()[name]
-	})
-}
 
 var (
 	// template is the block with its defaults, in stack "Backup".

@@ -2,7 +2,6 @@ package database_test
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -46,26 +45,13 @@ const (
 	existingSecret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:tierkit/db-AbCdEf"
 )
 
-// variants builds the four stacks below in one app, synthesized once in
+// variant builds the four stacks below in one app, synthesized once in
 // strict mode (validation warnings fail) with cdk-nag: a validated synthesis
 // costs seconds, a second stack of the same app milliseconds.
-var variants = sync.OnceValue(func() map[string]awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(variantsTB, cdktest.Strict())))
+var variant = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
+	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
 	return map[string]awscdk.Stack{"mysql": mysqlStack(app), "others": othersStack(app), "existing": existingStack(app), "keyed": keyedStack(app)}
 })
-
-// variantsTB is the test that first asks for a template; the app's output
-// directory is its temporary directory.
-var variantsTB testing.TB
-
-func variant(name string) func(testing.TB) *cdktest.Template {
-	return cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-		if variantsTB == nil {
-			variantsTB = tb
-		}
-		return variants()[name]
-	})
-}
 
 var (
 	// template is the default database (MySQL) opened to a fleet security

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -17,26 +16,13 @@ import (
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
-// variants builds the stacks below in one app, synthesized once in strict
+// variant builds the stacks below in one app, synthesized once in strict
 // mode (validation warnings fail) with cdk-nag: a validated synthesis costs
 // seconds, another stack of the same app milliseconds.
-var variants = sync.OnceValue(func() map[string]awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(variantsTB, cdktest.Strict())))
+var variant = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
+	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
 	return map[string]awscdk.Stack{"default": defaultStack(app), "keyed": keyedStack(app), "replicated": replicatedStack(app)}
 })
-
-// variantsTB is the test that first asks for a template; the app's output
-// directory is its temporary directory.
-var variantsTB testing.TB
-
-func variant(name string) func(testing.TB) *cdktest.Template {
-	return cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-		if variantsTB == nil {
-			variantsTB = cdktest.Lasting(tb)
-		}
-		return variants()[name]
-	})
-}
 
 var (
 	// template is the default uploads bucket plus a role granted object access.

@@ -296,6 +296,33 @@ func Shared(build func(tb testing.TB) awscdk.Stack) func(testing.TB) *Template {
 	}
 }
 
+// Variants is Shared for several stacks of one app: build creates them all
+// (one validated synthesis costs seconds, another stack of the same app
+// milliseconds), once, when a test first asks for one of them by name.
+func Variants(build func(tb testing.TB) map[string]awscdk.Stack) func(name string) func(testing.TB) *Template {
+	var (
+		once   sync.Once
+		stacks map[string]awscdk.Stack
+		fail   any
+	)
+	return func(name string) func(testing.TB) *Template {
+		return Shared(func(tb testing.TB) awscdk.Stack {
+			once.Do(func() {
+				defer func() { fail = recover() }()
+				stacks = build(tb)
+			})
+			if fail != nil {
+				panic(fail)
+			}
+			stack, ok := stacks[name]
+			if !ok {
+				panic(fmt.Sprintf("no variant %q", name))
+			}
+			return stack
+		})
+	}
+}
+
 // Lasting returns tb with a TempDir that outlives the test, for an app
 // synthesized once and read by later tests (scripts/test empties the
 // temporary directory afterwards).
