@@ -23,7 +23,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/internal/cdktest"
 	"github.com/tierkit/tierkit/internal/config"
 	"github.com/tierkit/tierkit/internal/review"
@@ -683,7 +682,7 @@ func TestUserDataFitsForTheLargestConfiguration(t *testing.T) {
 	if len(tpls) != 2 {
 		t.Fatalf("%d tier stacks, want 2", len(tpls))
 	}
-	cdktest.CheckUserData(t, boot.MaxUserDataBytes, boot.WorstCaseValueBytes, tpls)
+	cdktest.CheckUserData(t, tpls)
 }
 
 func TestBackupSettingsFromTheConfiguration(t *testing.T) {

@@ -336,12 +336,14 @@ type Artifact struct {
 	Values []string
 }
 
-// Artifact renders the script and replaces every occurrence of each of
-// values (distinct, non-empty strings, e.g. the CDK tokens in Render's
-// result) by a placeholder. It panics when the script already holds
-// something that looks like a placeholder.
-func (s *Script) Artifact(values []string) Artifact {
-	text := s.Render()
+// Artifact renders the script and makes it an artifact (NewArtifact).
+func (s *Script) Artifact(values []string) Artifact { return NewArtifact(s.Render(), values) }
+
+// NewArtifact replaces, in text (a rendered script), every occurrence of each
+// of values (distinct, non-empty strings, e.g. the CDK tokens in it) by a
+// placeholder. It panics when text already holds something that looks like a
+// placeholder.
+func NewArtifact(text string, values []string) Artifact {
 	if strings.Contains(text, placeholderPrefix) {
 		panic("boot: the script holds " + placeholderPrefix + ", which the loader's placeholders use")
 	}

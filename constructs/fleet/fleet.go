@@ -659,15 +659,16 @@ func (d *delivery) Visit(constructs.IConstruct) {
 // deploy-time values (CDK tokens) are placeholders, lets the role read
 // exactly that object, and renders the loader that carries the values.
 func (f *Fleet) deliver() {
+	text := f.script.Render()
 	var values []string
 	seen := map[string]bool{}
-	for _, token := range *awscdk.Tokenization_ReverseString(jsii.String(f.script.Render())).Tokens() {
+	for _, token := range *awscdk.Tokenization_ReverseString(jsii.String(text)).Tokens() {
 		if v := *awscdk.Token_AsString(token, nil); !seen[v] {
 			seen[v] = true
 			values = append(values, v)
 		}
 	}
-	artifact := f.script.Artifact(values)
+	artifact := boot.NewArtifact(text, values)
 	dir, err := os.MkdirTemp("", "tierkit-boot-")
 	if err != nil {
 		panic(fmt.Sprintf("fleet %s: staging the boot script: %v", *f.Node().Id(), err))

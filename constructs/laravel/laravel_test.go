@@ -474,7 +474,7 @@ func TestBootFailsWithoutAnEnvFileOrAPPKEY(t *testing.T) {
 // TestUserDataPassesShellcheckAndFits: both variants' boot scripts pass
 // shellcheck and stay under EC2's limit with long references.
 func TestUserDataPassesShellcheckAndFits(t *testing.T) {
-	cdktest.CheckUserData(t, boot.MaxUserDataBytes, boot.WorstCaseValueBytes, map[string]*cdktest.Template{"default": template(t), "variant": variant(t)})
+	cdktest.CheckUserData(t, map[string]*cdktest.Template{"default": template(t), "variant": variant(t)})
 }
 
 // TestInvalidProps: each Laravel setting is refused naming its field and

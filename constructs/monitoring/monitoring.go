@@ -24,6 +24,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tierkit/tierkit/constructs/logs"
 )
 
 // Defaults of Thresholds.
@@ -41,10 +43,6 @@ const (
 
 // autoScalingServiceLinkedRole is the role Auto Scaling publishes its
 // notifications with, under the account's ARN prefix.
-// bootMetricsNamespace is where the failed boots are counted (the logs
-// block's namespace, logs.MetricsNamespace).
-const bootMetricsNamespace = "tierkit"
-
 const autoScalingServiceLinkedRole = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
 
 // NewTopic returns the SNS topic for alarms and Auto Scaling notifications,
@@ -527,7 +525,7 @@ func (m *Monitoring) bootAlarm(p Props, minute awscdk.Duration) {
 	filter := awslogs.NewMetricFilter(m, jsii.String("BootFailures"), &awslogs.MetricFilterProps{
 		LogGroup:        p.BootLog,
 		FilterPattern:   awslogs.FilterPattern_AllTerms(jsii.String("tierkit-boot:"), jsii.String("step"), jsii.String("failed")),
-		MetricNamespace: jsii.String(bootMetricsNamespace),
+		MetricNamespace: jsii.String(logs.MetricsNamespace),
 		MetricName:      jsii.String(BootFailuresMetric),
 		MetricValue:     jsii.String("1"),
 	})

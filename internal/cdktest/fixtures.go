@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tierkit/tierkit/constructs/boot"
 )
 
 // Fixtures of the tiers' tests, and the user data of a launch template
@@ -242,11 +244,12 @@ func BootScript(t *testing.T, tpl *Template) string {
 // CheckUserData checks what every profile's rendered boot must be, for each
 // named template: its user data (the loader), resolved with every reference
 // as long as boot.WorstCaseValueBytes (more than any real ARN, endpoint or
-// name), stays under EC2's limit of limit bytes; the loader and the boot
+// name), stays under EC2's limit (boot.MaxUserDataBytes); the loader and the boot
 // script pass shellcheck (skipped without shellcheck outside CI).
-func CheckUserData(t *testing.T, limit, worstValue int, tpls map[string]*Template) {
+func CheckUserData(t *testing.T, tpls map[string]*Template) {
 	t.Helper()
-	long := func(string, ...string) string { return strings.Repeat("x", worstValue) }
+	limit := boot.MaxUserDataBytes
+	long := func(string, ...string) string { return strings.Repeat("x", boot.WorstCaseValueBytes) }
 	for name, tpl := range tpls {
 		n := len(Resolve(t, UserDataExpr(t, tpl), long))
 		t.Logf("%s: %d bytes of user data deployed at most", name, n)
