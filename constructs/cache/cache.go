@@ -194,7 +194,13 @@ func supportedVersion(engine, version string) bool {
 }
 
 // Validate reports what is wrong with p, naming the field and what is allowed.
-func (p Props) Validate() error {
+func (p Props) Validate() error { return p.validate(true) }
+
+// ValidateSettings is Validate without the Vpc requirement, for a
+// composing tier that validates its props before it sets Vpc.
+func (p Props) ValidateSettings() error { return p.validate(false) }
+
+func (p Props) validate(needVpc bool) error {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
@@ -205,7 +211,7 @@ func (p Props) Validate() error {
 		}
 		return nil
 	}
-	if p.Vpc == nil {
+	if p.Vpc == nil && needVpc {
 		bad("Vpc: missing; required")
 	}
 	engine := engineOrDefault(p.Engine)

@@ -190,3 +190,12 @@ func TestValidExistingPropsPass(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateSettingsLeavesVpcToTheTier(t *testing.T) {
+	if err := (cache.Props{}).ValidateSettings(); err != nil {
+		t.Errorf("ValidateSettings() = %v; want nil (Vpc is the tier's)", err)
+	}
+	if err := (cache.Props{Replicas: 9}).ValidateSettings(); err == nil || !strings.Contains(err.Error(), "Replicas: 9") || strings.Contains(err.Error(), "Vpc") {
+		t.Errorf("ValidateSettings() = %v; want the Replicas problem only", err)
+	}
+}

@@ -59,6 +59,8 @@ func (a *App) validateRedis(pr *check.Problems) {
 		}
 		if a.Cache.Vpc != nil {
 			pr.Add("Cache.Vpc", "set by the tier (the web tier's VPC); leave it empty")
+		} else if err := a.Cache.ValidateSettings(); err != nil {
+			pr.Add("Cache", "%v", err)
 		}
 		return
 	}

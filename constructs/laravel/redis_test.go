@@ -240,6 +240,8 @@ func TestInvalidRedisSettings(t *testing.T) {
 		{laravel.APIProps{CacheStore: "redis", Cache: &cache.Props{}, RedisTLS: true}, "RedisTLS: set with Cache"},
 		{laravel.APIProps{CacheStore: "redis", Cache: &cache.Props{}, RedisAuthSecret: redisSecretArn}, "RedisAuthSecret: set with Cache"},
 		{laravel.APIProps{CacheStore: "redis", Cache: &cache.Props{Vpc: cdktest.ImportedVpc(awscdk.NewStack(nil, nil, nil))}}, "Cache.Vpc: set by the tier"},
+		{laravel.APIProps{CacheStore: "redis", Cache: &cache.Props{Replicas: 9}}, "Cache: Replicas: 9 is out of range"},
+		{laravel.APIProps{CacheStore: "redis", Cache: &cache.Props{Existing: &cache.Existing{Endpoint: "redis.internal"}}}, "Cache: Existing.Port: 0 is out of range; required"},
 	} {
 		p := c.props
 		p.DomainName, p.Zone, p.Image = valid.DomainName, valid.Zone, valid.Image

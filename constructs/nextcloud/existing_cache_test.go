@@ -124,6 +124,8 @@ func TestExistingCacheNeedsTLSAndAUTH(t *testing.T) {
 	}{
 		"no TLS":  {func(e *cache.Existing) { e.TLS, e.Secret, e.SecretKey = false, nil, "" }, "Cache.Existing.TLS: false; Nextcloud's configuration connects to the cache with TLS and AUTH"},
 		"no AUTH": {func(e *cache.Existing) { e.Secret, e.SecretKey = nil, "" }, "Cache.Existing.Secret: missing; Nextcloud's configuration connects to the cache with TLS and AUTH"},
+		// The cache block's own rules, reported with the tier's.
+		"no port": {func(e *cache.Existing) { e.Port = 0 }, "Cache: Existing.Port: 0 is out of range; required"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := *valid

@@ -181,6 +181,8 @@ func (a *App) Validate(p webtier.Props) error {
 	var pr check.Problems
 	if a.Cache.Vpc != nil {
 		pr.Add("Cache.Vpc", "set by the tier (the web tier's VPC); leave it empty")
+	} else if err := a.Cache.ValidateSettings(); err != nil {
+		pr.Add("Cache", "%v", err)
 	}
 	if e := a.Cache.Existing; e != nil {
 		if !e.TLS {
