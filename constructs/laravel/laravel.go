@@ -56,6 +56,7 @@ const (
 	defaultLogChannel      = "daily"
 	defaultCronFile        = "/etc/cron.d/laravel"
 	defaultDatabaseName    = "app" // the database block's default
+	defaultRateLimit       = 20000 // requests per IP address in 5 minutes
 )
 
 // The values the string settings accept.
@@ -196,6 +197,9 @@ func (a *App) Profile() webtier.Profile {
 			CronFile: SchedulerCronFile, Schedule: "* * * * *", Command: "cd " + app + " && php artisan schedule:run",
 		},
 		CORSOrigins: slices.Clone(a.FrontendOrigins),
+		// An office (or a mobile carrier's NAT) shares one address: see the
+		// README's "Rate limit".
+		RateLimit: defaultRateLimit,
 	}
 }
 

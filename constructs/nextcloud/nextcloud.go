@@ -164,6 +164,8 @@ func (a *App) Profile() webtier.Profile {
 		IdleTimeout: defaultIdleTimeout,
 		// WebDAV (every sync client) sends PROPFIND; uploads exceed 8 KB.
 		CountOnlyRules: []string{"SizeRestrictions_BODY", "PROPFIND_METHOD"},
+		// WebDAV's paths are file names and its bodies file contents.
+		ScopedRules: webDAVScoped(),
 		// Sync clients send many requests, and an office shares one address.
 		RateLimit: defaultRateLimit,
 	}

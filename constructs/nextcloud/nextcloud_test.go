@@ -19,6 +19,7 @@ import (
 	"github.com/tierkit/tierkit/constructs/cache"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/edge"
+	"github.com/tierkit/tierkit/constructs/firewall"
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/network"
 	"github.com/tierkit/tierkit/constructs/nextcloud"
@@ -45,13 +46,15 @@ func defaultProps(stack awscdk.Stack) *nextcloud.Props {
 // variantProps takes Nextcloud's other branches: two fixed servers, a
 // shared local data directory, no background jobs, PostgreSQL, Redis, an
 // existing VPC whose CIDR is a token, the caller's idle timeout, another
-// install path, and nginx with PHP-FPM as another web user.
+// install path, nginx with PHP-FPM as another web user, and HTML bodies
+// counted everywhere.
 func variantProps(stack awscdk.Stack) *nextcloud.Props {
 	p := defaultProps(stack)
 	p.Boot = boot.Props{}
 	p.Network = network.Props{Vpc: cdktest.ImportedVpc(stack)}
 	p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 2}
 	p.Edge = edge.Props{IdleTimeout: 120 * time.Second}
+	p.Firewall = firewall.Props{CountOnlyRules: []string{"SizeRestrictions_BODY", "PROPFIND_METHOD", "CrossSiteScripting_BODY"}}
 	p.Database = database.Props{Engine: database.Postgres, DatabaseName: "nextcloud"}
 	p.Cache = cache.Props{Engine: cache.Redis}
 	p.InstallPath, p.PrimaryStorage, p.DataDirectoryShared, p.BackgroundJobs = "/srv/nextcloud", "local", true, "off"

@@ -147,7 +147,7 @@ type Props struct {
 	//
 	// Default: firewall's rules (AWS managed common, known bad inputs, SQL
 	// injection and PHP rules, 2000 requests per IP per 5 minutes), with the
-	// application's CountOnlyRules and RateLimit.
+	// application's CountOnlyRules, ScopedRules and RateLimit.
 	Firewall firewall.Props
 
 	// CustomerManagedKey gives the tier one customer-managed KMS key (rotated

@@ -13,6 +13,7 @@ import (
 	"github.com/tierkit/tierkit/constructs/backup"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/edge"
+	"github.com/tierkit/tierkit/constructs/firewall"
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/logs"
 	"github.com/tierkit/tierkit/constructs/monitoring"
@@ -75,6 +76,12 @@ type Profile struct {
 	// traffic trips (WebDAV, large bodies): counted, not blocked. nil keeps
 	// firewall's default.
 	CountOnlyRules []string
+
+	// ScopedRules are the firewall rules the application's own protocol
+	// paths trip (e.g. WebDAV's file names and contents), which keep
+	// blocking on every other path. Rules the caller's
+	// Firewall.CountOnlyRules counts everywhere are left out. nil keeps none.
+	ScopedRules []firewall.ScopedRules
 
 	// RateLimit is the requests per IP per 5 minutes the application's
 	// clients send legitimately; 0 keeps firewall's default.

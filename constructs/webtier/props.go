@@ -158,7 +158,7 @@ type Props struct {
 	//
 	// Default: firewall's rules (AWS managed common, known bad inputs, SQL
 	// injection and PHP rules, 2000 requests per IP per 5 minutes), with the
-	// application's CountOnlyRules and RateLimit.
+	// application's CountOnlyRules, ScopedRules and RateLimit.
 	Firewall firewall.Props
 
 	// CustomerManagedKey gives the tier one customer-managed KMS key (rotated
@@ -225,6 +225,9 @@ func (p Props) withProfile(pr Profile) Props {
 	}
 	if p.Firewall.CountOnlyRules == nil {
 		p.Firewall.CountOnlyRules = slices.Clone(pr.CountOnlyRules)
+	}
+	if p.Firewall.ScopedRules == nil {
+		p.Firewall.ScopedRules = pr.scopedRules(p.Firewall.CountOnlyRules)
 	}
 	if p.Firewall.RateLimit == 0 {
 		p.Firewall.RateLimit = pr.RateLimit

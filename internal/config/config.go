@@ -218,7 +218,8 @@ type Firewall struct {
 	// Enabled puts the web ACL in front of the load balancer. Default: true.
 	Enabled *bool `json:"enabled"`
 	// RateLimit is how many requests one IP address may send in 5 minutes
-	// before it is blocked, 10 to 2000000000. Default: 2000.
+	// before it is blocked, 10 to 2000000000. Default: the tier profile's,
+	// 20000 for both.
 	RateLimit int `json:"rateLimit"`
 }
 
