@@ -319,9 +319,9 @@ func (a *App) stepData(t webtier.Parts) stepData {
 		{Key: "DB_PASSWORD", Var: "password"},
 	}
 	if db.Engine() == database.Postgres {
-		env = append(env, envEntry{Key: "DB_SSLMODE", Value: "require"}, envEntry{Key: "DB_SSLROOTCERT", Value: database.CABundleFile})
+		env = append(env, envEntry{Key: "DB_SSLMODE", Value: "require"}, envEntry{Key: "DB_SSLROOTCERT", Value: p.CABundleFile()})
 	} else {
-		env = append(env, envEntry{Key: "MYSQL_ATTR_SSL_CA", Value: database.CABundleFile})
+		env = append(env, envEntry{Key: "MYSQL_ATTR_SSL_CA", Value: p.CABundleFile()})
 	}
 	env = append(env,
 		envEntry{Key: "SESSION_DRIVER", Value: cmp.Or(a.SessionDriver, defaultSessionDriver)},

@@ -8,8 +8,12 @@ import (
 	"github.com/tierkit/tierkit/internal/fakeaws"
 )
 
-// vhost is the golden server's Apache vhost, which holds its IP.
-const vhost = "/etc/apache2/sites-available/cloud.example.com.conf"
+// vhost is the golden server's Apache vhost, which holds its IP; rhelVhost
+// is a RHEL-family golden server's.
+const (
+	vhost     = "/etc/apache2/sites-available/cloud.example.com.conf"
+	rhelVhost = "/etc/httpd/conf.d/cloud.example.com.conf"
+)
 
 // The tier's secrets as the fake Secrets Manager holds them.
 const (
@@ -88,5 +92,20 @@ exit 2`)
 	for file, content := range files {
 		cdktest.WriteFile(t, filepath.Join(m.Root, file), content, 0o640)
 	}
+	return m
+}
+
+// newRHELMachine is newMachine on a RHEL-family server
+// (fakeaws.Machine.RHEL): the vhost in /etc/httpd/conf.d, PHP's /etc/php.d
+// and PHP-FPM's www pool with its own session settings, cronie.
+func newRHELMachine(t *testing.T, singleton bool, install, config string) *fakeaws.Machine {
+	t.Helper()
+	m := fakeaws.NewGoldenMachine(t, singleton, secrets(), fakeaws.Golden{
+		Host: "cloud.example.com", Vhost: rhelVhost, DocumentRoot: "/var/www/nextcloud",
+		CronFile: "/etc/cron.d/nextcloud", CronLine: "*/5 * * * * apache php -f /var/www/nextcloud/cron.php",
+	})
+	m.RHEL(t)
+	cdktest.WriteFile(t, filepath.Join(m.Root, install, "config/config.php"), config, 0o640)
+	cdktest.WriteFile(t, filepath.Join(m.Root, install, "cron.php"), "<?php\n", 0o640)
 	return m
 }

@@ -278,7 +278,7 @@ func (a *App) stepData(t webtier.Parts) stepData {
 
 	d := stepData{
 		InstallPath: cmp.Or(a.InstallPath, defaultInstallPath), WebUser: p.WebUser, PHPFPMUnit: p.PHPFPMUnit,
-		CAFile:     database.CABundleFile,
+		CAFile:     p.CABundleFile(),
 		ConfigFile: ConfigFile, LogFile: LogFile, LogDir: path.Dir(LogFile), SessionIni: SessionIni,
 		DBSecret: *db.Secret().SecretArn(), CacheSecret: *a.cache.Secret().SecretArn(), SeedSecret: *a.seed.SecretArn(), SeedKey: SeedKey,
 		DomainName: p.DomainName, CIDR: t.Network().CIDR(),

@@ -23,6 +23,7 @@ import (
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/network"
 	"github.com/tierkit/tierkit/constructs/nextcloud"
+	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/cdktest"
 	"github.com/tierkit/tierkit/internal/check"
 	"github.com/tierkit/tierkit/internal/fakeaws"
@@ -70,7 +71,7 @@ var (
 	tiers    = map[string]*nextcloud.Tier{}
 	template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 		app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-		for id, props := range map[string]func(awscdk.Stack) *nextcloud.Props{"Test": defaultProps, "Variant": variantProps} {
+		for id, props := range map[string]func(awscdk.Stack) *nextcloud.Props{"Test": defaultProps, "Variant": variantProps, "RHEL": rhelProps} {
 			stacks[id] = cdktest.NewStack(app, id)
 			tiers[id] = nextcloud.NewTier(stacks[id], "Tier", props(stacks[id]))
 		}
@@ -80,7 +81,20 @@ var (
 		template(tb)
 		return stacks["Variant"]
 	})
+	rhel = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+		template(tb)
+		return stacks["RHEL"]
+	})
 )
+
+// rhelProps is article 004's Nextcloud on an Amazon Linux or RHEL-family
+// golden server: the platform's defaults (httpd, apache, php-fpm).
+func rhelProps(stack awscdk.Stack) *nextcloud.Props {
+	p := defaultProps(stack)
+	p.Platform = webtier.PlatformRHEL
+	p.Boot.IPFiles = []string{"/etc/hosts", rhelVhost}
+	return p
+}
 
 // TestNoValidationOrNagFindings reads the findings of both stacks: they are
 // in one assembly.
@@ -260,7 +274,7 @@ func TestNoSecretValueInTheTemplateOrUserData(t *testing.T) {
 }
 
 func TestUserDataPassesShellcheckAndFitsUnderTheLimit(t *testing.T) {
-	cdktest.CheckUserData(t, map[string]*cdktest.Template{"default": template(t), "variant": variant(t)})
+	cdktest.CheckUserData(t, map[string]*cdktest.Template{"default": template(t), "variant": variant(t), "rhel": rhel(t)})
 }
 
 // The boot script, run as deployed (references resolved) on a fake server.
@@ -474,6 +488,52 @@ func TestVariantBoot(t *testing.T) {
 	// Off: not even the server tagged as the singleton runs cron.php.
 	if m.Exists("etc/cron.d/tierkit-nextcloud") || !strings.Contains(r.Log, "Nextcloud's background jobs off: no server runs it") {
 		t.Errorf("BackgroundJobs off: a cron entry was written, or the log does not say so:\n%s", r.Log)
+	}
+}
+
+// TestRHELBoot runs the RHEL-family tier's boot on a RHEL-style root: the
+// CA bundle in /etc/pki/tls/certs where the configuration points PDO, the
+// files owned by apache, sessions in the shared cache through /etc/php.d and
+// PHP-FPM's pool, httpd and php-fpm restarted, the background jobs' entry
+// for cronie, httpd's logs shipped.
+func TestRHELBoot(t *testing.T) {
+	m := newRHELMachine(t, true, "/var/www/nextcloud", installedConfig)
+	r := m.Boot(t, rhel(t))
+	if r.Err != nil {
+		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
+	}
+	if got := m.Read(t, "etc/pki/tls/certs/rds-global-bundle.pem"); got != fakeaws.CABundle || m.Exists("etc/ssl") {
+		t.Errorf("RDS CA bundle %q (Debian's /etc/ssl created: %v), want the truststore's in /etc/pki/tls/certs only", got, m.Exists("etc/ssl"))
+	}
+	if got := m.Read(t, configPath); !strings.Contains(got, "\\PDO::MYSQL_ATTR_SSL_CA => '/etc/pki/tls/certs/rds-global-bundle.pem'") {
+		t.Errorf("tierkit.config.php does not point PDO at RHEL's bundle:\n%s", got)
+	}
+	if got := m.Read(t, "etc/php.d/"+nextcloud.SessionIni); !strings.Contains(got, "session.save_handler = redis\n") {
+		t.Errorf("/etc/php.d/%s:\n%s", nextcloud.SessionIni, got)
+	}
+	pool := m.Read(t, "etc/php-fpm.d/www.conf")
+	for _, line := range []string{";php_value[session.save_handler] = files\n", ";php_value[session.save_path]    = /var/lib/php/session\n", "\nphp_value[soap.wsdl_cache_dir]"} {
+		if !strings.Contains(pool, line) {
+			t.Errorf("PHP-FPM's pool lacks %q (its session settings must be commented out, nothing else):\n%s", line, pool)
+		}
+	}
+	for _, c := range []string{"chown root:apache /var/www/nextcloud/config/.tierkit.", "chown root:apache /etc/php.d/.tierkit.",
+		"chown apache: /var/log/nextcloud /var/log/nextcloud/nextcloud.log", "systemctl restart php-fpm", "systemctl enable crond"} {
+		if !slices.ContainsFunc(r.Calls, func(call string) bool { return strings.HasPrefix(call, c) }) {
+			t.Errorf("calls lack %q:\n%s", c, strings.Join(r.Calls, "\n"))
+		}
+	}
+	if r.Calls[0] != "systemctl stop httpd" || r.Calls[len(r.Calls)-1] != "systemctl restart httpd" {
+		t.Errorf("calls %q: want httpd stopped first and started last", r.Calls)
+	}
+	if got := m.Read(t, "etc/cron.d/tierkit-nextcloud"); !strings.Contains(got, "\n*/5 * * * * apache [ -e /var/lib/tierkit/boot-ok ] && php ") {
+		t.Errorf("cron entry for cronie:\n%s", got)
+	}
+	agent := m.Read(t, "opt/aws/amazon-cloudwatch-agent/etc/tierkit.json")
+	for _, f := range []string{"/var/log/httpd/*access_log", "/var/log/httpd/*error_log"} {
+		if !strings.Contains(agent, `"file_path":"`+f+`"`) {
+			t.Errorf("the agent does not ship %s:\n%s", f, agent)
+		}
 	}
 }
 
