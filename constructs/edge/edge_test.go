@@ -527,7 +527,9 @@ func TestInvalidProps(t *testing.T) {
 		{"source with host bits", with(func(p *edge.Props) { p.AllowedSourceCIDRs = []string{"203.0.113.7/24"} }), `AllowedSourceCIDRs[0]: "203.0.113.7/24" has host bits set; allowed: the network address, 203.0.113.0/24`},
 		{"IPv6 source without dual-stack", with(func(p *edge.Props) { p.AllowedSourceCIDRs = []string{"2001:db8::/56"} }), `AllowedSourceCIDRs[0]: "2001:db8::/56" is an IPv6 range, but the load balancer is IPv4 only`},
 		{"IPv4-mapped source", with(func(p *edge.Props) { p.AllowedSourceCIDRs = []string{"::ffff:203.0.113.0/120"} }), "is an IPv4-mapped IPv6 range"},
-		{"source listed twice", with(func(p *edge.Props) { p.AllowedSourceCIDRs = []string{"203.0.113.0/24", "198.51.100.0/24", "203.0.113.0/24"} }), `AllowedSourceCIDRs[2]: "203.0.113.0/24" is listed twice`},
+		{"source listed twice", with(func(p *edge.Props) {
+			p.AllowedSourceCIDRs = []string{"203.0.113.0/24", "198.51.100.0/24", "203.0.113.0/24"}
+		}), `AllowedSourceCIDRs[2]: "203.0.113.0/24" is listed twice`},
 		{"too many sources", with(func(p *edge.Props) {
 			for i := range 31 {
 				p.AllowedSourceCIDRs = append(p.AllowedSourceCIDRs, fmt.Sprintf("10.%d.0.0/16", i))
