@@ -192,9 +192,9 @@ var (
 	privateSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, OnePerAz: jsii.Bool(true)}
 )
 
-// maxSourceCIDRs keeps AllowedSourceCIDRs' two rules each within a security
-// group's default quota of 60 inbound rules.
-const maxSourceCIDRs = 30
+// MaxSourceCIDRs is how many ranges AllowedSourceCIDRs may hold: two rules
+// each, within a security group's default quota of 60 inbound rules.
+const MaxSourceCIDRs = 30
 
 // subnets returns where the load balancer goes.
 func (p Props) subnets() *awsec2.SubnetSelection {
@@ -313,8 +313,8 @@ func checkSubnets(vpc awsec2.IVpc, internal, dualStack bool) (problems []string)
 // checkSourceCIDRs reports the entries of AllowedSourceCIDRs that are not
 // network addresses, repeat, or are IPv6 on an IPv4-only load balancer.
 func checkSourceCIDRs(cidrs []string, dualStack bool) (problems []string) {
-	if len(cidrs) > maxSourceCIDRs {
-		problems = append(problems, fmt.Sprintf("AllowedSourceCIDRs: %d ranges; allowed: at most %d (two rules each, within a security group's 60 inbound rules)", len(cidrs), maxSourceCIDRs))
+	if len(cidrs) > MaxSourceCIDRs {
+		problems = append(problems, fmt.Sprintf("AllowedSourceCIDRs: %d ranges; allowed: at most %d (two rules each, within a security group's 60 inbound rules)", len(cidrs), MaxSourceCIDRs))
 	}
 	for i, c := range cidrs {
 		if problem := SourceCIDRProblem(c, dualStack, cidrs[:i]); problem != "" {

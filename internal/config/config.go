@@ -92,7 +92,15 @@ type Environment struct {
 	VPCCIDR string `json:"vpcCidr"`
 	// NATGateways is the number of NAT gateways, 1 to the number of zones; fewer
 	// than one per zone is for throw-away environments. Default: one per zone.
-	NATGateways int `json:"natGateways"`
+	NATGateways *int `json:"natGateways"`
+	// DualStack gives each tier's VPC IPv6 ranges and its load balancer an
+	// IPv6 address (IPv6 ingress on 80 and 443, an AAAA record). Default: false.
+	DualStack bool `json:"dualStack"`
+	// Disposable marks a throw-away environment: deletion protection is off
+	// on the load balancers and databases, so deleting the stacks deletes
+	// them (a database still leaves a final snapshot; buckets, log groups,
+	// keys, secrets and backup vaults are still retained). Default: false.
+	Disposable bool `json:"disposable"`
 
 	// Fleet is how many servers run the AMI, and of which type.
 	Fleet Fleet `json:"fleet"`
@@ -314,6 +322,10 @@ func decodeTier(path, name string, raw json.RawMessage, p *problems) (Tier, bool
 		return Tier{}, false
 	}
 	t := Tier{App: a.profile()}
+	if isNull(raw) {
+		p.add(path, "is null; allowed: an object ({} deploys the tier with its defaults), or leave the tier out not to deploy it")
+		return t, true
+	}
 	var obj map[string]json.RawMessage
 	if !isKind(raw, '{') || json.Unmarshal(raw, &obj) != nil {
 		p.add(path, "must be an object, got %s", describe(raw))
@@ -497,10 +509,7 @@ func (e *Environment) validate(path string, p *problems) {
 	}
 	checkCIDR(at("vpcCidr"), e.VPCCIDR, p)
 
-	zones := max(len(e.AvailabilityZones), 2)
-	if e.NATGateways != 0 {
-		checkRange(at("natGateways"), e.NATGateways, 1, zones, p)
-	}
+	e.validateNATGateways(at("natGateways"), p)
 	e.Fleet.validate(at("fleet"), p)
 	e.Database.validate(at("database"), p)
 	e.Alarms.validate(at("alarms"), p)
@@ -511,6 +520,7 @@ func (e *Environment) validate(path string, p *problems) {
 		p.add(at("backup.replicaKmsKeyArn"), "required with customerManagedKeys and replicateUploadsTo: S3 replicates objects encrypted with a customer key only to a key in the replica's region")
 	}
 	e.validateTiers(at("tiers"), p)
+	e.validateLoadBalancers(at("tiers"), p)
 	if e.Frontend != nil {
 		// After the tiers: their default names are known then.
 		e.validateFrontend(at("frontend"), p)
