@@ -2,7 +2,8 @@
 // Load Balancer that spreads requests over the fleet's servers, ends TLS with
 // an ACM certificate, redirects HTTP to HTTPS, takes a server out of rotation
 // within about 20 seconds of its health check failing, logs every request,
-// and answers at the tier's domain name through Route53 alias records.
+// and answers at the tier's domain name through Route53 alias records. It
+// can also be internal, or open to a list of source ranges only.
 package edge
 
 import (
@@ -370,8 +371,8 @@ func isTLS13Policy(policy awselasticloadbalancingv2.SslPolicy) bool {
 		policy == awselasticloadbalancingv2.SslPolicy_RECOMMENDED_TLS
 }
 
-// Edge is the internet-facing side of a web tier: an ALB in the public
-// subnets with an HTTPS listener forwarding to the fleet's target group, an
+// Edge is the client-facing side of a web tier: an ALB in the public
+// subnets (private ones when internal) with an HTTPS listener forwarding to the fleet's target group, an
 // HTTP listener that only redirects to HTTPS, access logs, and alias records.
 type Edge struct {
 	constructs.Construct
