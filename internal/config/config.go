@@ -1,10 +1,10 @@
 // Package config reads the deployment environments a team describes in the
 // context of cdk.json ("environments") and selects one with "-c env=NAME".
 //
-// Decoding is strict: unknown keys, wrong types, missing required values and
-// malformed ids are all reported at once, each naming the field and what is
-// allowed. With no "environments" in the context, an embedded default
-// environment ("example", for example.com) is used, so a fresh clone
+// Decoding is strict: unknown keys, wrong types, nulls, missing required
+// values and malformed ids are all reported at once, each naming the field
+// and what is allowed. With no "environments" in the context, an embedded
+// default environment ("example", for example.com) is used, so a fresh clone
 // synthesizes real templates without any configuration.
 package config
 
@@ -91,7 +91,8 @@ type Environment struct {
 	// VPCCIDR is the IPv4 range of the new VPC, /16 to /24. Default: "10.0.0.0/16".
 	VPCCIDR string `json:"vpcCidr"`
 	// NATGateways is the number of NAT gateways, 1 to the number of zones; fewer
-	// than one per zone is for throw-away environments. Default: one per zone.
+	// than one per zone is for throw-away environments (0 is refused: the
+	// servers need one to boot). Default: one per zone.
 	NATGateways *int `json:"natGateways"`
 	// DualStack gives each tier's VPC IPv6 ranges and its load balancer an
 	// IPv6 address (IPv6 ingress on 80 and 443, an AAAA record). Default: false.
