@@ -353,7 +353,8 @@ func (a *App) stepData(t webtier.Parts) stepData {
 		envEntry{Key: "AWS_BUCKET", Value: *t.Uploads().Bucket().BucketName()},
 		envEntry{Key: "AWS_DEFAULT_REGION", Var: "REGION"},
 		envEntry{Key: "AWS_USE_PATH_STYLE_ENDPOINT", Value: "false"},
-		envEntry{Key: "TRUSTED_PROXIES", Value: t.Network().CIDR()},
+		// The load balancer's subnets: requests reach the servers from there.
+		envEntry{Key: "TRUSTED_PROXIES", Value: strings.Join(t.Edge().SubnetCIDRs(), ",")},
 	)
 	if len(a.FrontendOrigins) > 0 {
 		var hosts []string

@@ -324,7 +324,7 @@ CACHE_STORE=database
 FILESYSTEM_DISK=s3
 AWS_DEFAULT_REGION=us-east-1
 AWS_USE_PATH_STYLE_ENDPOINT=false
-TRUSTED_PROXIES=10.0.0.0/16
+TRUSTED_PROXIES=10.0.0.0/24,10.0.1.0/24
 FRONTEND_URL=https://example.com
 CORS_ALLOWED_ORIGINS=https://example.com
 SANCTUM_STATEFUL_DOMAINS=example.com
@@ -437,7 +437,7 @@ func TestVariantBoot(t *testing.T) {
 		"APP_ENV=staging", "DB_CONNECTION=pgsql", "DB_HOST=" + cdktest.GetAttValue(db, "Endpoint.Address"), "DB_PORT=5433",
 		`DB_PASSWORD="pa ss#wo\$rd,1"`, "DB_SSLMODE=require", "DB_SSLROOTCERT=/etc/ssl/certs/rds-global-bundle.pem",
 		"SESSION_DRIVER=dynamodb", "CACHE_STORE=redis", "REDIS_HOST=cache.internal.example.com", "REDIS_PORT=6380",
-		"REDIS_SCHEME=tls", "DYNAMODB_CACHE_TABLE=" + cdktest.RefValue(table), "TRUSTED_PROXIES=import-SharedVpcCidr",
+		"REDIS_SCHEME=tls", "DYNAMODB_CACHE_TABLE=" + cdktest.RefValue(table), "TRUSTED_PROXIES=import-SharedPublicCidrA,import-SharedPublicCidrB",
 		"FRONTEND_URL=https://example.com", "CORS_ALLOWED_ORIGINS=https://example.com,https://www.example.com:8443",
 		"SANCTUM_STATEFUL_DOMAINS=example.com,www.example.com:8443", "LOG_CHANNEL=single",
 	} {

@@ -126,6 +126,9 @@ type APIProps struct {
 	//
 	// Default: edge's defaults (a new DNS-validated certificate, TLS 1.3),
 	// with the application's IdleTimeout.
+	//
+	// In cdk.json it is the tier's "loadBalancer" object, with the edge
+	// fields that have a json tag (internal, allowedSourceCidrs).
 	Edge edge.Props
 
 	// Backup configures the AWS Backup plan of the tier's data: the database

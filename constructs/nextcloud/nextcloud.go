@@ -246,7 +246,8 @@ type stepData struct {
 	CAFile                                     string
 	ConfigFile, LogFile, LogDir, SessionIni    string
 	DBSecret, CacheSecret, SeedSecret, SeedKey string
-	DomainName, CIDR                           string
+	DomainName                                 string
+	TrustedProxies                             []string
 	DBType, DBHost, DBName                     string
 	CacheHost, CachePort                       string
 	S3, Bucket                                 string
@@ -281,7 +282,7 @@ func (a *App) stepData(t webtier.Parts) stepData {
 		CAFile:     p.CABundleFile(),
 		ConfigFile: ConfigFile, LogFile: LogFile, LogDir: path.Dir(LogFile), SessionIni: SessionIni,
 		DBSecret: *db.Secret().SecretArn(), CacheSecret: *a.cache.Secret().SecretArn(), SeedSecret: *a.seed.SecretArn(), SeedKey: SeedKey,
-		DomainName: p.DomainName, CIDR: t.Network().CIDR(),
+		DomainName: p.DomainName, TrustedProxies: t.Edge().SubnetCIDRs(),
 		DBType: dbType, DBHost: db.Endpoint() + ":" + port, DBName: cmp.Or(p.Database.DatabaseName, defaultDatabaseName),
 		CacheHost: a.cache.Endpoint(), CachePort: strconv.Itoa(a.cache.Port()),
 	}

@@ -311,7 +311,7 @@ func TestBootWritesTheConfigFile(t *testing.T) {
 	want := `<?php
 // Written at boot by tierkit from the CDK app, on every server; edit the app, not this file.
 $CONFIG = [
-  'trusted_proxies' => ['10.0.0.0/16'],
+  'trusted_proxies' => ['10.0.0.0/24', '10.0.1.0/24'],
   'overwritehost' => 'cloud.example.com',
   'overwriteprotocol' => 'https',
   'overwrite.cli.url' => 'https://cloud.example.com',
@@ -462,7 +462,7 @@ func TestVariantBoot(t *testing.T) {
 	got := m.Read(t, "srv/nextcloud/config/tierkit.config.php")
 	db := cdktest.LogicalID(t, tpl, "AWS::RDS::DBInstance", "TierDatabaseInstance")
 	for _, line := range []string{
-		"'trusted_proxies' => ['import-SharedVpcCidr'],", "'dbtype' => 'pgsql',", "'dbhost' => '" + cdktest.GetAttValue(db, "Endpoint.Address") + ":5433',",
+		"'trusted_proxies' => ['import-SharedPublicCidrA', 'import-SharedPublicCidrB'],", "'dbtype' => 'pgsql',", "'dbhost' => '" + cdktest.GetAttValue(db, "Endpoint.Address") + ":5433',",
 		"'dbname' => 'nextcloud',", "'pgsql_ssl' => ['mode' => 'verify-full', 'rootcert' => '/etc/ssl/certs/rds-global-bundle.pem'],",
 		"'instanceid' => 'ocabcdefghij',",
 	} {

@@ -138,7 +138,10 @@ type Props struct {
 	//
 	// Default: edge's defaults (a new DNS-validated certificate, TLS 1.3),
 	// with the application's IdleTimeout.
-	Edge edge.Props
+	//
+	// In cdk.json it is the tier's "loadBalancer" object, with the edge
+	// fields that have a json tag (internal, allowedSourceCidrs).
+	Edge edge.Props `json:"loadBalancer"`
 
 	// Backup configures the AWS Backup plan of the tier's data: the database
 	// and the uploads bucket (and what the application adds); Resources is
