@@ -42,8 +42,9 @@ func defaultProps(stack awscdk.Stack) *nextcloud.Props {
 	}
 }
 
-// variantProps takes Nextcloud's other branches: two fixed servers, a
-// shared local data directory, no background jobs, PostgreSQL, Redis, an
+// variantProps takes Nextcloud's other branches: two fixed servers, the
+// data directory on the tier's EFS file system at a directory of its own,
+// no background jobs, PostgreSQL, Redis, an
 // existing VPC whose CIDR is a token, the caller's idle timeout, another
 // install path, and nginx with PHP-FPM as another web user.
 func variantProps(stack awscdk.Stack) *nextcloud.Props {
@@ -54,7 +55,7 @@ func variantProps(stack awscdk.Stack) *nextcloud.Props {
 	p.Edge = edge.Props{IdleTimeout: 120 * time.Second}
 	p.Database = database.Props{Engine: database.Postgres, DatabaseName: "nextcloud"}
 	p.Cache = cache.Props{Engine: cache.Redis}
-	p.InstallPath, p.PrimaryStorage, p.DataDirectoryShared, p.BackgroundJobs = "/srv/nextcloud", "local", true, "off"
+	p.InstallPath, p.PrimaryStorage, p.DataDirectory, p.BackgroundJobs = "/srv/nextcloud", "efs", variantData, "off"
 	p.WebServer, p.PHPFPMUnit, p.WebUser = "nginx", "php8.3-fpm", "nginx"
 	return p
 }
@@ -508,13 +509,25 @@ func TestInvalidProps(t *testing.T) {
 		{"relative install path", func(p *nextcloud.Props) { p.InstallPath = "var/www/nextcloud" }, `InstallPath: "var/www/nextcloud" is not a clean absolute directory path`},
 		{"install path with %", func(p *nextcloud.Props) { p.InstallPath = "/var/www/100%" }, `InstallPath: "/var/www/100%" is not a clean absolute directory path`},
 		{"install path root", func(p *nextcloud.Props) { p.InstallPath = "/" }, `InstallPath: "/" is not a clean`},
-		{"unknown primary storage", func(p *nextcloud.Props) { p.PrimaryStorage = "efs" }, `PrimaryStorage: "efs" is not supported; allowed: s3, local`},
+		{"unknown primary storage", func(p *nextcloud.Props) { p.PrimaryStorage = "nfs" }, `PrimaryStorage: "nfs" is not supported; allowed: s3, local, efs`},
 		{"local storage in an Auto Scaling group", func(p *nextcloud.Props) { p.PrimaryStorage = "local" }, `PrimaryStorage: "local" keeps files in each server's data directory, and more than one serves (an Auto Scaling group`},
 		{"local storage on two fixed servers", func(p *nextcloud.Props) {
 			p.PrimaryStorage = "local"
 			p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 2}
 		}, `PrimaryStorage: "local" keeps files in each server's data directory, and more than one serves (Fleet Mode fixed with 2 instances)`},
 		{"shared data directory with s3", func(p *nextcloud.Props) { p.DataDirectoryShared = true }, "DataDirectoryShared: set, but PrimaryStorage is s3"},
+		{"shared data directory with efs", func(p *nextcloud.Props) { p.PrimaryStorage, p.DataDirectoryShared = "efs", true },
+			"DataDirectoryShared: set, but PrimaryStorage is efs; allowed: only with PrimaryStorage local (efs is shared storage already)"},
+		{"data directory with s3", func(p *nextcloud.Props) { p.DataDirectory = "/srv/data" }, "DataDirectory: set, but PrimaryStorage is s3; allowed: only with PrimaryStorage efs"},
+		{"data directory with local", func(p *nextcloud.Props) {
+			p.PrimaryStorage, p.DataDirectory = "local", "/srv/data"
+			p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 1}
+		}, "DataDirectory: set, but PrimaryStorage is local"},
+		{"relative data directory", func(p *nextcloud.Props) { p.PrimaryStorage, p.DataDirectory = "efs", "data" }, `DataDirectory: "data" is not a clean absolute directory path`},
+		{"data directory is the install path", func(p *nextcloud.Props) { p.PrimaryStorage, p.DataDirectory = "efs", "/var/www/nextcloud" },
+			`DataDirectory: "/var/www/nextcloud" would hide Nextcloud's code (InstallPath /var/www/nextcloud) under the file system`},
+		{"data directory above the install path", func(p *nextcloud.Props) { p.PrimaryStorage, p.DataDirectory = "efs", "/var/www" },
+			`DataDirectory: "/var/www" would hide Nextcloud's code`},
 		{"unknown background jobs", func(p *nextcloud.Props) { p.BackgroundJobs = "ajax" }, `BackgroundJobs: "ajax" is not supported; allowed: single-node, off, every-node`},
 		{"every-node in an Auto Scaling group", func(p *nextcloud.Props) { p.BackgroundJobs = "every-node" },
 			`BackgroundJobs: "every-node" runs Nextcloud's background jobs on each of several servers (an Auto Scaling group always can scale to more than one); allowed: single-node, off`},
