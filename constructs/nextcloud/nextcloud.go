@@ -5,7 +5,8 @@
 // The web tier (constructs/webtier) composes every block; App adds only the
 // Nextcloud part: a shared Redis-compatible cache (ElastiCache, TLS, AUTH)
 // for file locking, the distributed cache and PHP sessions; primary object
-// storage on the tier's S3 bucket with the instance role; at boot, one
+// storage on the tier's S3 bucket with the instance role, or the data
+// directory on an EFS file system every server mounts; at boot, one
 // configuration file every server writes from the template (the proxy
 // settings for the ALB, the database over TLS, the cache, the object store,
 // the instance-wide values every node must share); background jobs on
