@@ -654,17 +654,19 @@ func TestDashboardLinksTheNextcloudLogAndTheCacheSlowLog(t *testing.T) {
 	}
 }
 
-// TestTheTiersKeyEncryptsTheCacheAndTheSeed: with the tier's own key, what
-// the profile adds (the cache, its token and the seed) uses it too, and the
-// servers still read both secrets.
-func TestTheTiersKeyEncryptsTheCacheAndTheSeed(t *testing.T) {
+// TestTheTiersKeyEncryptsTheCacheTheSeedAndTheFileSystem: with the tier's
+// own key, what the profile adds (the cache, its token, the seed and, with
+// efs, the data directory's file system) uses it too, and the servers still
+// read both secrets.
+func TestTheTiersKeyEncryptsTheCacheTheSeedAndTheFileSystem(t *testing.T) {
 	stack := cdktest.NewStack(cdktest.NewApp(t), "Keyed")
 	p := defaultProps(stack)
-	p.CustomerManagedKey = true
+	p.CustomerManagedKey, p.PrimaryStorage = true, "efs"
 	nextcloud.NewTier(stack, "Tier", p)
 	tpl := &cdktest.Template{Template: assertions.Template_FromStack(stack, nil)}
 	key := map[string]any{"Fn::GetAtt": []any{cdktest.LogicalID(t, tpl, "AWS::KMS::Key", "TierKey"), "Arn"}}
 	tpl.HasResourceProperties(t, "AWS::ElastiCache::ReplicationGroup", map[string]any{"KmsKeyId": key})
+	tpl.HasResourceProperties(t, "AWS::EFS::FileSystem", map[string]any{"Encrypted": true, "KmsKeyId": key})
 	for _, prefix := range []string{"TierSeed", "TierCacheSecret"} {
 		id := cdktest.LogicalID(t, tpl, "AWS::SecretsManager::Secret", prefix)
 		if got := cdktest.JSON(cdktest.Props(tpl.Resources("AWS::SecretsManager::Secret")[id])["KmsKeyId"]); got != cdktest.JSON(key) {
