@@ -83,6 +83,12 @@ func newMachine(t *testing.T, singleton bool, install, config string) *fakeaws.M
 	})
 	m.Stub(t, "runuser", `echo "runuser $*" >>"$TIERKIT_TEST_CALLS"
 exit 2`)
+	// amazon-efs-utils' helper, and mount and mountpoint remembering what
+	// was mounted: the test machine mounts nothing.
+	m.Stub(t, "mount.efs", "exit 0")
+	m.Stub(t, "mount", `echo "mount ${*//"$TIERKIT_ROOT"/}" >>"$TIERKIT_TEST_CALLS"
+echo "${@: -1}" >>"$TIERKIT_TEST_CALLS.mounted"`)
+	m.Stub(t, "mountpoint", `[[ $1 == -q ]] && grep -qxF -- "$2" "$TIERKIT_TEST_CALLS.mounted" 2>/dev/null`)
 	files := map[string]string{
 		filepath.Join(install, "config/config.php"): config,
 		filepath.Join(install, "cron.php"):          "<?php\n",

@@ -44,8 +44,9 @@ func defaultProps(stack awscdk.Stack) *nextcloud.Props {
 	}
 }
 
-// variantProps takes Nextcloud's other branches: two fixed servers, a
-// shared local data directory, no background jobs, PostgreSQL, Redis, an
+// variantProps takes Nextcloud's other branches: two fixed servers, the
+// data directory on the tier's EFS file system at a directory of its own,
+// no background jobs, PostgreSQL, Redis, an
 // existing VPC whose CIDR is a token, the caller's idle timeout, another
 // install path, nginx with PHP-FPM as another web user, and HTML bodies
 // counted everywhere.
@@ -58,7 +59,7 @@ func variantProps(stack awscdk.Stack) *nextcloud.Props {
 	p.Firewall = firewall.Props{CountOnlyRules: []string{"SizeRestrictions_BODY", "PROPFIND_METHOD", "CrossSiteScripting_BODY"}}
 	p.Database = database.Props{Engine: database.Postgres, DatabaseName: "nextcloud"}
 	p.Cache = cache.Props{Engine: cache.Redis}
-	p.InstallPath, p.PrimaryStorage, p.DataDirectoryShared, p.BackgroundJobs = "/srv/nextcloud", "local", true, "off"
+	p.InstallPath, p.PrimaryStorage, p.DataDirectory, p.BackgroundJobs = "/srv/nextcloud", "efs", variantData, "off"
 	p.WebServer, p.PHPFPMUnit, p.WebUser = "nginx", "php8.3-fpm", "nginx"
 	return p
 }
@@ -571,13 +572,25 @@ func TestInvalidProps(t *testing.T) {
 		{"relative install path", func(p *nextcloud.Props) { p.InstallPath = "var/www/nextcloud" }, `InstallPath: "var/www/nextcloud" is not a clean absolute directory path`},
 		{"install path with %", func(p *nextcloud.Props) { p.InstallPath = "/var/www/100%" }, `InstallPath: "/var/www/100%" is not a clean absolute directory path`},
 		{"install path root", func(p *nextcloud.Props) { p.InstallPath = "/" }, `InstallPath: "/" is not a clean`},
-		{"unknown primary storage", func(p *nextcloud.Props) { p.PrimaryStorage = "efs" }, `PrimaryStorage: "efs" is not supported; allowed: s3, local`},
+		{"unknown primary storage", func(p *nextcloud.Props) { p.PrimaryStorage = "nfs" }, `PrimaryStorage: "nfs" is not supported; allowed: s3, local, efs`},
 		{"local storage in an Auto Scaling group", func(p *nextcloud.Props) { p.PrimaryStorage = "local" }, `PrimaryStorage: "local" keeps files in each server's data directory, and more than one serves (an Auto Scaling group`},
 		{"local storage on two fixed servers", func(p *nextcloud.Props) {
 			p.PrimaryStorage = "local"
 			p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 2}
 		}, `PrimaryStorage: "local" keeps files in each server's data directory, and more than one serves (Fleet Mode fixed with 2 instances)`},
 		{"shared data directory with s3", func(p *nextcloud.Props) { p.DataDirectoryShared = true }, "DataDirectoryShared: set, but PrimaryStorage is s3"},
+		{"shared data directory with efs", func(p *nextcloud.Props) { p.PrimaryStorage, p.DataDirectoryShared = "efs", true },
+			"DataDirectoryShared: set, but PrimaryStorage is efs; allowed: only with PrimaryStorage local (efs is shared storage already)"},
+		{"data directory with s3", func(p *nextcloud.Props) { p.DataDirectory = "/srv/data" }, "DataDirectory: set, but PrimaryStorage is s3; allowed: only with PrimaryStorage efs"},
+		{"data directory with local", func(p *nextcloud.Props) {
+			p.PrimaryStorage, p.DataDirectory = "local", "/srv/data"
+			p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 1}
+		}, "DataDirectory: set, but PrimaryStorage is local"},
+		{"relative data directory", func(p *nextcloud.Props) { p.PrimaryStorage, p.DataDirectory = "efs", "data" }, `DataDirectory: "data" is not a clean absolute directory path`},
+		{"data directory is the install path", func(p *nextcloud.Props) { p.PrimaryStorage, p.DataDirectory = "efs", "/var/www/nextcloud" },
+			`DataDirectory: "/var/www/nextcloud" would hide Nextcloud's code (InstallPath /var/www/nextcloud) under the file system`},
+		{"data directory above the install path", func(p *nextcloud.Props) { p.PrimaryStorage, p.DataDirectory = "efs", "/var/www" },
+			`DataDirectory: "/var/www" would hide Nextcloud's code`},
 		{"unknown background jobs", func(p *nextcloud.Props) { p.BackgroundJobs = "ajax" }, `BackgroundJobs: "ajax" is not supported; allowed: single-node, off, every-node`},
 		{"every-node in an Auto Scaling group", func(p *nextcloud.Props) { p.BackgroundJobs = "every-node" },
 			`BackgroundJobs: "every-node" runs Nextcloud's background jobs on each of several servers (an Auto Scaling group always can scale to more than one); allowed: single-node, off`},
@@ -704,17 +717,19 @@ func TestDashboardLinksTheNextcloudLogAndTheCacheSlowLog(t *testing.T) {
 	}
 }
 
-// TestTheTiersKeyEncryptsTheCacheAndTheSeed: with the tier's own key, what
-// the profile adds (the cache, its token and the seed) uses it too, and the
-// servers still read both secrets.
-func TestTheTiersKeyEncryptsTheCacheAndTheSeed(t *testing.T) {
+// TestTheTiersKeyEncryptsTheCacheTheSeedAndTheFileSystem: with the tier's
+// own key, what the profile adds (the cache, its token, the seed and, with
+// efs, the data directory's file system) uses it too, and the servers still
+// read both secrets.
+func TestTheTiersKeyEncryptsTheCacheTheSeedAndTheFileSystem(t *testing.T) {
 	stack := cdktest.NewStack(cdktest.NewApp(t), "Keyed")
 	p := defaultProps(stack)
-	p.CustomerManagedKey = true
+	p.CustomerManagedKey, p.PrimaryStorage = true, "efs"
 	nextcloud.NewTier(stack, "Tier", p)
 	tpl := &cdktest.Template{Template: assertions.Template_FromStack(stack, nil)}
 	key := map[string]any{"Fn::GetAtt": []any{cdktest.LogicalID(t, tpl, "AWS::KMS::Key", "TierKey"), "Arn"}}
 	tpl.HasResourceProperties(t, "AWS::ElastiCache::ReplicationGroup", map[string]any{"KmsKeyId": key})
+	tpl.HasResourceProperties(t, "AWS::EFS::FileSystem", map[string]any{"Encrypted": true, "KmsKeyId": key})
 	for _, prefix := range []string{"TierSeed", "TierCacheSecret"} {
 		id := cdktest.LogicalID(t, tpl, "AWS::SecretsManager::Secret", prefix)
 		if got := cdktest.JSON(cdktest.Props(tpl.Resources("AWS::SecretsManager::Secret")[id])["KmsKeyId"]); got != cdktest.JSON(key) {

@@ -212,18 +212,33 @@ type Props struct {
 	// PrimaryStorage is where Nextcloud keeps files: "s3", the tier's bucket
 	// as primary object storage (objectstore), reached with the instance
 	// role (no key in the configuration: the AWS SDK uses the instance
-	// profile); or "local", the AMI's data directory. It is a first-deploy
+	// profile); "efs", the data directory on an encrypted EFS file system the
+	// tier creates (constructs/filesystem), mounted at DataDirectory on every
+	// server before the web server starts, so any number of servers share
+	// it; or "local", the AMI's data directory. It is a first-deploy
 	// decision: switching an installed Nextcloud with files to "s3" hides
-	// them (they stay in the data directory, unknown to the object store).
-	// "local" with more than one server needs DataDirectoryShared.
+	// them (they stay in the data directory, unknown to the object store);
+	// an existing install with files moves to "efs" by copying its data
+	// directory (see the README). "local" with more than one server needs
+	// DataDirectoryShared.
 	//
 	// Default: "s3".
 	PrimaryStorage string
 
+	// DataDirectory is Nextcloud's data directory ('datadirectory') with
+	// "efs" PrimaryStorage: where the file system is mounted and what the
+	// boot writes as datadirectory. Keep the golden server's own (config.php's
+	// 'datadirectory'): Nextcloud names its root storage after the path, and
+	// moving it needs database changes. A clean absolute path of letters,
+	// digits and @+=:,._/-, not InstallPath or above it.
+	//
+	// Default: "<InstallPath>/data"; allowed only with "efs".
+	DataDirectory string
+
 	// DataDirectoryShared states that the AMI's data directory is shared
-	// storage every server mounts (EFS, NFS), which the team provides:
+	// storage every server mounts (NFS), which the team provides:
 	// required for "local" PrimaryStorage when more than one server can
-	// serve, refused with "s3".
+	// serve, refused with "s3" and "efs" (the tier's file system is shared).
 	//
 	// Default: false.
 	DataDirectoryShared bool
@@ -280,6 +295,7 @@ func (p *Props) split() (webtier.Props, App) {
 			Cache:               p.Cache,
 			InstallPath:         p.InstallPath,
 			PrimaryStorage:      p.PrimaryStorage,
+			DataDirectory:       p.DataDirectory,
 			DataDirectoryShared: p.DataDirectoryShared,
 			BackgroundJobs:      p.BackgroundJobs,
 		}
