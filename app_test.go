@@ -668,7 +668,9 @@ func TestUserDataFitsForTheLargestConfiguration(t *testing.T) {
 		files = append(files, fmt.Sprintf(`"/etc/apache2/sites-available/site-%02d.example.org.conf"`, i))
 	}
 	env := strings.Replace(twoTiers, `"tiers": {"laravel": {}, "nextcloud": {}}`,
-		`"tiers": {"laravel": {"sessionDriver": "dynamodb", "cacheStore": "redis", "redisHost": "cache.example.internal", "redisTls": true},
+		`"tiers": {"laravel": {"sessionDriver": "dynamodb", "cacheStore": "redis", "redisHost": "cache.example.internal", "redisTls": true,
+		  "redisAuthSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/laravel/redis-auth-token-AbCdEf",
+		  "redisAuthKmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"},
 		  "nextcloud": {"primaryStorage": "s3"}},
 		 "frontend": {"redirectWww": true},
 		 "fleet": {"mode": "fixed", "instances": 20, "goldenIp": "172.31.5.10", "ipFiles": [`+strings.Join(files, ",")+`]}`, 1)

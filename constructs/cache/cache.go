@@ -3,10 +3,12 @@
 // uses for distributed caching, file locking and sessions, which must not
 // live on one server. It is Multi-AZ with automatic failover, encrypted at
 // rest and in transit, protected by an AUTH token generated into Secrets
-// Manager, and reachable only from the security groups it is opened to.
+// Manager, and reachable only from the security groups it is opened to. A
+// tier can also bring a Redis-compatible cache it already has (Existing).
 package cache
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -93,6 +95,55 @@ type Props struct {
 	// Default: nil, the cache's AWS owned key and the secret's AWS managed
 	// key aws/secretsmanager.
 	EncryptionKey awskms.IKey
+
+	// Existing is a Redis-compatible cache to use instead of creating one.
+	// Nothing is created then (no replication group, secret, security group
+	// or slow log), and every other field must be left empty: Validate
+	// refuses them, naming each.
+	//
+	// Default: nil, a cache is created.
+	Existing *Existing
+}
+
+// Existing is a Redis-compatible cache the caller already has: an
+// ElastiCache replication group or serverless cache made elsewhere, or a
+// Redis or Valkey server of the team's.
+type Existing struct {
+	// Endpoint is the host name clients connect to: the primary endpoint of
+	// a replication group, the endpoint of a serverless cache (a token is
+	// fine). Required.
+	Endpoint string
+
+	// Port is the port the cache listens on, 1 to 65535. Required.
+	Port int
+
+	// TLS states that the cache takes TLS connections (ElastiCache's
+	// encryption in transit): clients then connect with tls://. Required
+	// with Secret: an AUTH token over plain TCP can be read on the network
+	// (and ElastiCache accepts AUTH only with encryption in transit).
+	//
+	// Default: false, plain TCP.
+	TLS bool
+
+	// Secret holds the AUTH token as JSON, under SecretKey; import it with
+	// awssecretsmanager.Secret_FromSecretAttributes, with its EncryptionKey
+	// when a customer managed key encrypts it (GrantSecretRead then grants
+	// kms:Decrypt on that key, through Secrets Manager only).
+	//
+	// Default: nil, the cache takes connections without AUTH.
+	Secret awssecretsmanager.ISecret
+
+	// SecretKey is the JSON key of the AUTH token in Secret; only with
+	// Secret.
+	//
+	// Default: "token" (TokenKey), the key of a cache this block created.
+	SecretKey string
+
+	// SecurityGroup is the cache's security group, to which AllowFrom adds
+	// its ingress rules: import it with
+	// awsec2.SecurityGroup_FromSecurityGroupId, mutable (the default; an
+	// immutable import would silently drop the rules). Required.
+	SecurityGroup awsec2.ISecurityGroup
 }
 
 // Limits and defaults the props are checked against.
@@ -111,6 +162,7 @@ const (
 	snapshotWindow    = "03:00-04:00"
 	maintenanceWindow = "sun:05:00-sun:06:00"
 	tokenLength       = 64
+	maxExistingPort   = 65535
 )
 
 var (
@@ -142,11 +194,24 @@ func supportedVersion(engine, version string) bool {
 }
 
 // Validate reports what is wrong with p, naming the field and what is allowed.
-func (p Props) Validate() error {
+func (p Props) Validate() error { return p.validate(true) }
+
+// ValidateSettings is Validate without the Vpc requirement, for a
+// composing tier that validates its props before it sets Vpc.
+func (p Props) ValidateSettings() error { return p.validate(false) }
+
+func (p Props) validate(needVpc bool) error {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
-	if p.Vpc == nil {
+	if p.Existing != nil {
+		p.validateExisting(bad)
+		if len(problems) > 0 {
+			return fmt.Errorf("%s", strings.Join(problems, "; "))
+		}
+		return nil
+	}
+	if p.Vpc == nil && needVpc {
 		bad("Vpc: missing; required")
 	}
 	engine := engineOrDefault(p.Engine)
@@ -182,41 +247,94 @@ func (p Props) Validate() error {
 	return nil
 }
 
-// Cache is the tier's shared cache.
+// validateExisting reports what is wrong with Existing, and every other
+// field that is set: they apply to a created cache only.
+func (p Props) validateExisting(bad func(string, ...any)) {
+	e := p.Existing
+	if e.Endpoint == "" {
+		bad("Existing.Endpoint: missing; required, the host name clients connect to (the primary endpoint)")
+	} else if strings.ContainsAny(e.Endpoint, " :/") && !*awscdk.Token_IsUnresolved(jsii.String(e.Endpoint)) {
+		bad("Existing.Endpoint: %q is not a host name; allowed: the host only, without scheme or port, e.g. my-cache.abc123.ng.0001.euw1.cache.amazonaws.com", e.Endpoint)
+	}
+	if e.Port < 1 || e.Port > maxExistingPort {
+		bad("Existing.Port: %d is out of range; required, allowed: 1 to %d", e.Port, maxExistingPort)
+	}
+	if e.SecurityGroup == nil {
+		bad("Existing.SecurityGroup: missing; required, the cache's security group, to which AllowFrom adds the fleet")
+	}
+	if e.Secret != nil && !e.TLS {
+		bad("Existing.Secret: set without Existing.TLS; an AUTH token over plain TCP can be read on the network (and ElastiCache accepts AUTH only with encryption in transit); allowed: a cache with TLS, Existing.TLS true")
+	}
+	if e.Secret == nil && e.SecretKey != "" {
+		bad("Existing.SecretKey: set without Existing.Secret; allowed: only with Secret")
+	}
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"Vpc", p.Vpc != nil}, {"Engine", p.Engine != ""}, {"EngineVersion", p.EngineVersion != ""},
+		{"NodeType", p.NodeType != ""}, {"Replicas", p.Replicas != 0}, {"Port", p.Port != 0},
+		{"SnapshotRetentionDays", p.SnapshotRetentionDays != 0}, {"EncryptionKey", p.EncryptionKey != nil},
+	} {
+		if f.set {
+			bad("%s: set with Existing; it applies to a created cache only (an existing cache keeps its own settings): leave it empty, or the port, TLS and secret in Existing", f.name)
+		}
+	}
+}
+
+// Cache is the tier's shared cache: the one created here, or the one
+// passed in as Existing.
 type Cache struct {
 	constructs.Construct
 	group       awselasticache.CfnReplicationGroup
-	secret      awssecretsmanager.Secret
-	sg          awsec2.SecurityGroup
+	secret      awssecretsmanager.ISecret
+	secretKey   string
+	sg          awsec2.ISecurityGroup
 	connections awsec2.Connections
-	slowLog     awslogs.LogGroup
+	slowLog     awslogs.ILogGroup
 	key         awskms.IKey
+	endpoint    string
 	port        int
 	replicas    int
+	tls         bool
 }
 
 // ReplicationGroup returns the ElastiCache replication group, for metrics
-// and escape hatches.
+// and escape hatches; nil for an Existing cache, which the tier does not
+// watch (no alarms: its owner's apply).
 func (c *Cache) ReplicationGroup() awselasticache.CfnReplicationGroup { return c.group }
 
-// Secret returns the secret holding the AUTH token under the key "token"
-// (TokenKey): the only place the token is stored.
+// Secret returns the secret holding the AUTH token under SecretKey: the
+// only place the token is stored. It is nil for an Existing cache without
+// AUTH.
 func (c *Cache) Secret() awssecretsmanager.ISecret { return c.secret }
 
-// Endpoint returns the primary endpoint's host name (a CloudFormation
-// token); it follows a failover.
-func (c *Cache) Endpoint() string { return *c.group.AttrPrimaryEndPointAddress() }
+// SecretKey returns the JSON key of the AUTH token in Secret: "token"
+// (TokenKey) for a created cache, Existing.SecretKey otherwise.
+func (c *Cache) SecretKey() string { return c.secretKey }
 
-// Replicas returns the number of replicas next to the primary.
+// Endpoint returns the host name clients connect to: a created cache's
+// primary endpoint (a CloudFormation token), which follows a failover, or
+// Existing.Endpoint.
+func (c *Cache) Endpoint() string { return c.endpoint }
+
+// Replicas returns the number of replicas next to the primary; 0 for an
+// Existing cache (unknown here).
 func (c *Cache) Replicas() int { return c.replicas }
 
 // Port returns the port the cache listens on.
 func (c *Cache) Port() int { return c.port }
 
-// SecurityGroup returns the cache's security group.
+// TLS reports whether clients connect with TLS: always for a created cache
+// (TransitEncryptionMode required), Existing.TLS otherwise.
+func (c *Cache) TLS() bool { return c.tls }
+
+// SecurityGroup returns the cache's security group: the one created, or
+// Existing.SecurityGroup.
 func (c *Cache) SecurityGroup() awsec2.ISecurityGroup { return c.sg }
 
-// SlowLog returns the log group the slow log is delivered to.
+// SlowLog returns the log group the slow log is delivered to; nil for an
+// Existing cache, whose logs are its owner's.
 func (c *Cache) SlowLog() awslogs.ILogGroup { return c.slowLog }
 
 // Connections returns the cache's network connections, which makes a Cache
@@ -225,7 +343,8 @@ func (c *Cache) Connections() awsec2.Connections { return c.connections }
 
 // AllowFrom lets peer's security groups connect to the cache port, and
 // nothing else: no CIDR range, even if peer has one. It panics if peer has
-// no security group.
+// no security group. For an Existing cache the rules go on
+// Existing.SecurityGroup.
 func (c *Cache) AllowFrom(peer awsec2.IConnectable) {
 	groups := peer.Connections().SecurityGroups()
 	if groups == nil || len(*groups) == 0 {
@@ -241,7 +360,13 @@ func (c *Cache) AllowFrom(peer awsec2.IConnectable) {
 // with Props.EncryptionKey, decrypt it: kms:Decrypt on that key only, and only
 // through Secrets Manager (condition kms:ViaService). With a key, grantee must
 // be able to hold an identity policy (a role or a user): it panics otherwise.
+// For an Existing cache the key is its secret's EncryptionKey, if imported
+// with one; without a secret (no AUTH) there is nothing to read and nothing
+// is granted.
 func (c *Cache) GrantSecretRead(grantee awsiam.IGrantable) {
+	if c.secret == nil {
+		return
+	}
 	if c.key == nil {
 		c.secret.GrantRead(grantee, nil)
 		return
@@ -266,7 +391,8 @@ func (c *Cache) GrantSecretRead(grantee awsiam.IGrantable) {
 	}).AssertSuccess()
 }
 
-// New creates the cache. It panics, naming id, when props are invalid.
+// New creates the cache, or wraps Existing. It panics, naming id, when
+// props are invalid.
 func New(scope constructs.Construct, id string, props *Props) *Cache {
 	p := Props{}
 	if props != nil {
@@ -274,6 +400,19 @@ func New(scope constructs.Construct, id string, props *Props) *Cache {
 	}
 	if err := p.Validate(); err != nil {
 		panic(fmt.Sprintf("cache %s: %v", id, err))
+	}
+	if e := p.Existing; e != nil {
+		c := &Cache{endpoint: e.Endpoint, port: e.Port, tls: e.TLS, secret: e.Secret, sg: e.SecurityGroup}
+		constructs.NewConstruct_Override(c, scope, jsii.String(id))
+		if e.Secret != nil {
+			c.secretKey = cmp.Or(e.SecretKey, TokenKey)
+			c.key = e.Secret.EncryptionKey()
+		}
+		c.connections = awsec2.NewConnections(&awsec2.ConnectionsProps{
+			SecurityGroups: &[]awsec2.ISecurityGroup{e.SecurityGroup},
+			DefaultPort:    awsec2.Port_Tcp(jsii.Number(e.Port)),
+		})
+		return c
 	}
 	engine := engineOrDefault(p.Engine)
 	if p.EngineVersion == "" {
@@ -292,18 +431,19 @@ func New(scope constructs.Construct, id string, props *Props) *Cache {
 		p.SnapshotRetentionDays = defaultSnapshotDays
 	}
 
-	c := &Cache{port: p.Port, replicas: p.Replicas, key: p.EncryptionKey}
+	c := &Cache{port: p.Port, replicas: p.Replicas, key: p.EncryptionKey, tls: true, secretKey: TokenKey}
 	constructs.NewConstruct_Override(c, scope, jsii.String(id))
 
 	// The group has no ingress until AllowFrom, and the cache opens no
 	// outbound connections.
-	c.sg = awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
+	sg := awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              p.Vpc,
 		Description:      jsii.String("Cache: accepts the security groups AllowFrom names, on the cache port"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
+	c.sg = sg
 	c.connections = awsec2.NewConnections(&awsec2.ConnectionsProps{
-		SecurityGroups: &[]awsec2.ISecurityGroup{c.sg},
+		SecurityGroups: &[]awsec2.ISecurityGroup{sg},
 		DefaultPort:    awsec2.Port_Tcp(jsii.Number(p.Port)),
 	})
 
@@ -320,7 +460,7 @@ func New(scope constructs.Construct, id string, props *Props) *Cache {
 	// Letters and digits only: the AUTH token refuses spaces, @, / and ",
 	// and the servers render it into PHP configuration. "Secret" is part of
 	// its logical ID: renaming it replaces the token.
-	c.secret = awssecretsmanager.NewSecret(c, jsii.String("Secret"), &awssecretsmanager.SecretProps{
+	secret := awssecretsmanager.NewSecret(c, jsii.String("Secret"), &awssecretsmanager.SecretProps{
 		Description: jsii.String("AUTH token of the shared cache, under the key \"" + TokenKey + "\""),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 			SecretStringTemplate: jsii.String("{}"),
@@ -334,17 +474,19 @@ func New(scope constructs.Construct, id string, props *Props) *Cache {
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 		EncryptionKey: p.EncryptionKey,
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(c.secret.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+	c.secret = secret
+	cdknag.NagSuppressions_AddResourceSuppressions(secret.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-SMG4"),
 		Reason: jsii.String("Not rotated: rotating an ElastiCache AUTH token needs a coordinated ROTATE-then-SET change on the replication group, and the PHP servers read the token when they boot (Nextcloud config.php, Laravel .env; at every start); a rotation would lock out every running server until it restarts. Rotation needs that coordination first."),
 	}}, jsii.Bool(false))
 
 	// The slow log is small (commands over the slowlog threshold only, no
 	// values) and keeps a year like every other log of the tier.
-	c.slowLog = awslogs.NewLogGroup(c, jsii.String("SlowLog"), &awslogs.LogGroupProps{
+	slowLog := awslogs.NewLogGroup(c, jsii.String("SlowLog"), &awslogs.LogGroupProps{
 		Retention:     awslogs.RetentionDays_ONE_YEAR,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+	c.slowLog = slowLog
 
 	// "ReplicationGroup" is part of the logical ID: renaming it replaces the
 	// cache. Cluster mode is off: one shard, a primary and Replicas replicas,
@@ -360,14 +502,14 @@ func New(scope constructs.Construct, id string, props *Props) *Cache {
 		AutomaticFailoverEnabled:    jsii.Bool(true),
 		Port:                        jsii.Number(p.Port),
 		CacheSubnetGroupName:        subnets.Ref(),
-		SecurityGroupIds:            jsii.Strings(*c.sg.SecurityGroupId()),
+		SecurityGroupIds:            jsii.Strings(*sg.SecurityGroupId()),
 		AtRestEncryptionEnabled:     jsii.Bool(true),
 		KmsKeyId:                    keyArn(p.EncryptionKey),
 		TransitEncryptionEnabled:    jsii.Bool(true),
 		TransitEncryptionMode:       jsii.String("required"),
 		// A {{resolve:secretsmanager:...}} dynamic reference: CloudFormation
 		// reads the token at deploy time; the template never holds it.
-		AuthToken:                  c.secret.SecretValueFromJson(jsii.String(TokenKey)).UnsafeUnwrap(),
+		AuthToken:                  secret.SecretValueFromJson(jsii.String(TokenKey)).UnsafeUnwrap(),
 		SnapshotRetentionLimit:     jsii.Number(p.SnapshotRetentionDays),
 		SnapshotWindow:             jsii.String(snapshotWindow),
 		PreferredMaintenanceWindow: jsii.String(maintenanceWindow),
@@ -378,13 +520,14 @@ func New(scope constructs.Construct, id string, props *Props) *Cache {
 			DestinationType: jsii.String("cloudwatch-logs"),
 			DestinationDetails: &awselasticache.CfnReplicationGroup_DestinationDetailsProperty{
 				CloudWatchLogsDetails: &awselasticache.CfnReplicationGroup_CloudWatchLogsDestinationDetailsProperty{
-					LogGroup: c.slowLog.LogGroupName(),
+					LogGroup: slowLog.LogGroupName(),
 				},
 			},
 		}},
 	})
 	// Snapshot: deleting or replacing the group takes a final snapshot first.
 	c.group.ApplyRemovalPolicy(awscdk.RemovalPolicy_SNAPSHOT, nil)
+	c.endpoint = *c.group.AttrPrimaryEndPointAddress()
 	return c
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/boot"
+	"github.com/tierkit/tierkit/constructs/cache"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/check"
@@ -110,9 +111,9 @@ type App struct {
 	CacheStore string `json:"cacheStore"`
 
 	// RedisHost is REDIS_HOST, e.g. an ElastiCache endpoint (a token is
-	// fine). Required when SessionDriver or CacheStore is "redis", refused
-	// otherwise. The tier creates no Redis: let the fleet in with
-	// Fleet().Connections().
+	// fine). Required when SessionDriver or CacheStore is "redis" (unless
+	// Cache is set), refused otherwise. The tier creates no Redis: let the
+	// fleet in with Fleet().Connections(), or use Cache.
 	//
 	// Default: none.
 	RedisHost string `json:"redisHost"`
@@ -127,6 +128,44 @@ type App struct {
 	//
 	// Default: false, REDIS_SCHEME=tcp.
 	RedisTLS bool `json:"redisTls"`
+
+	// RedisAuthSecret is the complete ARN of a Secrets Manager secret in the
+	// tier's region (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6
+	// characters>) that holds the Redis AUTH password as JSON under
+	// RedisAuthSecretKey. Every server reads it at boot with its role, which
+	// may read exactly this secret, and writes it as REDIS_PASSWORD; it is
+	// never in the user data or the template. Only with RedisHost and
+	// RedisTLS: a password over plain TCP can be read on the network (and
+	// ElastiCache accepts AUTH only with encryption in transit).
+	//
+	// Default: none, REDIS_PASSWORD is left as the AMI has it.
+	RedisAuthSecret string `json:"redisAuthSecret"`
+
+	// RedisAuthSecretKey is the JSON key of the password in RedisAuthSecret:
+	// 1 to 64 letters, digits, _ or -; only with RedisAuthSecret. The value
+	// must hold no quote or backslash.
+	//
+	// Default: "token", the key of a secret the cache block generates.
+	RedisAuthSecretKey string `json:"redisAuthSecretKey"`
+
+	// RedisAuthKmsKeyArn is the ARN of the customer managed KMS key that
+	// encrypts RedisAuthSecret: the role then may decrypt with it, through
+	// Secrets Manager only. Only with RedisAuthSecret.
+	//
+	// Default: none, the secret uses the AWS managed key aws/secretsmanager.
+	RedisAuthKmsKeyArn string `json:"redisAuthKmsKeyArn"`
+
+	// Cache hands the tier a cache block, as Nextcloud's Cache does: the
+	// tier creates it in its VPC (Vpc is set by the tier, the tier's key
+	// encrypts it), or wraps Cache.Existing. REDIS_HOST, REDIS_PORT,
+	// REDIS_SCHEME and REDIS_PASSWORD (its token, read at boot) then come
+	// from the block, the fleet is let in and may read the token, and a
+	// created cache gets the cache alarms. Only when SessionDriver or
+	// CacheStore is "redis"; RedisHost, RedisPort, RedisTLS and the
+	// RedisAuth fields are refused with it.
+	//
+	// Default: nil, no cache block.
+	Cache *cache.Props
 
 	// FrontendOrigins are the browser origins of the frontend, e.g.
 	// "https://example.com" (scheme and host, optional port, no path or
@@ -154,6 +193,7 @@ type App struct {
 	Scheduler string `json:"scheduler"`
 
 	table   awsdynamodb.Table
+	cache   *cache.Cache
 	envKeys []string
 	removed []string
 }
@@ -219,25 +259,7 @@ func (a *App) Validate(p webtier.Props) error {
 	if pr.OneOf("CacheStore", a.CacheStore, cacheStores, defaultCacheStore) && many && slices.Contains(serverLocal, a.CacheStore) {
 		pr.Add("CacheStore", "%q is not shared between servers, and more than one serves (%s); allowed: database, redis, dynamodb", a.CacheStore, p.Servers())
 	}
-	if a.uses("redis") {
-		if a.RedisHost == "" {
-			pr.Add("RedisHost", "required when SessionDriver or CacheStore is redis")
-		} else if !*awscdk.Token_IsUnresolved(jsii.String(a.RedisHost)) && !hostPattern.MatchString(a.RedisHost) {
-			pr.Add("RedisHost", "%q is not a host name or IPv4 address; allowed: e.g. my-cache.abc123.use1.cache.amazonaws.com", a.RedisHost)
-		}
-		if a.RedisPort < 0 || a.RedisPort > 65535 {
-			pr.Add("RedisPort", "%d is out of range; allowed: 1 to 65535 (0 for the default, %d)", a.RedisPort, defaultRedisPort)
-		}
-	} else {
-		for _, s := range []struct {
-			field string
-			set   bool
-		}{{"RedisHost", a.RedisHost != ""}, {"RedisPort", a.RedisPort != 0}, {"RedisTLS", a.RedisTLS}} {
-			if s.set {
-				pr.Add(s.field, "set, but neither SessionDriver nor CacheStore is redis; allowed: only with redis")
-			}
-		}
-	}
+	a.validateRedis(&pr)
 	seen := map[string]bool{}
 	for i, origin := range a.FrontendOrigins {
 		field := "FrontendOrigins[" + strconv.Itoa(i) + "]"
@@ -264,6 +286,7 @@ func (a *App) Attach(t webtier.Parts) []webtier.Step {
 		a.table = newCacheTable(t)
 		a.table.GrantReadWriteData(t.Fleet().Role())
 	}
+	a.attachRedis(t)
 	data := a.stepData(t)
 	return []webtier.Step{
 		{Name: "laravel-env", Body: boot.RenderStep(envTemplate, data)},
@@ -299,6 +322,7 @@ type envEntry struct{ Key, Value, Var string }
 type stepData struct {
 	AppPath, WebUser, PHPFPMUnit string
 	SecretID, DBName             string
+	RedisSecret, RedisKey        string
 	Env                          []envEntry
 	Drop                         string
 }
@@ -329,20 +353,10 @@ func (a *App) stepData(t webtier.Parts) stepData {
 		envEntry{Key: "CACHE_STORE", Value: cmp.Or(a.CacheStore, defaultCacheStore)},
 	)
 	drop := []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "DB_URL", "DATABASE_URL", "DB_SOCKET"}
-	if a.uses("redis") {
-		scheme, port := "tcp", a.RedisPort
-		if a.RedisTLS {
-			scheme = "tls"
-		}
-		if port == 0 {
-			port = defaultRedisPort
-		}
-		env = append(env,
-			envEntry{Key: "REDIS_HOST", Value: a.RedisHost},
-			envEntry{Key: "REDIS_PORT", Value: strconv.Itoa(port)},
-			envEntry{Key: "REDIS_SCHEME", Value: scheme},
-		)
-		drop = append(drop, "REDIS_URL")
+	redis := a.redis()
+	if redis.host != "" {
+		env = append(env, redis.env()...)
+		drop = append(drop, redis.drop()...)
 	}
 	if a.table != nil {
 		env = append(env, envEntry{Key: "DYNAMODB_CACHE_TABLE", Value: *a.table.TableName()})
@@ -378,6 +392,7 @@ func (a *App) stepData(t webtier.Parts) stepData {
 	return stepData{
 		AppPath: cmp.Or(a.AppPath, defaultAppPath), WebUser: p.WebUser, PHPFPMUnit: p.PHPFPMUnit,
 		SecretID: *db.Secret().SecretArn(), DBName: cmp.Or(p.Database.DatabaseName, defaultDatabaseName),
+		RedisSecret: redis.secret, RedisKey: redis.key,
 		Env: env, Drop: strings.Join(drop, " "),
 	}
 }

@@ -35,9 +35,9 @@ type synthesized struct {
 	tier  *laravel.APITier
 }
 
-// api (defaultProps), alt (variantProps) and onRHEL (rhelProps) are built in
-// one app, with strict validation and cdk-nag: one synthesis, one validation
-// and nag run.
+// api (defaultProps), alt (variantProps), onRHEL (rhelProps) and cached
+// (cachedProps) are built in one app, with strict validation and cdk-nag:
+// one synthesis, one validation and nag run.
 var (
 	api, alt, onRHEL synthesized
 	template         = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
@@ -45,7 +45,7 @@ var (
 		for id, s := range map[string]struct {
 			into  *synthesized
 			props func(awscdk.Stack) *laravel.APIProps
-		}{"Test": {&api, defaultProps}, "Variant": {&alt, variantProps}, "RHEL": {&onRHEL, rhelProps}} {
+		}{"Test": {&api, defaultProps}, "Variant": {&alt, variantProps}, "RHEL": {&onRHEL, rhelProps}, "Cached": {&cached, cachedProps}} {
 			s.into.stack = cdktest.NewStack(app, id)
 			s.into.tier = laravel.NewAPITier(s.into.stack, "Tier", s.props(s.into.stack))
 		}
@@ -81,8 +81,8 @@ func defaultProps(stack awscdk.Stack) *laravel.APIProps {
 
 // variantProps takes every other branch of the profile: fixed servers,
 // nginx with PHP-FPM, PostgreSQL, DynamoDB sessions, a Redis cache over TLS,
-// an existing VPC whose CIDR is a token, another application path and web
-// user.
+// with its AUTH password from a secret, an existing VPC whose CIDR is a
+// token, another application path and web user.
 func variantProps(stack awscdk.Stack) *laravel.APIProps {
 	return &laravel.APIProps{
 		DomainName:      "api.example.com",
@@ -102,6 +102,7 @@ func variantProps(stack awscdk.Stack) *laravel.APIProps {
 		RedisHost:       "cache.internal.example.com",
 		RedisPort:       6380,
 		RedisTLS:        true,
+		RedisAuthSecret: redisSecretArn, RedisAuthSecretKey: "password", RedisAuthKmsKeyArn: redisKeyArn,
 		FrontendOrigins: []string{"https://example.com", "https://www.example.com:8443"},
 		LogChannel:      "single",
 	}
@@ -428,6 +429,7 @@ func TestVariantBoot(t *testing.T) {
 	// An existing secret may hold characters the generated ones never do.
 	pw := "pa ss#wo$rd,1"
 	m := newMachine(t, true, "/srv/api", secret(pw))
+	withRedisSecret(m, secret(pw))
 	tpl := variant(t)
 	r := runBoot(t, m, tpl)
 	env := m.Read(t, "srv/api/.env")

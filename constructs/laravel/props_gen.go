@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/tierkit/tierkit/constructs/backup"
 	"github.com/tierkit/tierkit/constructs/boot"
+	"github.com/tierkit/tierkit/constructs/cache"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/edge"
 	"github.com/tierkit/tierkit/constructs/firewall"
@@ -227,9 +228,9 @@ type APIProps struct {
 	CacheStore string
 
 	// RedisHost is REDIS_HOST, e.g. an ElastiCache endpoint (a token is
-	// fine). Required when SessionDriver or CacheStore is "redis", refused
-	// otherwise. The tier creates no Redis: let the fleet in with
-	// Fleet().Connections().
+	// fine). Required when SessionDriver or CacheStore is "redis" (unless
+	// Cache is set), refused otherwise. The tier creates no Redis: let the
+	// fleet in with Fleet().Connections(), or use Cache.
 	//
 	// Default: none.
 	RedisHost string
@@ -244,6 +245,44 @@ type APIProps struct {
 	//
 	// Default: false, REDIS_SCHEME=tcp.
 	RedisTLS bool
+
+	// RedisAuthSecret is the complete ARN of a Secrets Manager secret in the
+	// tier's region (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6
+	// characters>) that holds the Redis AUTH password as JSON under
+	// RedisAuthSecretKey. Every server reads it at boot with its role, which
+	// may read exactly this secret, and writes it as REDIS_PASSWORD; it is
+	// never in the user data or the template. Only with RedisHost and
+	// RedisTLS: a password over plain TCP can be read on the network (and
+	// ElastiCache accepts AUTH only with encryption in transit).
+	//
+	// Default: none, REDIS_PASSWORD is left as the AMI has it.
+	RedisAuthSecret string
+
+	// RedisAuthSecretKey is the JSON key of the password in RedisAuthSecret:
+	// 1 to 64 letters, digits, _ or -; only with RedisAuthSecret. The value
+	// must hold no quote or backslash.
+	//
+	// Default: "token", the key of a secret the cache block generates.
+	RedisAuthSecretKey string
+
+	// RedisAuthKmsKeyArn is the ARN of the customer managed KMS key that
+	// encrypts RedisAuthSecret: the role then may decrypt with it, through
+	// Secrets Manager only. Only with RedisAuthSecret.
+	//
+	// Default: none, the secret uses the AWS managed key aws/secretsmanager.
+	RedisAuthKmsKeyArn string
+
+	// Cache hands the tier a cache block, as Nextcloud's Cache does: the
+	// tier creates it in its VPC (Vpc is set by the tier, the tier's key
+	// encrypts it), or wraps Cache.Existing. REDIS_HOST, REDIS_PORT,
+	// REDIS_SCHEME and REDIS_PASSWORD (its token, read at boot) then come
+	// from the block, the fleet is let in and may read the token, and a
+	// created cache gets the cache alarms. Only when SessionDriver or
+	// CacheStore is "redis"; RedisHost, RedisPort, RedisTLS and the
+	// RedisAuth fields are refused with it.
+	//
+	// Default: nil, no cache block.
+	Cache *cache.Props
 
 	// FrontendOrigins are the browser origins of the frontend, e.g.
 	// "https://example.com" (scheme and host, optional port, no path or
@@ -310,15 +349,19 @@ func (p *APIProps) split() (webtier.Props, App) {
 			CustomerManagedKey: p.CustomerManagedKey,
 			DisableFirewall:    p.DisableFirewall,
 		}, App{
-			AppPath:         p.AppPath,
-			AppEnv:          p.AppEnv,
-			SessionDriver:   p.SessionDriver,
-			CacheStore:      p.CacheStore,
-			RedisHost:       p.RedisHost,
-			RedisPort:       p.RedisPort,
-			RedisTLS:        p.RedisTLS,
-			FrontendOrigins: p.FrontendOrigins,
-			LogChannel:      p.LogChannel,
-			Scheduler:       p.Scheduler,
+			AppPath:            p.AppPath,
+			AppEnv:             p.AppEnv,
+			SessionDriver:      p.SessionDriver,
+			CacheStore:         p.CacheStore,
+			RedisHost:          p.RedisHost,
+			RedisPort:          p.RedisPort,
+			RedisTLS:           p.RedisTLS,
+			RedisAuthSecret:    p.RedisAuthSecret,
+			RedisAuthSecretKey: p.RedisAuthSecretKey,
+			RedisAuthKmsKeyArn: p.RedisAuthKmsKeyArn,
+			Cache:              p.Cache,
+			FrontendOrigins:    p.FrontendOrigins,
+			LogChannel:         p.LogChannel,
+			Scheduler:          p.Scheduler,
 		}
 }

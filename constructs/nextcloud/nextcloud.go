@@ -80,7 +80,14 @@ var primaryStorages = []string{"s3", "local", "efs"}
 // nextcloud tier in cdk.json.
 type App struct {
 	// Cache configures the shared cache (engine, node type, replicas, port);
-	// Vpc is set by the tier.
+	// Vpc is set by the tier. With Cache.Existing the tier uses that cache as
+	// it is: the fleet is let in on its security group, the servers read its
+	// AUTH token from its secret, and no ElastiCache resource or cache alarm
+	// is created. Nextcloud's configuration connects with TLS and AUTH
+	// (tls://, a password, sessions with auth=), so an existing cache must
+	// have both: Existing.TLS and Existing.Secret, whose token holds only
+	// letters, digits and ._~- (it travels in the session URL; the boot
+	// fails otherwise).
 	//
 	// Default: the cache block's defaults (Valkey, cache.t4g.small, one
 	// replica, port 6380, Multi-AZ, TLS and AUTH).
@@ -199,6 +206,16 @@ func (a *App) Validate(p webtier.Props) error {
 	var pr check.Problems
 	if a.Cache.Vpc != nil {
 		pr.Add("Cache.Vpc", "set by the tier (the web tier's VPC); leave it empty")
+	} else if err := a.Cache.ValidateSettings(); err != nil {
+		pr.Add("Cache", "%v", err)
+	}
+	if e := a.Cache.Existing; e != nil {
+		if !e.TLS {
+			pr.Add("Cache.Existing.TLS", "false; Nextcloud's configuration connects to the cache with TLS and AUTH (tls://, password); allowed: a cache with encryption in transit, Existing.TLS true")
+		}
+		if e.Secret == nil {
+			pr.Add("Cache.Existing.Secret", "missing; Nextcloud's configuration connects to the cache with TLS and AUTH, and sessions and file locks must not be open to every client in the security group; allowed: the secret holding the cache's AUTH token")
+		}
 	}
 	if a.InstallPath != "" && !check.Path(a.InstallPath) {
 		pr.Add("InstallPath", "%q is not a clean absolute directory path; allowed: /, letters, digits and @+=:,._-, e.g. %s", a.InstallPath, defaultInstallPath)
@@ -233,16 +250,21 @@ func (a *App) Validate(p webtier.Props) error {
 func (a *App) Attach(t webtier.Parts) []webtier.Step {
 	role := t.Fleet().Role()
 	cp := a.Cache
-	cp.Vpc = t.Network().Vpc()
-	if cp.EncryptionKey == nil {
-		cp.EncryptionKey = t.Key()
+	if cp.Existing == nil {
+		cp.Vpc = t.Network().Vpc()
+		if cp.EncryptionKey == nil {
+			cp.EncryptionKey = t.Key()
+		}
 	}
 	// "Cache" is part of the cache's logical IDs: renaming it replaces the
 	// cache and its AUTH token.
 	a.cache = cache.New(t, "Cache", &cp)
 	a.cache.AllowFrom(t.Fleet())
-	t.Monitoring().WatchCache(a.cache.ReplicationGroup().Ref(), 1+a.cache.Replicas())
-	t.Monitoring().LinkLogGroups(a.cache.SlowLog())
+	// An existing cache is its owner's to watch: no replication group here.
+	if group := a.cache.ReplicationGroup(); group != nil {
+		t.Monitoring().WatchCache(group.Ref(), 1+a.cache.Replicas())
+		t.Monitoring().LinkLogGroups(a.cache.SlowLog())
+	}
 	a.cache.GrantSecretRead(role)
 
 	a.seed = newSeed(t, t.Key())
@@ -287,6 +309,7 @@ type stepData struct {
 	CAFile                                     string
 	ConfigFile, LogFile, LogDir, SessionIni    string
 	DBSecret, CacheSecret, SeedSecret, SeedKey string
+	CacheKey                                   string
 	DomainName                                 string
 	TrustedProxies                             []string
 	DBType, DBHost, DBName                     string
@@ -329,7 +352,7 @@ func (a *App) stepData(t webtier.Parts) stepData {
 		DBSecret: *db.Secret().SecretArn(), CacheSecret: *a.cache.Secret().SecretArn(), SeedSecret: *a.seed.SecretArn(), SeedKey: SeedKey,
 		DomainName: p.DomainName, TrustedProxies: t.Edge().SubnetCIDRs(),
 		DBType: dbType, DBHost: db.Endpoint() + ":" + port, DBName: cmp.Or(p.Database.DatabaseName, defaultDatabaseName),
-		CacheHost: a.cache.Endpoint(), CachePort: strconv.Itoa(a.cache.Port()),
+		CacheHost: a.cache.Endpoint(), CachePort: strconv.Itoa(a.cache.Port()), CacheKey: a.cache.SecretKey(),
 	}
 	if s3 {
 		d.S3, d.Bucket = "s3", *t.Uploads().Bucket().BucketName()

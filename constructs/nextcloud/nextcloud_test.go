@@ -64,15 +64,16 @@ func variantProps(stack awscdk.Stack) *nextcloud.Props {
 	return p
 }
 
-// The default tier (stack "Test") and the variant (stack "Variant") live in
-// one app: one synthesis, one validation and nag run. tiers keeps them for
-// their accessors.
+// The default tier (stack "Test"), the variant (stack "Variant"), the RHEL
+// tier (stack "RHEL") and the tier with an existing cache (stack
+// "Existing") live in one app: one synthesis, one validation and nag run.
+// tiers keeps them for their accessors.
 var (
 	stacks   = map[string]awscdk.Stack{}
 	tiers    = map[string]*nextcloud.Tier{}
 	template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 		app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-		for id, props := range map[string]func(awscdk.Stack) *nextcloud.Props{"Test": defaultProps, "Variant": variantProps, "RHEL": rhelProps} {
+		for id, props := range map[string]func(awscdk.Stack) *nextcloud.Props{"Test": defaultProps, "Variant": variantProps, "RHEL": rhelProps, "Existing": existingCacheProps} {
 			stacks[id] = cdktest.NewStack(app, id)
 			tiers[id] = nextcloud.NewTier(stacks[id], "Tier", props(stacks[id]))
 		}

@@ -196,7 +196,14 @@ type Props struct {
 	DisableFirewall bool
 
 	// Cache configures the shared cache (engine, node type, replicas, port);
-	// Vpc is set by the tier.
+	// Vpc is set by the tier. With Cache.Existing the tier uses that cache as
+	// it is: the fleet is let in on its security group, the servers read its
+	// AUTH token from its secret, and no ElastiCache resource or cache alarm
+	// is created. Nextcloud's configuration connects with TLS and AUTH
+	// (tls://, a password, sessions with auth=), so an existing cache must
+	// have both: Existing.TLS and Existing.Secret, whose token holds only
+	// letters, digits and ._~- (it travels in the session URL; the boot
+	// fails otherwise).
 	//
 	// Default: the cache block's defaults (Valkey, cache.t4g.small, one
 	// replica, port 6380, Multi-AZ, TLS and AUTH).

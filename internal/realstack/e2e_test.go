@@ -100,6 +100,7 @@ func (sc scenario) build(stack awscdk.Stack) {
 		}
 		if sc.redis {
 			p.SessionDriver, p.CacheStore, p.RedisHost, p.RedisPort, p.RedisTLS = "redis", "redis", CacheHost, RedisPort, true
+			p.RedisAuthSecret = RedisAuthSecret
 		}
 		laravel.NewAPITier(stack, "Api", p)
 	case "nextcloud":
@@ -186,6 +187,9 @@ func runScenario(t *testing.T, s *Stack, sc scenario) {
 	}
 	if id := secretIDs["cache"]; id != "" {
 		s.Secrets.Secrets[id] = map[string]any{"token": RedisToken}
+	}
+	if sc.redis {
+		s.Secrets.Secrets[RedisAuthSecret] = map[string]any{"token": RedisToken}
 	}
 	if id := secretIDs["seed"]; id != "" {
 		s.Secrets.Secrets[id] = map[string]any{"seed": randomAlnum(80)}
@@ -440,6 +444,16 @@ func (f *fleetRun) configurationIsTheTiers(t *testing.T, s *Stack) {
 					t.Errorf("%s: %s = %v; want %v", name, k, w[k], v)
 				}
 			}
+		}
+	}
+	// The AMI's REDIS_PASSWORD is stale: the sessions work only with the
+	// password the tier read from RedisAuthSecret.
+	for _, srv := range f.servers {
+		if !f.sc.redis {
+			break
+		}
+		if env := srv.Must(t, "cat", f.a.appDir+"/.env"); !strings.Contains(env, "\nREDIS_PASSWORD="+RedisToken+"\n") {
+			t.Errorf("%s: .env lacks REDIS_PASSWORD from %s", srv.Name, RedisAuthSecret)
 		}
 	}
 }

@@ -52,8 +52,9 @@ const (
 	DBHost    = "db.tierkit.test"
 	CacheHost = "cache.tierkit.test"
 	Bucket    = "tierkit-uploads"
-	// RedisToken is the cache's AUTH token. The Laravel fixture's golden .env
-	// carries it as REDIS_PASSWORD, as a team would.
+	// RedisToken is the cache's AUTH token. The Laravel tier reads it at boot
+	// from RedisAuthSecret (JSON key "token"), which the fake Secrets Manager
+	// serves; the golden .env carries a stale REDIS_PASSWORD instead.
 	RedisToken = "e2e-redis-auth-0123456789"
 	MySQLPort  = 3307 // the database block's default ports
 	PGPort     = 5433
@@ -61,6 +62,9 @@ const (
 	DBName     = "app"
 	DBUser     = "tierkit"
 )
+
+// RedisAuthSecret is the ARN of the Laravel tier's Redis AUTH secret.
+const RedisAuthSecret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:e2e/redis-auth-AbCdEf"
 
 // awsNames are the AWS endpoints the servers reach, answered by the fakes
 // on HubIP (the servers' /etc/hosts maps them, as the VPC's DNS would):

@@ -55,9 +55,10 @@ SESSION_LIFETIME=120
 CACHE_STORE=file
 QUEUE_CONNECTION=sync
 
-# The cache's password lives here, in the AMI: the tier does not write it.
+# The golden server's own Redis and its password: stale on the tier, which
+# writes the cache's password from its secret.
 REDIS_HOST=127.0.0.1
-REDIS_PASSWORD=e2e-redis-auth-0123456789
+REDIS_PASSWORD=golden-redis-password
 REDIS_PORT=6379
 
 FILESYSTEM_DISK=local
