@@ -32,6 +32,10 @@ var tierEnvKeys = []string{
 	"TRUSTED_PROXIES", "FRONTEND_URL", "CORS_ALLOWED_ORIGINS", "SANCTUM_STATEFUL_DOMAINS", "LOG_CHANNEL",
 }
 
+// TierEnvKeys returns the .env keys the tier writes or removes in some
+// configuration, which Env and EnvSecrets may not set.
+func TierEnvKeys() []string { return slices.Clone(tierEnvKeys) }
+
 // envKeyPattern is a key phpdotenv reads and the boot's rewrite finds.
 var envKeyPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 

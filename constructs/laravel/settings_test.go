@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tierkit/tierkit/constructs/laravel"
 	"github.com/tierkit/tierkit/internal/cdktest"
 	"github.com/tierkit/tierkit/internal/fakeaws"
 )
@@ -151,5 +152,22 @@ func TestBootFailsNamingTheReference(t *testing.T) {
 				t.Errorf(".env changed by a failed boot:\n%s", got)
 			}
 		})
+	}
+}
+
+// TestTierEnvKeysHoldEveryKeyTheTierWrites: the keys Env and EnvSecrets may
+// not set are all those the tier writes or removes, in both variants.
+func TestTierEnvKeysHoldEveryKeyTheTierWrites(t *testing.T) {
+	template(t)
+	own := laravel.TierEnvKeys()
+	for name, tier := range map[string]*laravel.APITier{"default": api.tier, "variant": alt.tier} {
+		app := tier.App()
+		for _, key := range append(app.EnvKeys(), app.RemovedEnvKeys()...) {
+			_, env := app.Env[key]
+			_, secret := app.EnvSecrets[key]
+			if !env && !secret && !slices.Contains(own, key) {
+				t.Errorf("%s: the tier writes %s, which laravel.TierEnvKeys() lacks: Env could set it too", name, key)
+			}
+		}
 	}
 }
