@@ -89,6 +89,19 @@ func decodeStrict(path string, raw json.RawMessage, dst reflect.Value, p *proble
 			return
 		}
 		dst.SetBool(b)
+	case reflect.Interface:
+		// Any JSON value, for a free-form setting (nextcloud's config);
+		// numbers stay json.Number, exactly as written.
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		var v any
+		if err := d.Decode(&v); err != nil {
+			p.add(path, "must be a JSON value: %v", err)
+			return
+		}
+		if v != nil {
+			dst.Set(reflect.ValueOf(v))
+		}
 	case reflect.Int:
 		var n int
 		if !isKind(raw, 'n') || json.Unmarshal(raw, &n) != nil {
