@@ -135,8 +135,16 @@ func contextFlag(app awscdk.App, key string) (bool, error) {
 	}
 }
 
+// contextReader reads app's context; the environments as the CLI wrote
+// them (rawContext), so that the configuration sees, and refuses, a null.
 func contextReader(app awscdk.App) func(string) any {
-	return func(key string) any { return app.Node().TryGetContext(jsii.String(key)) }
+	raw := rawContext()
+	return func(key string) any {
+		if v, ok := raw[key]; ok && key == config.EnvironmentsKey {
+			return v
+		}
+		return app.Node().TryGetContext(jsii.String(key))
+	}
 }
 
 // build adds the stacks of envs to app, one per tier of each, and returns them.
@@ -264,7 +272,7 @@ type frontendAware interface{ AddFrontendOrigin(origin string) }
 // types) with the environment's.
 func tierProps(env config.Environment, p webtier.Props, zone awsroute53.IHostedZone, image awsec2.IMachineImage) webtier.Props {
 	p.Zone, p.Image = zone, image
-	p.Network = network.Props{CIDR: env.VPCCIDR, AvailabilityZones: env.AvailabilityZones, NATGateways: env.NATGateways}
+	p.Network = network.Props{CIDR: env.VPCCIDR, AvailabilityZones: env.AvailabilityZones, NATGateways: *env.NATGateways}
 	p.Boot = boot.Props{GoldenIP: env.Fleet.GoldenIP, IPFiles: env.Fleet.IPFiles}
 	p.Fleet = fleetProps(env.Fleet)
 	p.Database = database.Props{
@@ -293,6 +301,7 @@ func tierProps(env config.Environment, p webtier.Props, zone awsroute53.IHostedZ
 	for _, arn := range env.Backup.CopyTo {
 		p.Backup.CopyTo = append(p.Backup.CopyTo, backup.CopyTarget{VaultARN: arn})
 	}
+	environmentKind(env, &p)
 	return p
 }
 

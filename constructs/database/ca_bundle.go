@@ -22,8 +22,13 @@ var caBundleScript string
 // installs the RDS certificate authorities at CABundleFile: both tiers need
 // them, since the database refuses connections without TLS. The body is
 // plain bash, without comment lines (user data is limited to 16 KB).
-func CABundleStep() string {
-	lines := []string{"local url=" + boot.Quote(CABundleURL) + ` file="$ROOT"` + boot.Quote(CABundleFile) + " tmp"}
+func CABundleStep() string { return CABundleStepAt(CABundleFile) }
+
+// CABundleStepAt is CABundleStep installing the bundle at file instead of
+// CABundleFile, e.g. "/etc/pki/tls/certs/rds-global-bundle.pem" on the RHEL
+// family: a clean absolute path.
+func CABundleStepAt(file string) string {
+	lines := []string{"local url=" + boot.Quote(CABundleURL) + ` file="$ROOT"` + boot.Quote(file) + " tmp"}
 	for _, line := range strings.Split(caBundleScript, "\n") {
 		if trimmed := strings.TrimSpace(line); trimmed != "" && !strings.HasPrefix(trimmed, "#") {
 			lines = append(lines, line)

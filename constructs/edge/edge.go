@@ -2,12 +2,15 @@
 // Load Balancer that spreads requests over the fleet's servers, ends TLS with
 // an ACM certificate, redirects HTTP to HTTPS, takes a server out of rotation
 // within about 20 seconds of its health check failing, logs every request,
-// and answers at the tier's domain name through Route53 alias records.
+// and answers at the tier's domain name through Route53 alias records. It
+// can also be internal, or open to a list of source ranges only.
 package edge
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,7 +53,8 @@ const (
 // Props configures an Edge.
 type Props struct {
 	// Vpc holds the load balancer, in its public subnets (SubnetType PUBLIC),
-	// which must span at least two Availability Zones. Required.
+	// or its private subnets (PRIVATE_WITH_EGRESS) when Internal, which must
+	// span at least two Availability Zones. Required.
 	Vpc awsec2.IVpc
 
 	// DomainName is the public name served, e.g. "api.example.com": the
@@ -148,6 +152,25 @@ type Props struct {
 	// Default: false, deletion protection on.
 	DisableDeletionProtection bool
 
+	// Internal makes the load balancer internal (scheme internal) in the
+	// VPC's private subnets (PRIVATE_WITH_EGRESS): reachable only from the
+	// VPC and the networks routed into it (VPN, Direct Connect, peering,
+	// Transit Gateway). The certificate is still validated by DNS in Zone and
+	// the alias records are still written there, so the public name resolves
+	// to the load balancer's private addresses.
+	//
+	// Default: false, internet-facing in the public subnets.
+	Internal bool `json:"internal"`
+
+	// AllowedSourceCIDRs are the only source ranges the load balancer accepts
+	// HTTP and HTTPS from (e.g. an office's addresses): network addresses
+	// such as "203.0.113.0/24", IPv6 ones such as "2001:db8::/56" only with
+	// DualStack, each once, at most 30 (two rules each, within a security
+	// group's 60 inbound rules).
+	//
+	// Default: none, 80 and 443 from anywhere (0.0.0.0/0, and ::/0 with DualStack).
+	AllowedSourceCIDRs []string `json:"allowedSourceCidrs"`
+
 	// AccessLogBucket receives the load balancer's access logs, under
 	// AccessLogPrefix. It must be encrypted with SSE-S3 (ALB log delivery does
 	// not support KMS keys). A bucket created in the same app gets the
@@ -163,9 +186,24 @@ type Props struct {
 	AccessLogPrefix string
 }
 
-// publicSubnets are where the load balancer goes: an ALB takes one subnet per
-// Availability Zone.
-var publicSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC, OnePerAz: jsii.Bool(true)}
+// publicSubnets are where an internet-facing load balancer goes, and
+// privateSubnets an internal one: an ALB takes one subnet per Availability Zone.
+var (
+	publicSubnets  = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC, OnePerAz: jsii.Bool(true)}
+	privateSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, OnePerAz: jsii.Bool(true)}
+)
+
+// MaxSourceCIDRs is how many ranges AllowedSourceCIDRs may hold: two rules
+// each, within a security group's default quota of 60 inbound rules.
+const MaxSourceCIDRs = 30
+
+// subnets returns where the load balancer goes.
+func (p Props) subnets() *awsec2.SubnetSelection {
+	if p.Internal {
+		return privateSubnets
+	}
+	return publicSubnets
+}
 
 var healthyCodesRE = regexp.MustCompile(`^[2-4][0-9][0-9](-[2-4][0-9][0-9])?(,[2-4][0-9][0-9](-[2-4][0-9][0-9])?)*$`)
 
@@ -177,8 +215,9 @@ func (p Props) Validate() error {
 	if p.Vpc == nil {
 		add("Vpc: missing; required: the VPC whose public subnets hold the load balancer")
 	} else {
-		problems = append(problems, checkPublicSubnets(p.Vpc, p.DualStack)...)
+		problems = append(problems, checkSubnets(p.Vpc, p.Internal, p.DualStack)...)
 	}
+	problems = append(problems, checkSourceCIDRs(p.AllowedSourceCIDRs, p.DualStack)...)
 
 	domain := strings.TrimSuffix(p.DomainName, ".")
 	switch {
@@ -235,36 +274,78 @@ func (p Props) Validate() error {
 	return nil
 }
 
-// checkPublicSubnets reports a VPC whose public subnets cannot hold an
-// internet-facing load balancer: fewer than two Availability Zones, or, for
-// dual-stack, subnets created without IPv6 (imported subnets are trusted).
-func checkPublicSubnets(vpc awsec2.IVpc, dualStack bool) (problems []string) {
+// checkSubnets reports a VPC whose public subnets (private ones when
+// internal) cannot hold the load balancer: fewer than two Availability Zones,
+// or, for dual-stack, subnets created without IPv6 (imported subnets are
+// trusted).
+func checkSubnets(vpc awsec2.IVpc, internal, dualStack bool) (problems []string) {
+	kind, subnetType, selection := "public", "PUBLIC", publicSubnets
+	if internal {
+		kind, subnetType, selection = "private", "PRIVATE_WITH_EGRESS", privateSubnets
+	}
 	defer func() {
-		// SelectSubnets throws when the VPC has no public subnet group.
+		// SelectSubnets throws when the VPC has no subnet group of the type.
 		if r := recover(); r != nil {
 			if !strings.Contains(fmt.Sprint(r), "subnet") {
 				panic(r)
 			}
-			problems = []string{"Vpc: has no public subnets; required: public subnets (SubnetType PUBLIC) in at least two Availability Zones"}
+			problems = []string{fmt.Sprintf("Vpc: has no %s subnets; required: %s subnets (SubnetType %s) in at least two Availability Zones", kind, kind, subnetType)}
 		}
 	}()
-	selected := vpc.SelectSubnets(publicSubnets)
+	selected := vpc.SelectSubnets(selection)
 	azs := map[string]bool{}
 	for _, az := range *selected.AvailabilityZones {
 		azs[*az] = true
 	}
 	if len(azs) < 2 {
-		problems = append(problems, fmt.Sprintf("Vpc: public subnets span %d Availability Zone(s); required: at least two (ELB.13)", len(azs)))
+		problems = append(problems, fmt.Sprintf("Vpc: %s subnets span %d Availability Zone(s); required: at least two (ELB.13)", kind, len(azs)))
 	}
 	if dualStack {
 		for _, s := range *selected.Subnets {
 			if cfn, ok := s.Node().DefaultChild().(awsec2.CfnSubnet); ok && cfn.Ipv6CidrBlock() == nil && cfn.Ipv6IpamPoolId() == nil {
-				problems = append(problems, fmt.Sprintf("DualStack: public subnet %s has no IPv6 CIDR; required: a VPC with IPv6 (awsec2.VpcProps IpProtocol DUAL_STACK)", *s.Node().Path()))
+				problems = append(problems, fmt.Sprintf("DualStack: %s subnet %s has no IPv6 CIDR; required: a VPC with IPv6 (awsec2.VpcProps IpProtocol DUAL_STACK)", kind, *s.Node().Path()))
 				break
 			}
 		}
 	}
 	return problems
+}
+
+// checkSourceCIDRs reports the entries of AllowedSourceCIDRs that are not
+// network addresses, repeat, or are IPv6 on an IPv4-only load balancer.
+func checkSourceCIDRs(cidrs []string, dualStack bool) (problems []string) {
+	if len(cidrs) > MaxSourceCIDRs {
+		problems = append(problems, fmt.Sprintf("AllowedSourceCIDRs: %d ranges; allowed: at most %d (two rules each, within a security group's 60 inbound rules)", len(cidrs), MaxSourceCIDRs))
+	}
+	for i, c := range cidrs {
+		if problem := SourceCIDRProblem(c, dualStack, cidrs[:i]); problem != "" {
+			problems = append(problems, fmt.Sprintf("AllowedSourceCIDRs[%d]: %s", i, problem))
+		}
+	}
+	return problems
+}
+
+// SourceCIDRProblem returns what is wrong with cidr as an entry of
+// AllowedSourceCIDRs after the entries before it, or "": the configuration
+// reports it under its own key.
+func SourceCIDRProblem(cidr string, dualStack bool, before []string) string {
+	prefix, err := netip.ParsePrefix(cidr)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%q is not a CIDR range; allowed: an IPv4 or IPv6 network such as 203.0.113.0/24 or 2001:db8::/56", cidr)
+	case prefix.Masked() != prefix:
+		return fmt.Sprintf("%q has host bits set; allowed: the network address, %s", cidr, prefix.Masked())
+	case prefix.Addr().Is4In6():
+		return fmt.Sprintf("%q is an IPv4-mapped IPv6 range; allowed: the IPv4 range itself", cidr)
+	case prefix.Addr().Is6() && !dualStack:
+		return fmt.Sprintf("%q is an IPv6 range, but the load balancer is IPv4 only; allowed: IPv4 ranges, or IPv6 ones with DualStack", cidr)
+	}
+	for _, b := range before {
+		if other, err := netip.ParsePrefix(b); err == nil && other == prefix {
+			return fmt.Sprintf("%q is listed twice", cidr)
+		}
+	}
+	return ""
 }
 
 // checkSeconds returns what is wrong with an optional duration d (0 means the
@@ -290,8 +371,8 @@ func isTLS13Policy(policy awselasticloadbalancingv2.SslPolicy) bool {
 		policy == awselasticloadbalancingv2.SslPolicy_RECOMMENDED_TLS
 }
 
-// Edge is the internet-facing side of a web tier: an ALB in the public
-// subnets with an HTTPS listener forwarding to the fleet's target group, an
+// Edge is the client-facing side of a web tier: an ALB in the public
+// subnets (private ones when internal) with an HTTPS listener forwarding to the fleet's target group, an
 // HTTP listener that only redirects to HTTPS, access logs, and alias records.
 type Edge struct {
 	constructs.Construct
@@ -303,6 +384,8 @@ type Edge struct {
 	logBucket     awss3.IBucket
 	securityGroup awsec2.SecurityGroup
 	records       []awsroute53.RecordSet
+	subnets       []awsec2.ISubnet
+	vpc           awsec2.IVpc
 }
 
 // LoadBalancer returns the ALB, for metrics, a WAF association and escape
@@ -331,6 +414,41 @@ func (e *Edge) AccessLogBucket() awss3.IBucket { return e.logBucket }
 // the fleet should accept web traffic from.
 func (e *Edge) SecurityGroup() awsec2.ISecurityGroup { return e.securityGroup }
 
+// SubnetCIDRs returns the IPv4 ranges of the subnets the load balancer is in
+// (public, or private when Internal), one per Availability Zone: the
+// addresses its requests reach the servers from, which is what an
+// application should trust X-Forwarded-For from. The load balancer reaches
+// instance targets over IPv4 also when DualStack, so no IPv6 range is
+// returned. A range may be a token (an imported subnet's); an imported
+// subnet given without its range contributes the VPC's range instead.
+func (e *Edge) SubnetCIDRs() []string {
+	var cidrs []string
+	for _, s := range e.subnets {
+		cidr := subnetCIDR(s)
+		if cidr == "" {
+			cidr = *e.vpc.VpcCidrBlock()
+		}
+		if !slices.Contains(cidrs, cidr) {
+			cidrs = append(cidrs, cidr)
+		}
+	}
+	return cidrs
+}
+
+// subnetCIDR returns s's IPv4 range, or "" for an imported subnet given
+// without one (CDK throws when it is read).
+func subnetCIDR(s awsec2.ISubnet) (cidr string) {
+	defer func() {
+		if r := recover(); r != nil {
+			if !strings.Contains(fmt.Sprint(r), "CIDR") {
+				panic(r)
+			}
+			cidr = ""
+		}
+	}()
+	return *s.Ipv4CidrBlock()
+}
+
 // AliasRecords returns the alias records of DomainName: the A record, and the
 // AAAA record when DualStack is set.
 func (e *Edge) AliasRecords() []awsroute53.RecordSet {
@@ -349,8 +467,9 @@ func New(scope constructs.Construct, id string, props *Props) *Edge {
 	if err := p.Validate(); err != nil {
 		panic(fmt.Sprintf("edge %s: %v", id, err))
 	}
-	if region := awscdk.Stack_Of(scope).Region(); *awscdk.Token_IsUnresolved(region) {
-		panic(fmt.Sprintf("edge %s: the stack's region is not concrete, and ALB access logs need it (the log-delivery account differs per region); set Env.Region in the stack's awscdk.StackProps", id))
+	if stack := awscdk.Stack_Of(scope); *awscdk.Token_IsUnresolved(stack.Region()) {
+		panic(fmt.Sprintf("edge %s: the region of stack %s is not concrete (an environment-agnostic stack); required: a concrete region, as the load balancer's access logs are delivered by that region's ELB account. "+
+			"Set it in the stack's props, awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String(\"eu-west-1\")}} (with tierkit's app: the environment's \"region\" in cdk.json)", id, *stack.Node().Path()))
 	}
 	if p.SSLPolicy == "" {
 		p.SSLPolicy = awselasticloadbalancingv2.SslPolicy_TLS13_12_RES_PQ
@@ -392,25 +511,7 @@ func New(scope constructs.Construct, id string, props *Props) *Edge {
 		e.logBucket = storage.NewLogBucket(e, "AccessLogs", nil)
 	}
 
-	// The load balancer's own group, so that its rules are exactly the ones
-	// below: 80 and 443 from anywhere in, and only the fleet's port out.
-	e.securityGroup = awsec2.NewSecurityGroup(e, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
-		Vpc:              p.Vpc,
-		Description:      jsii.String("Internet-facing load balancer: HTTP and HTTPS from anywhere"),
-		AllowAllOutbound: jsii.Bool(false),
-	})
-	peers := []awsec2.IPeer{awsec2.Peer_AnyIpv4()}
-	if p.DualStack {
-		peers = append(peers, awsec2.Peer_AnyIpv6())
-	}
-	for _, peer := range peers {
-		e.securityGroup.AddIngressRule(peer, awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS from anywhere"), nil)
-		e.securityGroup.AddIngressRule(peer, awsec2.Port_Tcp(jsii.Number(80)), jsii.String("HTTP from anywhere, redirected to HTTPS"), nil)
-	}
-	cdknag.NagSuppressions_AddResourceSuppressions(e.securityGroup, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-EC23"),
-		Reason: jsii.String("Internet-facing load balancer: its group accepts HTTP (80, redirected to HTTPS) and HTTPS (443) from anywhere, and no other port; the fleet accepts traffic from this group only."),
-	}}, jsii.Bool(false))
+	e.securityGroup = newSecurityGroup(e, p)
 
 	ipType := awselasticloadbalancingv2.IpAddressType_IPV4
 	if p.DualStack {
@@ -420,8 +521,8 @@ func New(scope constructs.Construct, id string, props *Props) *Edge {
 	// renaming it replaces the ALB and its DNS name.
 	e.lb = awselasticloadbalancingv2.NewApplicationLoadBalancer(e, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
 		Vpc:                     p.Vpc,
-		VpcSubnets:              publicSubnets,
-		InternetFacing:          jsii.Bool(true),
+		VpcSubnets:              p.subnets(),
+		InternetFacing:          jsii.Bool(!p.Internal),
 		SecurityGroup:           e.securityGroup,
 		IpAddressType:           ipType,
 		DeletionProtection:      jsii.Bool(!p.DisableDeletionProtection),
@@ -430,6 +531,7 @@ func New(scope constructs.Construct, id string, props *Props) *Edge {
 		IdleTimeout:             awscdk.Duration_Seconds(jsii.Number(p.IdleTimeout.Seconds())),
 	})
 	e.lb.LogAccessLogs(e.logBucket, jsii.String(p.AccessLogPrefix))
+	e.vpc, e.subnets = p.Vpc, *p.Vpc.SelectSubnets(p.subnets()).Subnets
 
 	var stickiness awscdk.Duration
 	if p.Stickiness > 0 {
@@ -508,4 +610,45 @@ func New(scope constructs.Construct, id string, props *Props) *Edge {
 		}))
 	}
 	return e
+}
+
+// newSecurityGroup returns the load balancer's own group, so that its rules
+// are exactly these: 80 and 443 in from anywhere or from AllowedSourceCIDRs
+// only, and (added later) only the fleet's port out.
+func newSecurityGroup(e *Edge, p Props) awsec2.SecurityGroup {
+	scheme := "Internet-facing"
+	if p.Internal {
+		scheme = "Internal"
+	}
+	from, peers := "anywhere", []awsec2.IPeer{awsec2.Peer_AnyIpv4()}
+	if p.DualStack {
+		peers = append(peers, awsec2.Peer_AnyIpv6())
+	}
+	if len(p.AllowedSourceCIDRs) > 0 {
+		from, peers = "the allowed sources", nil
+		for _, c := range p.AllowedSourceCIDRs {
+			if netip.MustParsePrefix(c).Addr().Is4() {
+				peers = append(peers, awsec2.Peer_Ipv4(jsii.String(c)))
+			} else {
+				peers = append(peers, awsec2.Peer_Ipv6(jsii.String(c)))
+			}
+		}
+	}
+	sg := awsec2.NewSecurityGroup(e, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc: p.Vpc,
+		// The description cannot change in place: a new one replaces the group.
+		Description:      jsii.String(scheme + " load balancer: HTTP and HTTPS from " + from),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	for _, peer := range peers {
+		sg.AddIngressRule(peer, awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS from "+from), nil)
+		sg.AddIngressRule(peer, awsec2.Port_Tcp(jsii.Number(80)), jsii.String("HTTP from "+from+", redirected to HTTPS"), nil)
+	}
+	if len(p.AllowedSourceCIDRs) == 0 {
+		cdknag.NagSuppressions_AddResourceSuppressions(sg, &[]*cdknag.NagPackSuppression{{
+			Id:     jsii.String("AwsSolutions-EC23"),
+			Reason: jsii.String(scheme + " load balancer: its group accepts HTTP (80, redirected to HTTPS) and HTTPS (443) from anywhere, and no other port; the fleet accepts traffic from this group only."),
+		}}, jsii.Bool(false))
+	}
+	return sg
 }

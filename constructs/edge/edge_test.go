@@ -1,6 +1,7 @@
 package edge_test
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -91,6 +92,27 @@ const (
 	asgSGID    = "FleetInstanceSecurityGroupA8C3D7AD"
 	givenLogID = "Logs6819BB44"
 )
+
+// internalTemplate is an internal, dual-stack load balancer open to an
+// office's IPv4 and IPv6 ranges only.
+var internalTemplate = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
+	stack := cdktest.NewStack(app, "Test")
+	vpc := newVpc(stack, awsec2.IpProtocol_DUAL_STACK)
+	fleet := newFleet(stack, vpc)
+	internal = edge.New(stack, "Edge", &edge.Props{
+		Vpc: vpc, DomainName: "cloud.example.com", Zone: newZone(stack),
+		Targets:            []awselasticloadbalancingv2.IApplicationLoadBalancerTarget{fleet},
+		TargetConnections:  fleet,
+		DualStack:          true,
+		Internal:           true,
+		AllowedSourceCIDRs: []string{"203.0.113.0/24", "2001:db8:1234::/48"},
+	})
+	return stack
+})
+
+// internal is the Edge of internalTemplate.
+var internal *edge.Edge
 
 var variants = map[string]func(testing.TB) *cdktest.Template{"default": template, "dual-stack": dualTemplate}
 
@@ -494,6 +516,25 @@ func TestInvalidProps(t *testing.T) {
 		{"vpc in one AZ", with(func(p *edge.Props) { p.Vpc = oneAZ }), "Vpc: public subnets span 1 Availability Zone(s); required: at least two"},
 		{"vpc without public subnets", with(func(p *edge.Props) { p.Vpc = private }), "Vpc: has no public subnets"},
 		{"dual-stack without IPv6", with(func(p *edge.Props) { p.DualStack = true }), "DualStack: public subnet Props/Vpc/PublicSubnet1 has no IPv6 CIDR; required: a VPC with IPv6"},
+		{"internal without private subnets", with(func(p *edge.Props) {
+			p.Vpc = awsec2.NewVpc(stack, jsii.String("PublicOnly"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
+				{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC},
+			}})
+			p.Internal = true
+		}), "Vpc: has no private subnets; required: private subnets (SubnetType PRIVATE_WITH_EGRESS)"},
+		{"internal dual-stack without IPv6", with(func(p *edge.Props) { p.Internal, p.DualStack = true, true }), "DualStack: private subnet Props/Vpc/PrivateSubnet1 has no IPv6 CIDR"},
+		{"source that is not a range", with(func(p *edge.Props) { p.AllowedSourceCIDRs = []string{"203.0.113.7"} }), `AllowedSourceCIDRs[0]: "203.0.113.7" is not a CIDR range; allowed: an IPv4 or IPv6 network`},
+		{"source with host bits", with(func(p *edge.Props) { p.AllowedSourceCIDRs = []string{"203.0.113.7/24"} }), `AllowedSourceCIDRs[0]: "203.0.113.7/24" has host bits set; allowed: the network address, 203.0.113.0/24`},
+		{"IPv6 source without dual-stack", with(func(p *edge.Props) { p.AllowedSourceCIDRs = []string{"2001:db8::/56"} }), `AllowedSourceCIDRs[0]: "2001:db8::/56" is an IPv6 range, but the load balancer is IPv4 only`},
+		{"IPv4-mapped source", with(func(p *edge.Props) { p.AllowedSourceCIDRs = []string{"::ffff:203.0.113.0/120"} }), "is an IPv4-mapped IPv6 range"},
+		{"source listed twice", with(func(p *edge.Props) {
+			p.AllowedSourceCIDRs = []string{"203.0.113.0/24", "198.51.100.0/24", "203.0.113.0/24"}
+		}), `AllowedSourceCIDRs[2]: "203.0.113.0/24" is listed twice`},
+		{"too many sources", with(func(p *edge.Props) {
+			for i := range 31 {
+				p.AllowedSourceCIDRs = append(p.AllowedSourceCIDRs, fmt.Sprintf("10.%d.0.0/16", i))
+			}
+		}), "AllowedSourceCIDRs: 31 ranges; allowed: at most 30"},
 		{"TLS 1.0 policy", with(func(p *edge.Props) { p.SSLPolicy = awselasticloadbalancingv2.SslPolicy_RECOMMENDED }), "SSLPolicy: SslPolicy_RECOMMENDED is not a TLS 1.3 policy; allowed: SslPolicy_TLS13_*"},
 		{"TLS 1.2 policy", with(func(p *edge.Props) { p.SSLPolicy = awselasticloadbalancingv2.SslPolicy_FORWARD_SECRECY_TLS12_RES_GCM }), "SSLPolicy: SslPolicy_FORWARD_SECRECY_TLS12_RES_GCM is not a TLS 1.3 policy"},
 		{"port out of range", with(func(p *edge.Props) { p.TargetPort = 70000 }), "TargetPort: 70000 is out of range; allowed: 1 to 65535"},
@@ -561,9 +602,108 @@ func TestNewPanicsWithoutAConcreteRegion(t *testing.T) {
 	p.Vpc = newVpc(stack, awsec2.IpProtocol_IPV4_ONLY)
 	p.Zone = newZone(stack)
 	defer func() {
-		if r := recover(); r == nil || !strings.HasPrefix(r.(string), "edge Edge: the stack's region is not concrete") || !strings.Contains(r.(string), "set Env.Region") {
-			t.Errorf("got %v, want a panic naming the construct and what to set", r)
+		want := []string{"edge Edge: the region of stack NoRegion is not concrete", `awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("eu-west-1")}}`, `the environment's "region" in cdk.json`}
+		if r := recover(); r == nil || !strings.HasPrefix(r.(string), want[0]) || !strings.Contains(r.(string), want[1]) || !strings.Contains(r.(string), want[2]) {
+			t.Errorf("got %v, want a panic naming the construct, the stack's region and how to set it", r)
 		}
 	}()
 	edge.New(stack, "Edge", &p)
+}
+
+func TestInternalLoadBalancerIsInThePrivateSubnets(t *testing.T) {
+	tpl := internalTemplate(t)
+	lb := props(resources(t, tpl, loadBalancer)[lbID])
+	if lb["Scheme"] != "internal" || lb["IpAddressType"] != "dualstack" {
+		t.Errorf("Scheme %v, IpAddressType %v; want internal, dualstack", lb["Scheme"], lb["IpAddressType"])
+	}
+	subnets := resources(t, tpl, "AWS::EC2::Subnet")
+	for _, ref := range lb["Subnets"].([]any) {
+		s := props(subnets[ref.(map[string]any)["Ref"].(string)])
+		if !strings.Contains(cdktest.JSON(s["Tags"]), `{"Key":"aws-cdk:subnet-type","Value":"Private"}`) {
+			t.Errorf("subnet %v is not private", ref)
+		}
+	}
+}
+
+func TestInternalLoadBalancerKeepsItsCertificateAndAliasRecords(t *testing.T) {
+	tpl := internalTemplate(t)
+	tpl.HasResourceProperties(t, certificate, map[string]any{"DomainName": "cloud.example.com", "ValidationMethod": "DNS"})
+	records := resources(t, tpl, recordSet)
+	for id, typ := range map[string]string{aID: "A", aaaaID: "AAAA"} {
+		if got := props(records[id]); got["Type"] != typ || got["Name"] != "cloud.example.com." || got["AliasTarget"] == nil {
+			t.Errorf("record %s = %s, want the %s alias of cloud.example.com.", id, cdktest.JSON(got), typ)
+		}
+	}
+}
+
+func TestAllowedSourcesAreTheOnlyOnesAccepted(t *testing.T) {
+	tpl := internalTemplate(t)
+	v4, v6 := `"203.0.113.0/24"`, `"2001:db8:1234::/48"`
+	want := []rule{{v4, tcp(443)}, {v4, tcp(80)}, {v6, tcp(443)}, {v6, tcp(80)}}
+	if got := rulesOf(t, tpl, lbSGID, "Ingress"); !reflect.DeepEqual(got, want) {
+		t.Errorf("load balancer ingress %v, want %v", got, want)
+	}
+	if meta := cdktest.JSON(resources(t, tpl, securityGroup)[lbSGID]["Metadata"]); strings.Contains(meta, "AwsSolutions-EC23") {
+		t.Errorf("a group open to the allowed sources only carries the open-to-the-world suppression: %s", meta)
+	}
+}
+
+func TestInternalVariantHasNoValidationOrNagFindings(t *testing.T) {
+	if findings := cdktest.Findings(t, internalTemplate(t).Outdir); len(findings) > 0 {
+		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
+	}
+}
+
+func TestSubnetCIDRsAreThoseOfTheLoadBalancersSubnets(t *testing.T) {
+	template(t)
+	internalTemplate(t)
+	for _, c := range []struct {
+		name string
+		e    *edge.Edge
+		want []string
+	}{
+		{"internet-facing: public subnets", built, []string{"10.0.0.0/24", "10.0.1.0/24"}},
+		{"internal: private subnets, IPv4 only", internal, []string{"10.0.2.0/24", "10.0.3.0/24"}},
+	} {
+		if got := c.e.SubnetCIDRs(); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: SubnetCIDRs() = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestSubnetCIDRsOfImportedSubnetsAreTheirTokensOrTheVPCs(t *testing.T) {
+	stack, p := validProps(t)
+	cidr := awscdk.Fn_ImportValue(jsii.String("shared-vpc-cidr"))
+	blocks := awscdk.Fn_Cidr(cidr, jsii.Number(4), jsii.String("8"))
+	imported := func(id string, withCIDRs bool) awsec2.IVpc {
+		attrs := &awsec2.VpcAttributes{
+			VpcId: jsii.String("vpc-12345678"), VpcCidrBlock: cidr, AvailabilityZones: jsii.Strings("us-east-1a", "us-east-1b"),
+			PublicSubnetIds: jsii.Strings("subnet-1", "subnet-2"), PrivateSubnetIds: jsii.Strings("subnet-3", "subnet-4"),
+		}
+		if withCIDRs {
+			attrs.PublicSubnetIpv4CidrBlocks = &[]*string{awscdk.Fn_Select(jsii.Number(0), blocks), awscdk.Fn_Select(jsii.Number(1), blocks)}
+		}
+		return awsec2.Vpc_FromVpcAttributes(stack, jsii.String(id), attrs)
+	}
+	for _, c := range []struct {
+		name string
+		vpc  awsec2.IVpc
+		want string
+	}{
+		{"with ranges", imported("WithCIDRs", true), cdktest.JSON([]any{
+			map[string]any{"Fn::Select": []any{0, map[string]any{"Fn::Cidr": []any{map[string]any{"Fn::ImportValue": "shared-vpc-cidr"}, 4, "8"}}}},
+			map[string]any{"Fn::Select": []any{1, map[string]any{"Fn::Cidr": []any{map[string]any{"Fn::ImportValue": "shared-vpc-cidr"}, 4, "8"}}}},
+		})},
+		{"without ranges: the VPC's", imported("WithoutCIDRs", false), cdktest.JSON([]any{map[string]any{"Fn::ImportValue": "shared-vpc-cidr"}})},
+	} {
+		p.Vpc = c.vpc
+		e := edge.New(stack, "Edge"+strings.ReplaceAll(c.name, " ", ""), &p)
+		var got []any
+		for _, v := range e.SubnetCIDRs() {
+			got = append(got, stack.Resolve(jsii.String(v)))
+		}
+		if cdktest.JSON(got) != c.want {
+			t.Errorf("%s: SubnetCIDRs() resolve to %s, want %s", c.name, cdktest.JSON(got), c.want)
+		}
+	}
 }

@@ -3,7 +3,9 @@
 // on several servers is reached only through that load balancer, so one ACL
 // there filters every request before any server sees it: a per-IP rate limit
 // and the AWS managed rule groups for common exploits, known bad inputs, SQL
-// injection and PHP, with its decisions logged to CloudWatch Logs.
+// injection and PHP, with its decisions logged to CloudWatch Logs. Rules an
+// application's own protocol trips (WebDAV's file names and contents) can be
+// scoped away from its paths and keep blocking on every other (ScopedRules).
 package firewall
 
 import (
@@ -43,6 +45,13 @@ type Props struct {
 	// bodies over 8 KB, which is every file upload to a Laravel API or to
 	// Nextcloud. A non-nil empty slice blocks with every rule.
 	CountOnlyRules []string
+
+	// ScopedRules are managed rules that block everywhere except under some
+	// URI path prefixes (see ScopedRules): an application's own protocol
+	// paths, such as WebDAV's, whose requests trip rules meant for others.
+	//
+	// Default: none, every rule applies to every path.
+	ScopedRules []ScopedRules
 
 	// LogRetention is how long the WAF logs are kept, a finite
 	// awslogs.RetentionDays.
@@ -124,6 +133,7 @@ func (p Props) Validate() error {
 		}
 		seen[rule] = true
 	}
+	problems = p.validateScoped(problems)
 	if problem := check.Retention("LogRetention", p.LogRetention); problem != "" {
 		problems = append(problems, problem)
 	}
@@ -210,13 +220,14 @@ func New(scope constructs.Construct, id string, props *Props) *Firewall {
 	}}
 	for i, g := range managedGroups {
 		var overrides []any
-		for _, rule := range p.CountOnlyRules {
-			if groupOf(rule) == g.name {
-				overrides = append(overrides, &awswafv2.CfnWebACL_RuleActionOverrideProperty{
-					Name:        jsii.String(rule),
-					ActionToUse: &awswafv2.CfnWebACL_RuleActionProperty{Count: map[string]any{}},
-				})
-			}
+		counted := slices.DeleteFunc(slices.Clone(p.CountOnlyRules), func(rule string) bool { return groupOf(rule) != g.name })
+		// Scoped rules count in the group, which still labels what they
+		// match; the scoped rules after the groups block on that label.
+		for _, rule := range append(counted, p.scopedOverrides(g.name)...) {
+			overrides = append(overrides, &awswafv2.CfnWebACL_RuleActionOverrideProperty{
+				Name:        jsii.String(rule),
+				ActionToUse: &awswafv2.CfnWebACL_RuleActionProperty{Count: map[string]any{}},
+			})
 		}
 		statement := &awswafv2.CfnWebACL_ManagedRuleGroupStatementProperty{VendorName: jsii.String("AWS"), Name: jsii.String(g.name)}
 		if len(overrides) > 0 {
@@ -231,6 +242,7 @@ func New(scope constructs.Construct, id string, props *Props) *Firewall {
 			VisibilityConfig: visibility(g.name),
 		})
 	}
+	rules = append(rules, p.scopedRules(len(rules))...)
 
 	// "WebACL" is part of the logical ID: renaming it replaces the web ACL.
 	f.acl = awswafv2.NewCfnWebACL(f, jsii.String("WebACL"), &awswafv2.CfnWebACLProps{

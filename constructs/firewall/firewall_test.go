@@ -15,31 +15,38 @@ import (
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
-// template is the default firewall in front of an internet-facing ALB,
-// synthesized once in strict mode (validation warnings fail) with cdk-nag.
-// The firewall is also tagged and depended on, as a tier does with its blocks.
-var template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+// The default firewall (stack "Test") in front of an internet-facing ALB and
+// its variants live in one app, synthesized once in strict mode (validation
+// warnings fail) with cdk-nag. The default firewall is also tagged and
+// depended on, as a tier does with its blocks.
+var variants = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
 	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stack := cdktest.NewStack(app, "Test")
-	fw := firewall.New(stack, "Firewall", &firewall.Props{LoadBalancer: newLoadBalancer(stack)})
-	awscdk.Tags_Of(fw).Add(jsii.String("tierkit:block"), jsii.String("firewall"), nil)
-	awscdk.NewCfnWaitConditionHandle(stack, jsii.String("AfterFirewall"), nil).Node().AddDependency(fw)
-	return stack
+	stacks := map[string]awscdk.Stack{}
+	for id, props := range map[string]firewall.Props{
+		"Test": {},
+		// strict: a lower rate limit and every managed rule blocking (an
+		// empty, non-nil CountOnlyRules).
+		"Strict": {RateLimit: 500, CountOnlyRules: []string{}, LogRetention: awslogs.RetentionDays_TWO_YEARS},
+		// scoped: rules scoped away from two sets of paths.
+		"Scoped": {ScopedRules: scopedRules},
+	} {
+		stack := cdktest.NewStack(app, id)
+		props.LoadBalancer = newLoadBalancer(stack)
+		fw := firewall.New(stack, "Firewall", &props)
+		if id == "Test" {
+			awscdk.Tags_Of(fw).Add(jsii.String("tierkit:block"), jsii.String("firewall"), nil)
+			awscdk.NewCfnWaitConditionHandle(stack, jsii.String("AfterFirewall"), nil).Node().AddDependency(fw)
+		}
+		stacks[id] = stack
+	}
+	return stacks
 })
 
-// strictTemplate is the other variant: a lower rate limit and every managed
-// rule blocking (an empty, non-nil CountOnlyRules).
-var strictTemplate = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stack := cdktest.NewStack(app, "Test")
-	firewall.New(stack, "Firewall", &firewall.Props{
-		LoadBalancer:   newLoadBalancer(stack),
-		RateLimit:      500,
-		CountOnlyRules: []string{},
-		LogRetention:   awslogs.RetentionDays_TWO_YEARS,
-	})
-	return stack
-})
+var (
+	template       = variants("Test")
+	strictTemplate = variants("Strict")
+	scopedTemplate = variants("Scoped")
+)
 
 const (
 	webACL      = "AWS::WAFv2::WebACL"
@@ -104,7 +111,7 @@ func overrides(t *testing.T, r map[string]any) []string {
 }
 
 func TestNoValidationOrNagFindings(t *testing.T) {
-	for name, tpl := range map[string]func(testing.TB) *cdktest.Template{"default": template, "strict": strictTemplate} {
+	for name, tpl := range map[string]func(testing.TB) *cdktest.Template{"default": template, "strict": strictTemplate, "scoped": scopedTemplate} {
 		if findings := cdktest.Findings(t, tpl(t).Outdir); len(findings) > 0 {
 			t.Errorf("%s: %d findings:\n%s", name, len(findings), strings.Join(findings, "\n"))
 		}

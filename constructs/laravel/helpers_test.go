@@ -11,6 +11,8 @@ import (
 // The golden server's vhost, and the tier's secret.
 const (
 	vhost = "/etc/apache2/sites-available/api.example.com.conf"
+	// rhelVhost is the vhost of a RHEL-family golden server.
+	rhelVhost = "/etc/httpd/conf.d/api.example.com.conf"
 	// password looks like one the database block generates: letters,
 	// digits and the few punctuation marks PasswordExcludedCharacters leaves.
 	password = "Zq9,x.T^e_st-=Pw7rA"
@@ -48,6 +50,27 @@ func newMachine(t *testing.T, singleton bool, app string, secret map[string]any)
 		Host: "api.example.com", Vhost: vhost, DocumentRoot: "/var/www/html/public",
 		CronFile: "/etc/cron.d/laravel", CronLine: "* * * * * www-data cd /var/www/html && php artisan schedule:run >> /dev/null 2>&1",
 	})
+	equip(t, m, app)
+	return m
+}
+
+// newRHELMachine is newMachine on a RHEL-family server (fakeaws.Machine.RHEL),
+// its vhost in /etc/httpd/conf.d.
+func newRHELMachine(t *testing.T, singleton bool, app string, secret map[string]any) *fakeaws.Machine {
+	t.Helper()
+	m := fakeaws.NewGoldenMachine(t, singleton, map[string]map[string]any{"": secret}, fakeaws.Golden{
+		Host: "api.example.com", Vhost: rhelVhost, DocumentRoot: "/var/www/html/public",
+		CronFile: "/etc/cron.d/laravel", CronLine: "* * * * * apache cd /var/www/html && php artisan schedule:run >> /dev/null 2>&1",
+	})
+	m.RHEL(t)
+	equip(t, m, app)
+	return m
+}
+
+// equip adds the Laravel application at app, its .env, and the runuser and
+// php stubs.
+func equip(t *testing.T, m *fakeaws.Machine, app string) {
+	t.Helper()
 	m.AWS.Name = "TierDatabaseSecret"
 	m.Stub(t, "runuser", `echo "runuser $*" >>"$TIERKIT_TEST_CALLS"
 [[ $1 == -u && $3 == -- ]] || exit 2
@@ -56,5 +79,4 @@ exec "$@"`)
 	m.Stub(t, "php", `echo "php $* (in ${PWD#"$TIERKIT_ROOT"})" >>"$TIERKIT_TEST_CALLS"`)
 	cdktest.WriteFile(t, filepath.Join(m.Root, app, "artisan"), "#!/usr/bin/env php\n", 0o755)
 	cdktest.WriteFile(t, filepath.Join(m.Root, app, ".env"), defaultEnv, 0o644)
-	return m
 }

@@ -56,6 +56,7 @@ const (
 	defaultLogChannel      = "daily"
 	defaultCronFile        = "/etc/cron.d/laravel"
 	defaultDatabaseName    = "app" // the database block's default
+	defaultRateLimit       = 20000 // requests per IP address in 5 minutes
 )
 
 // The values the string settings accept.
@@ -246,6 +247,9 @@ func (a *App) Profile() webtier.Profile {
 			CronFile: SchedulerCronFile, Schedule: "* * * * *", Command: "cd " + app + " && php artisan schedule:run",
 		},
 		CORSOrigins: slices.Clone(a.FrontendOrigins),
+		// An office (or a mobile carrier's NAT) shares one address: see the
+		// README's "Rate limit".
+		RateLimit: defaultRateLimit,
 	}
 }
 
@@ -371,9 +375,9 @@ func (a *App) stepData(t webtier.Parts) stepData {
 		{Key: "DB_PASSWORD", Var: "password"},
 	}
 	if db.Engine() == database.Postgres {
-		env = append(env, envEntry{Key: "DB_SSLMODE", Value: "require"}, envEntry{Key: "DB_SSLROOTCERT", Value: database.CABundleFile})
+		env = append(env, envEntry{Key: "DB_SSLMODE", Value: "require"}, envEntry{Key: "DB_SSLROOTCERT", Value: p.CABundleFile()})
 	} else {
-		env = append(env, envEntry{Key: "MYSQL_ATTR_SSL_CA", Value: database.CABundleFile})
+		env = append(env, envEntry{Key: "MYSQL_ATTR_SSL_CA", Value: p.CABundleFile()})
 	}
 	env = append(env,
 		envEntry{Key: "SESSION_DRIVER", Value: cmp.Or(a.SessionDriver, defaultSessionDriver)},
@@ -405,7 +409,8 @@ func (a *App) stepData(t webtier.Parts) stepData {
 		envEntry{Key: "AWS_BUCKET", Value: *t.Uploads().Bucket().BucketName()},
 		envEntry{Key: "AWS_DEFAULT_REGION", Var: "REGION"},
 		envEntry{Key: "AWS_USE_PATH_STYLE_ENDPOINT", Value: "false"},
-		envEntry{Key: "TRUSTED_PROXIES", Value: t.Network().CIDR()},
+		// The load balancer's subnets: requests reach the servers from there.
+		envEntry{Key: "TRUSTED_PROXIES", Value: strings.Join(t.Edge().SubnetCIDRs(), ",")},
 	)
 	if len(a.FrontendOrigins) > 0 {
 		var hosts []string

@@ -19,6 +19,7 @@ import (
 	"github.com/tierkit/tierkit/constructs/laravel"
 	"github.com/tierkit/tierkit/constructs/network"
 	"github.com/tierkit/tierkit/constructs/storage"
+	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/cdktest"
 	"github.com/tierkit/tierkit/internal/check"
 	"github.com/tierkit/tierkit/internal/fakeaws"
@@ -34,16 +35,17 @@ type synthesized struct {
 	tier  *laravel.APITier
 }
 
-// api (defaultProps) and alt (variantProps) are built in one app, with
-// strict validation and cdk-nag: one synthesis, one validation and nag run.
+// api (defaultProps), alt (variantProps) and onRHEL (rhelProps) are built in
+// one app, with strict validation and cdk-nag: one synthesis, one validation
+// and nag run.
 var (
-	api, alt synthesized
-	template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+	api, alt, onRHEL synthesized
+	template         = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 		app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
 		for id, s := range map[string]struct {
 			into  *synthesized
 			props func(awscdk.Stack) *laravel.APIProps
-		}{"Test": {&api, defaultProps}, "Variant": {&alt, variantProps}} {
+		}{"Test": {&api, defaultProps}, "Variant": {&alt, variantProps}, "RHEL": {&onRHEL, rhelProps}} {
 			s.into.stack = cdktest.NewStack(app, id)
 			s.into.tier = laravel.NewAPITier(s.into.stack, "Tier", s.props(s.into.stack))
 		}
@@ -51,7 +53,18 @@ var (
 	})
 	// variant is the template of alt, synthesized with template's.
 	variant = cdktest.Shared(func(tb testing.TB) awscdk.Stack { template(tb); return alt.stack })
+	// rhel is the template of onRHEL, synthesized with template's.
+	rhel = cdktest.Shared(func(tb testing.TB) awscdk.Stack { template(tb); return onRHEL.stack })
 )
+
+// rhelProps is the article's API on an Amazon Linux or RHEL-family golden
+// server: the platform's defaults (httpd, apache, php-fpm) and its vhost.
+func rhelProps(stack awscdk.Stack) *laravel.APIProps {
+	p := defaultProps(stack)
+	p.Platform = webtier.PlatformRHEL
+	p.Boot.IPFiles = []string{"/etc/hosts", rhelVhost}
+	return p
+}
 
 // defaultProps is the article's API: defaults (an Auto Scaling group,
 // MySQL, database sessions, apache2), the golden server's IP in the vhost
@@ -317,7 +330,7 @@ CACHE_STORE=database
 FILESYSTEM_DISK=s3
 AWS_DEFAULT_REGION=us-east-1
 AWS_USE_PATH_STYLE_ENDPOINT=false
-TRUSTED_PROXIES=10.0.0.0/16
+TRUSTED_PROXIES=10.0.0.0/24,10.0.1.0/24
 FRONTEND_URL=https://example.com
 CORS_ALLOWED_ORIGINS=https://example.com
 SANCTUM_STATEFUL_DOMAINS=example.com
@@ -431,7 +444,7 @@ func TestVariantBoot(t *testing.T) {
 		"APP_ENV=staging", "DB_CONNECTION=pgsql", "DB_HOST=" + cdktest.GetAttValue(db, "Endpoint.Address"), "DB_PORT=5433",
 		`DB_PASSWORD="pa ss#wo\$rd,1"`, "DB_SSLMODE=require", "DB_SSLROOTCERT=/etc/ssl/certs/rds-global-bundle.pem",
 		"SESSION_DRIVER=dynamodb", "CACHE_STORE=redis", "REDIS_HOST=cache.internal.example.com", "REDIS_PORT=6380",
-		"REDIS_SCHEME=tls", "DYNAMODB_CACHE_TABLE=" + cdktest.RefValue(table), "TRUSTED_PROXIES=import-SharedVpcCidr",
+		"REDIS_SCHEME=tls", "DYNAMODB_CACHE_TABLE=" + cdktest.RefValue(table), "TRUSTED_PROXIES=import-SharedPublicCidrA,import-SharedPublicCidrB",
 		"FRONTEND_URL=https://example.com", "CORS_ALLOWED_ORIGINS=https://example.com,https://www.example.com:8443",
 		"SANCTUM_STATEFUL_DOMAINS=example.com,www.example.com:8443", "LOG_CHANNEL=single",
 	} {
@@ -449,6 +462,44 @@ func TestVariantBoot(t *testing.T) {
 	}
 	if got := m.Read(t, "etc/cron.d/tierkit-scheduler"); !strings.Contains(got, "* * * * * nginx [ -e /var/lib/tierkit/boot-ok ] && cd /srv/api && php artisan schedule:run") {
 		t.Errorf("cron entry:\n%s", got)
+	}
+}
+
+// TestRHELBoot runs the RHEL-family tier's boot on a RHEL-style root: the
+// CA bundle in /etc/pki/tls/certs where .env points PHP, the settings
+// owned by apache, httpd and php-fpm restarted, the scheduler's entry for
+// cronie, httpd's logs shipped.
+func TestRHELBoot(t *testing.T) {
+	m := newRHELMachine(t, true, "/var/www/html", secret(password))
+	r := runBoot(t, m, rhel(t))
+	if got := m.Read(t, "etc/pki/tls/certs/rds-global-bundle.pem"); got != fakeaws.CABundle {
+		t.Errorf("RDS CA bundle %q, want the truststore's in /etc/pki/tls/certs", got)
+	}
+	if m.Exists("etc/ssl") {
+		t.Errorf("the boot created Debian's /etc/ssl on a RHEL-family server")
+	}
+	if env := m.Read(t, "var/www/html/.env"); !strings.Contains(env, "\nMYSQL_ATTR_SSL_CA=/etc/pki/tls/certs/rds-global-bundle.pem\n") {
+		t.Errorf(".env does not point PHP at RHEL's bundle:\n%s", env)
+	}
+	for _, c := range []string{
+		"chown root:apache /var/www/html/.env.tierkit-", "chown -R apache: /var/www/html/storage /var/www/html/bootstrap/cache",
+		"runuser -u apache -- php artisan config:cache", "systemctl restart php-fpm", "systemctl enable crond",
+	} {
+		if !slices.ContainsFunc(r.Calls, func(call string) bool { return strings.HasPrefix(call, c) }) {
+			t.Errorf("calls lack %q:\n%s", c, strings.Join(r.Calls, "\n"))
+		}
+	}
+	if r.Calls[0] != "systemctl stop httpd" || r.Calls[len(r.Calls)-1] != "systemctl restart httpd" {
+		t.Errorf("calls %q: want httpd stopped first and started last", r.Calls)
+	}
+	if got := m.Read(t, "etc/cron.d/tierkit-scheduler"); !strings.Contains(got, "\n* * * * * apache [ -e /var/lib/tierkit/boot-ok ] && cd /var/www/html && php artisan schedule:run") {
+		t.Errorf("cron entry for cronie:\n%s", got)
+	}
+	agent := m.Read(t, "opt/aws/amazon-cloudwatch-agent/etc/tierkit.json")
+	for _, f := range []string{"/var/log/httpd/*access_log", "/var/log/httpd/*error_log"} {
+		if !strings.Contains(agent, `"file_path":"`+f+`"`) {
+			t.Errorf("the agent does not ship %s:\n%s", f, agent)
+		}
 	}
 }
 
@@ -481,7 +532,7 @@ func TestBootFailsWithoutAnEnvFileOrAPPKEY(t *testing.T) {
 // TestUserDataPassesShellcheckAndFits: both variants' boot scripts pass
 // shellcheck and stay under EC2's limit with long references.
 func TestUserDataPassesShellcheckAndFits(t *testing.T) {
-	cdktest.CheckUserData(t, map[string]*cdktest.Template{"default": template(t), "variant": variant(t)})
+	cdktest.CheckUserData(t, map[string]*cdktest.Template{"default": template(t), "variant": variant(t), "rhel": rhel(t)})
 }
 
 // TestInvalidProps: each Laravel setting is refused naming its field and

@@ -206,9 +206,10 @@ type Network struct {
 // Vpc returns the VPC: the new one, or the existing one from Props.
 func (n *Network) Vpc() awsec2.IVpc { return n.vpc }
 
-// CIDR returns the VPC's IPv4 range, e.g. for the proxies an application
-// behind the ALB trusts. For a new VPC it is the configured string (usable
-// where a token is not, such as a file rendered at synth time); for an
+// CIDR returns the VPC's IPv4 range (the proxies an application behind the
+// ALB trusts are the load balancer's subnets: edge's SubnetCIDRs). For a new
+// VPC it is the configured string (usable where a token is not, such as a
+// file rendered at synth time); for an
 // existing VPC it is its VpcCidrBlock, possibly a token, and CDK panics if
 // the VPC was imported without one.
 func (n *Network) CIDR() string {

@@ -8,8 +8,12 @@ import (
 	"github.com/tierkit/tierkit/internal/fakeaws"
 )
 
-// vhost is the golden server's Apache vhost, which holds its IP.
-const vhost = "/etc/apache2/sites-available/cloud.example.com.conf"
+// vhost is the golden server's Apache vhost, which holds its IP; rhelVhost
+// is a RHEL-family golden server's.
+const (
+	vhost     = "/etc/apache2/sites-available/cloud.example.com.conf"
+	rhelVhost = "/etc/httpd/conf.d/cloud.example.com.conf"
+)
 
 // The tier's secrets as the fake Secrets Manager holds them.
 const (
@@ -81,6 +85,12 @@ func newMachine(t *testing.T, singleton bool, install, config string) *fakeaws.M
 	m.AWS.Parameters = map[string]string{apiKeyParameter: apiKey}
 	m.Stub(t, "runuser", `echo "runuser $*" >>"$TIERKIT_TEST_CALLS"
 exit 2`)
+	// amazon-efs-utils' helper, and mount and mountpoint remembering what
+	// was mounted: the test machine mounts nothing.
+	m.Stub(t, "mount.efs", "exit 0")
+	m.Stub(t, "mount", `echo "mount ${*//"$TIERKIT_ROOT"/}" >>"$TIERKIT_TEST_CALLS"
+echo "${@: -1}" >>"$TIERKIT_TEST_CALLS.mounted"`)
+	m.Stub(t, "mountpoint", `[[ $1 == -q ]] && grep -qxF -- "$2" "$TIERKIT_TEST_CALLS.mounted" 2>/dev/null`)
 	files := map[string]string{
 		filepath.Join(install, "config/config.php"): config,
 		filepath.Join(install, "cron.php"):          "<?php\n",
@@ -90,5 +100,20 @@ exit 2`)
 	for file, content := range files {
 		cdktest.WriteFile(t, filepath.Join(m.Root, file), content, 0o640)
 	}
+	return m
+}
+
+// newRHELMachine is newMachine on a RHEL-family server
+// (fakeaws.Machine.RHEL): the vhost in /etc/httpd/conf.d, PHP's /etc/php.d
+// and PHP-FPM's www pool with its own session settings, cronie.
+func newRHELMachine(t *testing.T, singleton bool, install, config string) *fakeaws.Machine {
+	t.Helper()
+	m := fakeaws.NewGoldenMachine(t, singleton, secrets(), fakeaws.Golden{
+		Host: "cloud.example.com", Vhost: rhelVhost, DocumentRoot: "/var/www/nextcloud",
+		CronFile: "/etc/cron.d/nextcloud", CronLine: "*/5 * * * * apache php -f /var/www/nextcloud/cron.php",
+	})
+	m.RHEL(t)
+	cdktest.WriteFile(t, filepath.Join(m.Root, install, "config/config.php"), config, 0o640)
+	cdktest.WriteFile(t, filepath.Join(m.Root, install, "cron.php"), "<?php\n", 0o640)
 	return m
 }

@@ -5,7 +5,8 @@
 // The web tier (constructs/webtier) composes every block; App adds only the
 // Nextcloud part: a shared Redis-compatible cache (ElastiCache, TLS, AUTH)
 // for file locking, the distributed cache and PHP sessions; primary object
-// storage on the tier's S3 bucket with the instance role; at boot, one
+// storage on the tier's S3 bucket with the instance role, or the data
+// directory on an EFS file system every server mounts; at boot, one
 // configuration file every server writes from the template (the proxy
 // settings for the ALB, the database over TLS, the cache, the object store,
 // the instance-wide values every node must share); background jobs on
@@ -21,6 +22,7 @@ import (
 	"path"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -33,6 +35,7 @@ import (
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/cache"
 	"github.com/tierkit/tierkit/constructs/database"
+	"github.com/tierkit/tierkit/constructs/filesystem"
 	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/check"
 )
@@ -70,7 +73,7 @@ const (
 	seedLength             = 80
 )
 
-var primaryStorages = []string{"s3", "local"}
+var primaryStorages = []string{"s3", "local", "efs"}
 
 // App is the Nextcloud profile: its settings, and once attached to a tier
 // the resources it created. A field with a json tag is also a key of the
@@ -93,18 +96,33 @@ type App struct {
 	// PrimaryStorage is where Nextcloud keeps files: "s3", the tier's bucket
 	// as primary object storage (objectstore), reached with the instance
 	// role (no key in the configuration: the AWS SDK uses the instance
-	// profile); or "local", the AMI's data directory. It is a first-deploy
+	// profile); "efs", the data directory on an encrypted EFS file system the
+	// tier creates (constructs/filesystem), mounted at DataDirectory on every
+	// server before the web server starts, so any number of servers share
+	// it; or "local", the AMI's data directory. It is a first-deploy
 	// decision: switching an installed Nextcloud with files to "s3" hides
-	// them (they stay in the data directory, unknown to the object store).
-	// "local" with more than one server needs DataDirectoryShared.
+	// them (they stay in the data directory, unknown to the object store);
+	// an existing install with files moves to "efs" by copying its data
+	// directory (see the README). "local" with more than one server needs
+	// DataDirectoryShared.
 	//
 	// Default: "s3".
 	PrimaryStorage string `json:"primaryStorage"`
 
+	// DataDirectory is Nextcloud's data directory ('datadirectory') with
+	// "efs" PrimaryStorage: where the file system is mounted and what the
+	// boot writes as datadirectory. Keep the golden server's own (config.php's
+	// 'datadirectory'): Nextcloud names its root storage after the path, and
+	// moving it needs database changes. A clean absolute path of letters,
+	// digits and @+=:,._/-, not InstallPath or above it.
+	//
+	// Default: "<InstallPath>/data"; allowed only with "efs".
+	DataDirectory string `json:"dataDirectory"`
+
 	// DataDirectoryShared states that the AMI's data directory is shared
-	// storage every server mounts (EFS, NFS), which the team provides:
+	// storage every server mounts (NFS), which the team provides:
 	// required for "local" PrimaryStorage when more than one server can
-	// serve, refused with "s3".
+	// serve, refused with "s3" and "efs" (the tier's file system is shared).
 	//
 	// Default: false.
 	DataDirectoryShared bool `json:"dataDirectoryShared"`
@@ -156,6 +174,7 @@ type App struct {
 
 	cache      *cache.Cache
 	seed       awssecretsmanager.Secret
+	files      *filesystem.FileSystem
 	configKeys []string
 }
 
@@ -172,6 +191,10 @@ func NewTier(scope constructs.Construct, id string, props *Props) *Tier {
 // SharedCache returns the shared cache (file locking, distributed cache,
 // sessions).
 func (a *App) SharedCache() *cache.Cache { return a.cache }
+
+// FileSystem returns the data directory's file system with "efs"
+// PrimaryStorage, or nil.
+func (a *App) FileSystem() *filesystem.FileSystem { return a.files }
 
 // SeedSecret returns the generated-values secret: 80 letters and digits
 // under SeedKey, from which every server derives the same instanceid,
@@ -200,6 +223,8 @@ func (a *App) Profile() webtier.Profile {
 		IdleTimeout: defaultIdleTimeout,
 		// WebDAV (every sync client) sends PROPFIND; uploads exceed 8 KB.
 		CountOnlyRules: []string{"SizeRestrictions_BODY", "PROPFIND_METHOD"},
+		// WebDAV's paths are file names and its bodies file contents.
+		ScopedRules: webDAVScoped(),
 		// Sync clients send many requests, and an office shares one address.
 		RateLimit: defaultRateLimit,
 	}
@@ -215,12 +240,23 @@ func (a *App) Validate(p webtier.Props) error {
 		pr.Add("InstallPath", "%q is not a clean absolute directory path; allowed: /, letters, digits and @+=:,._-, e.g. %s", a.InstallPath, defaultInstallPath)
 	}
 	if pr.OneOf("PrimaryStorage", a.PrimaryStorage, primaryStorages, defaultPrimaryStorage) {
-		local := a.PrimaryStorage == "local"
+		storage := cmp.Or(a.PrimaryStorage, defaultPrimaryStorage)
 		switch {
-		case local && !p.OneServer() && !a.DataDirectoryShared:
-			pr.Add("PrimaryStorage", "\"local\" keeps files in each server's data directory, and more than one serves (%s); allowed: s3, or local with DataDirectoryShared when the data directory is shared storage (EFS, NFS)", p.Servers())
-		case !local && a.DataDirectoryShared:
-			pr.Add("DataDirectoryShared", "set, but PrimaryStorage is s3; allowed: only with PrimaryStorage local")
+		case storage == "local" && !p.OneServer() && !a.DataDirectoryShared:
+			pr.Add("PrimaryStorage", "\"local\" keeps files in each server's data directory, and more than one serves (%s); allowed: s3, efs, or local with DataDirectoryShared when the data directory is shared storage (NFS)", p.Servers())
+		case storage != "local" && a.DataDirectoryShared:
+			pr.Add("DataDirectoryShared", "set, but PrimaryStorage is %s; allowed: only with PrimaryStorage local (efs is shared storage already)", storage)
+		}
+		if a.DataDirectory != "" {
+			install := cmp.Or(a.InstallPath, defaultInstallPath)
+			switch {
+			case storage != "efs":
+				pr.Add("DataDirectory", "set, but PrimaryStorage is %s; allowed: only with PrimaryStorage efs (the AMI's config.php names the data directory otherwise)", storage)
+			case !check.Path(a.DataDirectory):
+				pr.Add("DataDirectory", "%q is not a clean absolute directory path; allowed: /, letters, digits and @+=:,._-, e.g. %s/data", a.DataDirectory, install)
+			case a.DataDirectory == install || strings.HasPrefix(install+"/", a.DataDirectory+"/"):
+				pr.Add("DataDirectory", "%q would hide Nextcloud's code (InstallPath %s) under the file system; allowed: a directory below or beside it, e.g. %s/data", a.DataDirectory, install, install)
+			}
 		}
 	}
 	a.validateSettings(&pr)
@@ -228,7 +264,9 @@ func (a *App) Validate(p webtier.Props) error {
 }
 
 // Attach creates the shared cache and the seed secret, lets the fleet reach
-// and read them, and returns the nextcloud-config step.
+// and read them, and returns the nextcloud-config step; with "efs"
+// PrimaryStorage it creates the data directory's file system first and
+// returns the step that mounts it (DataStep) before nextcloud-config.
 func (a *App) Attach(t webtier.Parts) []webtier.Step {
 	role := t.Fleet().Role()
 	cp := a.Cache
@@ -248,7 +286,12 @@ func (a *App) Attach(t webtier.Parts) []webtier.Step {
 	// With a customer-managed key, GrantRead also lets the role decrypt.
 	a.seed.GrantRead(role, nil)
 	webtier.GrantReferences(t, role, a.ConfigSecrets, a.DecryptKeys)
-	return []webtier.Step{{Name: "nextcloud-config", Body: boot.RenderStep(configTemplate, a.stepData(t))}}
+	var steps []webtier.Step
+	if cmp.Or(a.PrimaryStorage, defaultPrimaryStorage) == "efs" {
+		// Mounted before the configuration names it as datadirectory.
+		steps = append(steps, a.attachFileSystem(t))
+	}
+	return append(steps, webtier.Step{Name: "nextcloud-config", Body: boot.RenderStep(configTemplate, a.stepData(t))})
 }
 
 // newSeed creates the generated-values secret. Retained: a new seed would
@@ -282,10 +325,12 @@ type stepData struct {
 	CAFile                                     string
 	ConfigFile, LogFile, LogDir, SessionIni    string
 	DBSecret, CacheSecret, SeedSecret, SeedKey string
-	DomainName, CIDR                           string
+	DomainName                                 string
+	TrustedProxies                             []string
 	DBType, DBHost, DBName                     string
 	CacheHost, CachePort                       string
 	S3, Bucket                                 string
+	DataDirectory                              string
 	// Config and Secrets are the settings of Config and ConfigSecrets.
 	Config  []configEntry
 	Secrets []secretEntry
@@ -313,6 +358,9 @@ func (a *App) stepData(t webtier.Parts) stepData {
 	if s3 {
 		a.configKeys = append(a.configKeys, "objectstore")
 	}
+	if a.files != nil {
+		a.configKeys = append(a.configKeys, "datadirectory")
+	}
 	a.configKeys = append(a.configKeys, "log_type", "logfile")
 	config, secrets := a.settings()
 	for _, c := range config {
@@ -325,16 +373,19 @@ func (a *App) stepData(t webtier.Parts) stepData {
 
 	d := stepData{
 		InstallPath: cmp.Or(a.InstallPath, defaultInstallPath), WebUser: p.WebUser, PHPFPMUnit: p.PHPFPMUnit,
-		CAFile:     database.CABundleFile,
+		CAFile:     p.CABundleFile(),
 		ConfigFile: ConfigFile, LogFile: LogFile, LogDir: path.Dir(LogFile), SessionIni: SessionIni,
 		DBSecret: *db.Secret().SecretArn(), CacheSecret: *a.cache.Secret().SecretArn(), SeedSecret: *a.seed.SecretArn(), SeedKey: SeedKey,
-		DomainName: p.DomainName, CIDR: t.Network().CIDR(),
+		DomainName: p.DomainName, TrustedProxies: t.Edge().SubnetCIDRs(),
 		DBType: dbType, DBHost: db.Endpoint() + ":" + port, DBName: cmp.Or(p.Database.DatabaseName, defaultDatabaseName),
 		CacheHost: a.cache.Endpoint(), CachePort: strconv.Itoa(a.cache.Port()),
 		Config: config, Secrets: secrets,
 	}
 	if s3 {
 		d.S3, d.Bucket = "s3", *t.Uploads().Bucket().BucketName()
+	}
+	if a.files != nil {
+		d.DataDirectory = a.dataDirectory()
 	}
 	return d
 }

@@ -20,9 +20,11 @@ import (
 	"github.com/tierkit/tierkit/constructs/cache"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/edge"
+	"github.com/tierkit/tierkit/constructs/firewall"
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/network"
 	"github.com/tierkit/tierkit/constructs/nextcloud"
+	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/cdktest"
 	"github.com/tierkit/tierkit/internal/check"
 	"github.com/tierkit/tierkit/internal/fakeaws"
@@ -43,19 +45,22 @@ func defaultProps(stack awscdk.Stack) *nextcloud.Props {
 	}
 }
 
-// variantProps takes Nextcloud's other branches: two fixed servers, a
-// shared local data directory, no background jobs, PostgreSQL, Redis, an
+// variantProps takes Nextcloud's other branches: two fixed servers, the
+// data directory on the tier's EFS file system at a directory of its own,
+// no background jobs, PostgreSQL, Redis, an
 // existing VPC whose CIDR is a token, the caller's idle timeout, another
-// install path, and nginx with PHP-FPM as another web user.
+// install path, nginx with PHP-FPM as another web user, and HTML bodies
+// counted everywhere.
 func variantProps(stack awscdk.Stack) *nextcloud.Props {
 	p := defaultProps(stack)
 	p.Boot = boot.Props{}
 	p.Network = network.Props{Vpc: cdktest.ImportedVpc(stack)}
 	p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 2}
 	p.Edge = edge.Props{IdleTimeout: 120 * time.Second}
+	p.Firewall = firewall.Props{CountOnlyRules: []string{"SizeRestrictions_BODY", "PROPFIND_METHOD", "CrossSiteScripting_BODY"}}
 	p.Database = database.Props{Engine: database.Postgres, DatabaseName: "nextcloud"}
 	p.Cache = cache.Props{Engine: cache.Redis}
-	p.InstallPath, p.PrimaryStorage, p.DataDirectoryShared, p.BackgroundJobs = "/srv/nextcloud", "local", true, "off"
+	p.InstallPath, p.PrimaryStorage, p.DataDirectory, p.BackgroundJobs = "/srv/nextcloud", "efs", variantData, "off"
 	p.WebServer, p.PHPFPMUnit, p.WebUser = "nginx", "php8.3-fpm", "nginx"
 	p.Config = extraConfig()
 	p.ConfigSecrets = map[string]string{"mail_smtppassword": "secretsmanager:" + mailSecretARN + "#password", "api_key": "ssm:" + apiKeyParameter}
@@ -71,7 +76,7 @@ var (
 	tiers    = map[string]*nextcloud.Tier{}
 	template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 		app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-		for id, props := range map[string]func(awscdk.Stack) *nextcloud.Props{"Test": defaultProps, "Variant": variantProps} {
+		for id, props := range map[string]func(awscdk.Stack) *nextcloud.Props{"Test": defaultProps, "Variant": variantProps, "RHEL": rhelProps} {
 			stacks[id] = cdktest.NewStack(app, id)
 			tiers[id] = nextcloud.NewTier(stacks[id], "Tier", props(stacks[id]))
 		}
@@ -81,7 +86,20 @@ var (
 		template(tb)
 		return stacks["Variant"]
 	})
+	rhel = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+		template(tb)
+		return stacks["RHEL"]
+	})
 )
+
+// rhelProps is article 004's Nextcloud on an Amazon Linux or RHEL-family
+// golden server: the platform's defaults (httpd, apache, php-fpm).
+func rhelProps(stack awscdk.Stack) *nextcloud.Props {
+	p := defaultProps(stack)
+	p.Platform = webtier.PlatformRHEL
+	p.Boot.IPFiles = []string{"/etc/hosts", rhelVhost}
+	return p
+}
 
 // TestNoValidationOrNagFindings reads the findings of both stacks: they are
 // in one assembly.
@@ -261,7 +279,7 @@ func TestNoSecretValueInTheTemplateOrUserData(t *testing.T) {
 }
 
 func TestUserDataPassesShellcheckAndFitsUnderTheLimit(t *testing.T) {
-	cdktest.CheckUserData(t, map[string]*cdktest.Template{"default": template(t), "variant": variant(t)})
+	cdktest.CheckUserData(t, map[string]*cdktest.Template{"default": template(t), "variant": variant(t), "rhel": rhel(t)})
 }
 
 // The boot script, run as deployed (references resolved) on a fake server.
@@ -298,7 +316,7 @@ func TestBootWritesTheConfigFile(t *testing.T) {
 	want := `<?php
 // Written at boot by tierkit from the CDK app, on every server; edit the app, not this file.
 $CONFIG = [
-  'trusted_proxies' => ['10.0.0.0/16'],
+  'trusted_proxies' => ['10.0.0.0/24', '10.0.1.0/24'],
   'overwritehost' => 'cloud.example.com',
   'overwriteprotocol' => 'https',
   'overwrite.cli.url' => 'https://cloud.example.com',
@@ -449,7 +467,7 @@ func TestVariantBoot(t *testing.T) {
 	got := m.Read(t, "srv/nextcloud/config/tierkit.config.php")
 	db := cdktest.LogicalID(t, tpl, "AWS::RDS::DBInstance", "TierDatabaseInstance")
 	for _, line := range []string{
-		"'trusted_proxies' => ['import-SharedVpcCidr'],", "'dbtype' => 'pgsql',", "'dbhost' => '" + cdktest.GetAttValue(db, "Endpoint.Address") + ":5433',",
+		"'trusted_proxies' => ['import-SharedPublicCidrA', 'import-SharedPublicCidrB'],", "'dbtype' => 'pgsql',", "'dbhost' => '" + cdktest.GetAttValue(db, "Endpoint.Address") + ":5433',",
 		"'dbname' => 'nextcloud',", "'pgsql_ssl' => ['mode' => 'verify-full', 'rootcert' => '/etc/ssl/certs/rds-global-bundle.pem'],",
 		"'instanceid' => 'ocabcdefghij',",
 	} {
@@ -475,6 +493,52 @@ func TestVariantBoot(t *testing.T) {
 	// Off: not even the server tagged as the singleton runs cron.php.
 	if m.Exists("etc/cron.d/tierkit-nextcloud") || !strings.Contains(r.Log, "Nextcloud's background jobs off: no server runs it") {
 		t.Errorf("BackgroundJobs off: a cron entry was written, or the log does not say so:\n%s", r.Log)
+	}
+}
+
+// TestRHELBoot runs the RHEL-family tier's boot on a RHEL-style root: the
+// CA bundle in /etc/pki/tls/certs where the configuration points PDO, the
+// files owned by apache, sessions in the shared cache through /etc/php.d and
+// PHP-FPM's pool, httpd and php-fpm restarted, the background jobs' entry
+// for cronie, httpd's logs shipped.
+func TestRHELBoot(t *testing.T) {
+	m := newRHELMachine(t, true, "/var/www/nextcloud", installedConfig)
+	r := m.Boot(t, rhel(t))
+	if r.Err != nil {
+		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)
+	}
+	if got := m.Read(t, "etc/pki/tls/certs/rds-global-bundle.pem"); got != fakeaws.CABundle || m.Exists("etc/ssl") {
+		t.Errorf("RDS CA bundle %q (Debian's /etc/ssl created: %v), want the truststore's in /etc/pki/tls/certs only", got, m.Exists("etc/ssl"))
+	}
+	if got := m.Read(t, configPath); !strings.Contains(got, "\\PDO::MYSQL_ATTR_SSL_CA => '/etc/pki/tls/certs/rds-global-bundle.pem'") {
+		t.Errorf("tierkit.config.php does not point PDO at RHEL's bundle:\n%s", got)
+	}
+	if got := m.Read(t, "etc/php.d/"+nextcloud.SessionIni); !strings.Contains(got, "session.save_handler = redis\n") {
+		t.Errorf("/etc/php.d/%s:\n%s", nextcloud.SessionIni, got)
+	}
+	pool := m.Read(t, "etc/php-fpm.d/www.conf")
+	for _, line := range []string{";php_value[session.save_handler] = files\n", ";php_value[session.save_path]    = /var/lib/php/session\n", "\nphp_value[soap.wsdl_cache_dir]"} {
+		if !strings.Contains(pool, line) {
+			t.Errorf("PHP-FPM's pool lacks %q (its session settings must be commented out, nothing else):\n%s", line, pool)
+		}
+	}
+	for _, c := range []string{"chown root:apache /var/www/nextcloud/config/.tierkit.", "chown root:apache /etc/php.d/.tierkit.",
+		"chown apache: /var/log/nextcloud /var/log/nextcloud/nextcloud.log", "systemctl restart php-fpm", "systemctl enable crond"} {
+		if !slices.ContainsFunc(r.Calls, func(call string) bool { return strings.HasPrefix(call, c) }) {
+			t.Errorf("calls lack %q:\n%s", c, strings.Join(r.Calls, "\n"))
+		}
+	}
+	if r.Calls[0] != "systemctl stop httpd" || r.Calls[len(r.Calls)-1] != "systemctl restart httpd" {
+		t.Errorf("calls %q: want httpd stopped first and started last", r.Calls)
+	}
+	if got := m.Read(t, "etc/cron.d/tierkit-nextcloud"); !strings.Contains(got, "\n*/5 * * * * apache [ -e /var/lib/tierkit/boot-ok ] && php ") {
+		t.Errorf("cron entry for cronie:\n%s", got)
+	}
+	agent := m.Read(t, "opt/aws/amazon-cloudwatch-agent/etc/tierkit.json")
+	for _, f := range []string{"/var/log/httpd/*access_log", "/var/log/httpd/*error_log"} {
+		if !strings.Contains(agent, `"file_path":"`+f+`"`) {
+			t.Errorf("the agent does not ship %s:\n%s", f, agent)
+		}
 	}
 }
 
@@ -512,13 +576,25 @@ func TestInvalidProps(t *testing.T) {
 		{"relative install path", func(p *nextcloud.Props) { p.InstallPath = "var/www/nextcloud" }, `InstallPath: "var/www/nextcloud" is not a clean absolute directory path`},
 		{"install path with %", func(p *nextcloud.Props) { p.InstallPath = "/var/www/100%" }, `InstallPath: "/var/www/100%" is not a clean absolute directory path`},
 		{"install path root", func(p *nextcloud.Props) { p.InstallPath = "/" }, `InstallPath: "/" is not a clean`},
-		{"unknown primary storage", func(p *nextcloud.Props) { p.PrimaryStorage = "efs" }, `PrimaryStorage: "efs" is not supported; allowed: s3, local`},
+		{"unknown primary storage", func(p *nextcloud.Props) { p.PrimaryStorage = "nfs" }, `PrimaryStorage: "nfs" is not supported; allowed: s3, local, efs`},
 		{"local storage in an Auto Scaling group", func(p *nextcloud.Props) { p.PrimaryStorage = "local" }, `PrimaryStorage: "local" keeps files in each server's data directory, and more than one serves (an Auto Scaling group`},
 		{"local storage on two fixed servers", func(p *nextcloud.Props) {
 			p.PrimaryStorage = "local"
 			p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 2}
 		}, `PrimaryStorage: "local" keeps files in each server's data directory, and more than one serves (Fleet Mode fixed with 2 instances)`},
 		{"shared data directory with s3", func(p *nextcloud.Props) { p.DataDirectoryShared = true }, "DataDirectoryShared: set, but PrimaryStorage is s3"},
+		{"shared data directory with efs", func(p *nextcloud.Props) { p.PrimaryStorage, p.DataDirectoryShared = "efs", true },
+			"DataDirectoryShared: set, but PrimaryStorage is efs; allowed: only with PrimaryStorage local (efs is shared storage already)"},
+		{"data directory with s3", func(p *nextcloud.Props) { p.DataDirectory = "/srv/data" }, "DataDirectory: set, but PrimaryStorage is s3; allowed: only with PrimaryStorage efs"},
+		{"data directory with local", func(p *nextcloud.Props) {
+			p.PrimaryStorage, p.DataDirectory = "local", "/srv/data"
+			p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 1}
+		}, "DataDirectory: set, but PrimaryStorage is local"},
+		{"relative data directory", func(p *nextcloud.Props) { p.PrimaryStorage, p.DataDirectory = "efs", "data" }, `DataDirectory: "data" is not a clean absolute directory path`},
+		{"data directory is the install path", func(p *nextcloud.Props) { p.PrimaryStorage, p.DataDirectory = "efs", "/var/www/nextcloud" },
+			`DataDirectory: "/var/www/nextcloud" would hide Nextcloud's code (InstallPath /var/www/nextcloud) under the file system`},
+		{"data directory above the install path", func(p *nextcloud.Props) { p.PrimaryStorage, p.DataDirectory = "efs", "/var/www" },
+			`DataDirectory: "/var/www" would hide Nextcloud's code`},
 		{"unknown background jobs", func(p *nextcloud.Props) { p.BackgroundJobs = "ajax" }, `BackgroundJobs: "ajax" is not supported; allowed: single-node, off, every-node`},
 		{"every-node in an Auto Scaling group", func(p *nextcloud.Props) { p.BackgroundJobs = "every-node" },
 			`BackgroundJobs: "every-node" runs Nextcloud's background jobs on each of several servers (an Auto Scaling group always can scale to more than one); allowed: single-node, off`},
@@ -661,17 +737,19 @@ func TestDashboardLinksTheNextcloudLogAndTheCacheSlowLog(t *testing.T) {
 	}
 }
 
-// TestTheTiersKeyEncryptsTheCacheAndTheSeed: with the tier's own key, what
-// the profile adds (the cache, its token and the seed) uses it too, and the
-// servers still read both secrets.
-func TestTheTiersKeyEncryptsTheCacheAndTheSeed(t *testing.T) {
+// TestTheTiersKeyEncryptsTheCacheTheSeedAndTheFileSystem: with the tier's
+// own key, what the profile adds (the cache, its token, the seed and, with
+// efs, the data directory's file system) uses it too, and the servers still
+// read both secrets.
+func TestTheTiersKeyEncryptsTheCacheTheSeedAndTheFileSystem(t *testing.T) {
 	stack := cdktest.NewStack(cdktest.NewApp(t), "Keyed")
 	p := defaultProps(stack)
-	p.CustomerManagedKey = true
+	p.CustomerManagedKey, p.PrimaryStorage = true, "efs"
 	nextcloud.NewTier(stack, "Tier", p)
 	tpl := &cdktest.Template{Template: assertions.Template_FromStack(stack, nil)}
 	key := map[string]any{"Fn::GetAtt": []any{cdktest.LogicalID(t, tpl, "AWS::KMS::Key", "TierKey"), "Arn"}}
 	tpl.HasResourceProperties(t, "AWS::ElastiCache::ReplicationGroup", map[string]any{"KmsKeyId": key})
+	tpl.HasResourceProperties(t, "AWS::EFS::FileSystem", map[string]any{"Encrypted": true, "KmsKeyId": key})
 	for _, prefix := range []string{"TierSeed", "TierCacheSecret"} {
 		id := cdktest.LogicalID(t, tpl, "AWS::SecretsManager::Secret", prefix)
 		if got := cdktest.JSON(cdktest.Props(tpl.Resources("AWS::SecretsManager::Secret")[id])["KmsKeyId"]); got != cdktest.JSON(key) {

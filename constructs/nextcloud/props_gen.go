@@ -40,26 +40,39 @@ type Props struct {
 	// Default: the application's (Profile.HealthCheckPath), or "/".
 	HealthCheckPath string
 
+	// Platform is the golden server's Linux family: PlatformDebian ("debian":
+	// Debian, Ubuntu) or PlatformRHEL ("rhel": RHEL, Rocky, AlmaLinux,
+	// CentOS Stream, Amazon Linux). It sets the defaults of WebServer,
+	// WebUser and PHPFPMUnit, and where the RDS CA bundle is installed
+	// (CABundleFile). The other platform's names (httpd or apache with
+	// debian, apache2 or www-data with rhel) are refused.
+	//
+	// Default: "debian".
+	Platform string
+
 	// WebServer is the systemd unit serving the application: "apache2"
 	// (Debian, Ubuntu), "httpd" (Amazon Linux, RHEL) or "nginx". The boot
 	// stops it first and starts it last; its logs are shipped.
 	//
-	// Default: "apache2".
+	// Default: the platform's, "apache2" (debian) or "httpd" (rhel).
 	WebServer string
 
 	// PHPFPMUnit is the PHP-FPM systemd unit restarted once the application's
 	// settings are written, e.g. "php8.3-fpm" (Ubuntu) or "php-fpm" (Amazon
 	// Linux): needed with nginx, and with Apache through proxy_fcgi, so that
-	// no worker keeps the AMI's settings in its opcache.
+	// no worker keeps the AMI's settings in its opcache. NoPHPFPM ("none")
+	// restarts none.
 	//
-	// Default: "", none (Apache's mod_php restarts with Apache).
+	// Default: the platform's, "" (debian: none, Apache's mod_php restarts
+	// with Apache) or "php-fpm" (rhel, whose Apache runs PHP through PHP-FPM).
 	PHPFPMUnit string
 
 	// WebUser is the user PHP runs as: it reads the settings the boot writes
 	// (0640, root:WebUser), owns the application's writable directories and
 	// runs the application's job.
 	//
-	// Default: "www-data".
+	// Default: the platform's, "www-data" (debian) or "apache" (rhel, PHP-FPM's
+	// user there also behind nginx).
 	WebUser string
 
 	// CronFiles are the AMI's own cron entries for the application (the
@@ -71,6 +84,19 @@ type Props struct {
 	//
 	// Default: the application's (Profile.CronFiles).
 	CronFiles []string
+
+	// LogFiles are more files the servers write, each shipped to a log group
+	// of its own like the tier's (same retention and encryption, retained,
+	// linked from the dashboard), e.g. Virtualmin's per-domain logs
+	// {ID: "SiteAccess", Path: "/var/log/virtualmin/example.com_access_log"}.
+	// ID is part of the log group's logical ID (renaming it replaces the
+	// group): a letter, then up to 63 letters and digits, each once, none of
+	// the tier's own (Boot, WebAccess, WebError, AgentPolicy and the
+	// application's, e.g. Laravel, Nextcloud). Path is a clean absolute path,
+	// or a glob with * and ?, shipped once.
+	//
+	// Default: none.
+	LogFiles []webtier.LogFile
 
 	// Network configures the VPC, or passes an existing one.
 	//
@@ -101,6 +127,9 @@ type Props struct {
 	//
 	// Default: edge's defaults (a new DNS-validated certificate, TLS 1.3),
 	// with the application's IdleTimeout.
+	//
+	// In cdk.json it is the tier's "loadBalancer" object, with the edge
+	// fields that have a json tag (internal, allowedSourceCidrs).
 	Edge edge.Props
 
 	// Backup configures the AWS Backup plan of the tier's data: the database
@@ -147,7 +176,7 @@ type Props struct {
 	//
 	// Default: firewall's rules (AWS managed common, known bad inputs, SQL
 	// injection and PHP rules, 2000 requests per IP per 5 minutes), with the
-	// application's CountOnlyRules and RateLimit.
+	// application's CountOnlyRules, ScopedRules and RateLimit.
 	Firewall firewall.Props
 
 	// CustomerManagedKey gives the tier one customer-managed KMS key (rotated
@@ -183,18 +212,33 @@ type Props struct {
 	// PrimaryStorage is where Nextcloud keeps files: "s3", the tier's bucket
 	// as primary object storage (objectstore), reached with the instance
 	// role (no key in the configuration: the AWS SDK uses the instance
-	// profile); or "local", the AMI's data directory. It is a first-deploy
+	// profile); "efs", the data directory on an encrypted EFS file system the
+	// tier creates (constructs/filesystem), mounted at DataDirectory on every
+	// server before the web server starts, so any number of servers share
+	// it; or "local", the AMI's data directory. It is a first-deploy
 	// decision: switching an installed Nextcloud with files to "s3" hides
-	// them (they stay in the data directory, unknown to the object store).
-	// "local" with more than one server needs DataDirectoryShared.
+	// them (they stay in the data directory, unknown to the object store);
+	// an existing install with files moves to "efs" by copying its data
+	// directory (see the README). "local" with more than one server needs
+	// DataDirectoryShared.
 	//
 	// Default: "s3".
 	PrimaryStorage string
 
+	// DataDirectory is Nextcloud's data directory ('datadirectory') with
+	// "efs" PrimaryStorage: where the file system is mounted and what the
+	// boot writes as datadirectory. Keep the golden server's own (config.php's
+	// 'datadirectory'): Nextcloud names its root storage after the path, and
+	// moving it needs database changes. A clean absolute path of letters,
+	// digits and @+=:,._/-, not InstallPath or above it.
+	//
+	// Default: "<InstallPath>/data"; allowed only with "efs".
+	DataDirectory string
+
 	// DataDirectoryShared states that the AMI's data directory is shared
-	// storage every server mounts (EFS, NFS), which the team provides:
+	// storage every server mounts (NFS), which the team provides:
 	// required for "local" PrimaryStorage when more than one server can
-	// serve, refused with "s3".
+	// serve, refused with "s3" and "efs" (the tier's file system is shared).
 	//
 	// Default: false.
 	DataDirectoryShared bool
@@ -263,10 +307,12 @@ func (p *Props) split() (webtier.Props, App) {
 			Zone:               p.Zone,
 			Image:              p.Image,
 			HealthCheckPath:    p.HealthCheckPath,
+			Platform:           p.Platform,
 			WebServer:          p.WebServer,
 			PHPFPMUnit:         p.PHPFPMUnit,
 			WebUser:            p.WebUser,
 			CronFiles:          p.CronFiles,
+			LogFiles:           p.LogFiles,
 			Network:            p.Network,
 			Logs:               p.Logs,
 			Boot:               p.Boot,
@@ -285,6 +331,7 @@ func (p *Props) split() (webtier.Props, App) {
 			Cache:               p.Cache,
 			InstallPath:         p.InstallPath,
 			PrimaryStorage:      p.PrimaryStorage,
+			DataDirectory:       p.DataDirectory,
 			DataDirectoryShared: p.DataDirectoryShared,
 			BackgroundJobs:      p.BackgroundJobs,
 			Config:              p.Config,

@@ -21,7 +21,7 @@ var tierConfigKeys = []string{
 	"trusted_proxies", "overwritehost", "overwriteprotocol", "overwrite.cli.url", "trusted_domains",
 	"dbtype", "dbhost", "dbname", "dbuser", "dbpassword", "dbdriveroptions", "pgsql_ssl",
 	"memcache.local", "memcache.distributed", "memcache.locking", "redis", "objectstore",
-	"log_type", "logfile", "instanceid", "passwordsalt", "secret", "installed", "version",
+	"datadirectory", "log_type", "logfile", "instanceid", "passwordsalt", "secret", "installed", "version",
 }
 
 // TierConfigKeys returns the config.php keys the tier writes in some

@@ -13,6 +13,7 @@ import (
 	"github.com/tierkit/tierkit/constructs/backup"
 	"github.com/tierkit/tierkit/constructs/database"
 	"github.com/tierkit/tierkit/constructs/edge"
+	"github.com/tierkit/tierkit/constructs/firewall"
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/logs"
 	"github.com/tierkit/tierkit/constructs/monitoring"
@@ -76,6 +77,12 @@ type Profile struct {
 	// firewall's default.
 	CountOnlyRules []string
 
+	// ScopedRules are the firewall rules the application's own protocol
+	// paths trip (e.g. WebDAV's file names and contents), which keep
+	// blocking on every other path. Rules the caller's
+	// Firewall.CountOnlyRules counts everywhere are left out. nil keeps none.
+	ScopedRules []firewall.ScopedRules
+
 	// RateLimit is the requests per IP per 5 minutes the application's
 	// clients send legitimately; 0 keeps firewall's default.
 	RateLimit int
@@ -85,13 +92,14 @@ type Profile struct {
 	CORSOrigins []string
 }
 
-// LogFile is one of an application's log files.
+// LogFile is a log file shipped to a log group of its own: one of an
+// application's (Profile.LogFiles) or of the caller's (Props.LogFiles).
 type LogFile struct {
 	// ID is the log group's construct id, part of its logical ID: renaming
 	// it replaces the group, and the logs in it.
-	ID string
+	ID string `json:"id"`
 	// Path is the file, or a glob of files, e.g. "/var/www/html/storage/logs/*.log".
-	Path string
+	Path string `json:"path"`
 }
 
 // Job modes: where an application's periodic job runs.
@@ -183,6 +191,7 @@ func Validate(props *Props, app App) error {
 	}
 	profile := app.Profile().resolved()
 	resolved := p.withProfile(profile)
+	resolved.validateLogFiles(profile, &pr)
 	if job := profile.Job; job != nil {
 		if pr.OneOf(job.Setting, job.Mode, jobModes, JobSingleNode) && job.Mode == JobEveryNode && !resolved.OneServer() {
 			pr.Add(job.Setting, "%q runs %s on each of several servers (%s); allowed: %s, %s", job.Mode, job.Description, resolved.Servers(), JobSingleNode, JobOff)

@@ -77,6 +77,8 @@ var (
 		p = props(offStack)
 		p.CronFiles = []string{"/etc/cron.d/app-schedule", "/var/spool/cron/crontabs/www-data"}
 		offTier = webtier.New(offStack, "Tier", p, &testApp{job: webtier.JobOff})
+		rhelStack := cdktest.NewStack(app, "RHEL")
+		rhelTier = webtier.New(rhelStack, "Tier", rhelProps(rhelStack), &testApp{})
 		return stack
 	})
 	off = cdktest.Shared(func(tb testing.TB) awscdk.Stack {

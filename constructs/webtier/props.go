@@ -51,26 +51,39 @@ type Props struct {
 	// Default: the application's (Profile.HealthCheckPath), or "/".
 	HealthCheckPath string `json:"healthCheckPath"`
 
+	// Platform is the golden server's Linux family: PlatformDebian ("debian":
+	// Debian, Ubuntu) or PlatformRHEL ("rhel": RHEL, Rocky, AlmaLinux,
+	// CentOS Stream, Amazon Linux). It sets the defaults of WebServer,
+	// WebUser and PHPFPMUnit, and where the RDS CA bundle is installed
+	// (CABundleFile). The other platform's names (httpd or apache with
+	// debian, apache2 or www-data with rhel) are refused.
+	//
+	// Default: "debian".
+	Platform string `json:"platform"`
+
 	// WebServer is the systemd unit serving the application: "apache2"
 	// (Debian, Ubuntu), "httpd" (Amazon Linux, RHEL) or "nginx". The boot
 	// stops it first and starts it last; its logs are shipped.
 	//
-	// Default: "apache2".
+	// Default: the platform's, "apache2" (debian) or "httpd" (rhel).
 	WebServer string `json:"webServer"`
 
 	// PHPFPMUnit is the PHP-FPM systemd unit restarted once the application's
 	// settings are written, e.g. "php8.3-fpm" (Ubuntu) or "php-fpm" (Amazon
 	// Linux): needed with nginx, and with Apache through proxy_fcgi, so that
-	// no worker keeps the AMI's settings in its opcache.
+	// no worker keeps the AMI's settings in its opcache. NoPHPFPM ("none")
+	// restarts none.
 	//
-	// Default: "", none (Apache's mod_php restarts with Apache).
+	// Default: the platform's, "" (debian: none, Apache's mod_php restarts
+	// with Apache) or "php-fpm" (rhel, whose Apache runs PHP through PHP-FPM).
 	PHPFPMUnit string `json:"phpFpmUnit"`
 
 	// WebUser is the user PHP runs as: it reads the settings the boot writes
 	// (0640, root:WebUser), owns the application's writable directories and
 	// runs the application's job.
 	//
-	// Default: "www-data".
+	// Default: the platform's, "www-data" (debian) or "apache" (rhel, PHP-FPM's
+	// user there also behind nginx).
 	WebUser string `json:"webUser"`
 
 	// CronFiles are the AMI's own cron entries for the application (the
@@ -82,6 +95,19 @@ type Props struct {
 	//
 	// Default: the application's (Profile.CronFiles).
 	CronFiles []string `json:"cronFiles"`
+
+	// LogFiles are more files the servers write, each shipped to a log group
+	// of its own like the tier's (same retention and encryption, retained,
+	// linked from the dashboard), e.g. Virtualmin's per-domain logs
+	// {ID: "SiteAccess", Path: "/var/log/virtualmin/example.com_access_log"}.
+	// ID is part of the log group's logical ID (renaming it replaces the
+	// group): a letter, then up to 63 letters and digits, each once, none of
+	// the tier's own (Boot, WebAccess, WebError, AgentPolicy and the
+	// application's, e.g. Laravel, Nextcloud). Path is a clean absolute path,
+	// or a glob with * and ?, shipped once.
+	//
+	// Default: none.
+	LogFiles []LogFile `json:"logFiles"`
 
 	// Network configures the VPC, or passes an existing one.
 	//
@@ -112,7 +138,10 @@ type Props struct {
 	//
 	// Default: edge's defaults (a new DNS-validated certificate, TLS 1.3),
 	// with the application's IdleTimeout.
-	Edge edge.Props
+	//
+	// In cdk.json it is the tier's "loadBalancer" object, with the edge
+	// fields that have a json tag (internal, allowedSourceCidrs).
+	Edge edge.Props `json:"loadBalancer"`
 
 	// Backup configures the AWS Backup plan of the tier's data: the database
 	// and the uploads bucket (and what the application adds); Resources is
@@ -158,7 +187,7 @@ type Props struct {
 	//
 	// Default: firewall's rules (AWS managed common, known bad inputs, SQL
 	// injection and PHP rules, 2000 requests per IP per 5 minutes), with the
-	// application's CountOnlyRules and RateLimit.
+	// application's CountOnlyRules, ScopedRules and RateLimit.
 	Firewall firewall.Props
 
 	// CustomerManagedKey gives the tier one customer-managed KMS key (rotated
@@ -181,8 +210,6 @@ type Props struct {
 // Defaults of the optional props.
 const (
 	defaultHealthCheckPath = "/"
-	defaultWebServer       = "apache2"
-	defaultWebUser         = "www-data"
 )
 
 var (
@@ -218,13 +245,15 @@ func (p Props) withProfile(pr Profile) Props {
 		p.CronFiles = slices.Clone(pr.CronFiles)
 	}
 	p.HealthCheckPath = cmp.Or(p.HealthCheckPath, cmp.Or(pr.HealthCheckPath, defaultHealthCheckPath))
-	p.WebServer = cmp.Or(p.WebServer, defaultWebServer)
-	p.WebUser = cmp.Or(p.WebUser, defaultWebUser)
+	p = p.withPlatform()
 	if p.Edge.IdleTimeout == 0 {
 		p.Edge.IdleTimeout = pr.IdleTimeout
 	}
 	if p.Firewall.CountOnlyRules == nil {
 		p.Firewall.CountOnlyRules = slices.Clone(pr.CountOnlyRules)
+	}
+	if p.Firewall.ScopedRules == nil {
+		p.Firewall.ScopedRules = pr.scopedRules(p.Firewall.CountOnlyRules)
 	}
 	if p.Firewall.RateLimit == 0 {
 		p.Firewall.RateLimit = pr.RateLimit
@@ -258,11 +287,12 @@ func (p Props) validate(pr *check.Problems) {
 	if p.HealthCheckPath != "" && !strings.HasPrefix(p.HealthCheckPath, "/") {
 		pr.Add("HealthCheckPath", "%q must start with /", p.HealthCheckPath)
 	}
-	pr.OneOf("WebServer", p.WebServer, webServers, defaultWebServer)
+	pr.OneOf("WebServer", p.WebServer, webServers, p.platform().webServer)
+	p.validatePlatform(pr)
 	if p.PHPFPMUnit != "" {
 		if !unitPattern.MatchString(p.PHPFPMUnit) {
 			pr.Add("PHPFPMUnit", "%q is not a systemd unit name; allowed: letters, digits and @._-, e.g. php8.3-fpm", p.PHPFPMUnit)
-		} else if p.PHPFPMUnit == cmp.Or(p.WebServer, defaultWebServer) {
+		} else if p.PHPFPMUnit == cmp.Or(p.WebServer, p.platform().webServer) {
 			pr.Add("PHPFPMUnit", "%q is the web server; allowed: the PHP-FPM unit, e.g. php8.3-fpm", p.PHPFPMUnit)
 		}
 	}

@@ -13,6 +13,7 @@ package webtier
 import (
 	_ "embed"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsbackup"
@@ -74,7 +75,7 @@ func (t *Tier[A]) Network() *network.Network { return t.network }
 func (t *Tier[A]) Logs() *logs.Logs { return t.logs }
 
 // AppLogGroup returns the log group of the application's log file with the
-// given id (Profile.LogFiles), or nil.
+// given id (Profile.LogFiles), or of the caller's (Props.LogFiles), or nil.
 func (t *Tier[A]) AppLogGroup(id string) awslogs.LogGroup { return t.appLogs[id] }
 
 // AccessLogBucket returns the bucket receiving the ALB's and the uploads
@@ -139,12 +140,14 @@ var webServerLogs = map[string][2]string{
 //go:embed job.sh.tmpl
 var jobText string
 
-var (
-	jobTemplate = boot.StepTemplate("job", jobText)
-	// The database block's step is plain bash: as a template it renders to
-	// itself, without the indentation user data has no room for.
-	caStep = boot.RenderStep(boot.StepTemplate("rds-ca", database.CABundleStep()), nil)
-)
+var jobTemplate = boot.StepTemplate("job", jobText)
+
+// caStep is the database block's step installing the RDS CA bundle at file.
+// It is plain bash: as a template it renders to itself, without the
+// indentation user data has no room for.
+func caStep(file string) string {
+	return boot.RenderStep(boot.StepTemplate("rds-ca", database.CABundleStepAt(file)), nil)
+}
 
 // New composes the blocks for app and attaches it. It panics, naming the
 // application and id, when props are invalid (see Validate).
@@ -168,7 +171,7 @@ func New[A App](scope constructs.Construct, id string, props *Props, app A) *Tie
 
 	// The application's part, after the blocks: its log groups (linked
 	// from the dashboard after the tier's own), its resources, its steps.
-	for _, f := range profile.LogFiles {
+	for _, f := range append(slices.Clone(profile.LogFiles), p.LogFiles...) {
 		t.appLogs[f.ID] = t.logs.AddFile(f.ID, f.Path)
 		t.monitoring.LinkLogGroups(t.appLogs[f.ID])
 	}
@@ -179,7 +182,7 @@ func New[A App](scope constructs.Construct, id string, props *Props, app A) *Tie
 		script.AddStep("cron-off", boot.DisableCronFilesStep(p.CronFiles))
 	}
 	// Every application reaches the database over TLS.
-	script.AddStep("rds-ca", caStep)
+	script.AddStep("rds-ca", caStep(p.CABundleFile()))
 	for _, s := range app.Attach(t) {
 		script.AddStep(s.Name, s.Body)
 	}

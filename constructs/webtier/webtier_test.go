@@ -87,6 +87,7 @@ var (
 		keyedStack = cdktest.NewStack(app, "Keyed")
 		kp := props(keyedStack)
 		kp.CustomerManagedKey = true
+		kp.LogFiles = virtualminLogs
 		webtier.New(keyedStack, "Tier", kp, &testApp{})
 		return stack
 	})

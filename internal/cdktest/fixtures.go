@@ -32,14 +32,16 @@ func Image() awsec2.IMachineImage {
 	return awsec2.MachineImage_GenericLinux(&map[string]*string{"us-east-1": jsii.String("ami-0123456789abcdef0")}, nil)
 }
 
-// ImportedVpc is a VPC owned elsewhere whose CIDR is another stack's export:
-// TRUSTED_PROXIES is then a token resolved at deploy time.
+// ImportedVpc is a VPC owned elsewhere whose CIDR and public subnets' CIDRs
+// are other stacks' exports: the trusted proxies (the load balancer's
+// subnets) are then tokens resolved at deploy time.
 func ImportedVpc(scope awscdk.Stack) awsec2.IVpc {
 	return awsec2.Vpc_FromVpcAttributes(scope, jsii.String("SharedVpc"), &awsec2.VpcAttributes{
 		VpcId:                       jsii.String("vpc-0123456789abcdef0"),
 		VpcCidrBlock:                awscdk.Fn_ImportValue(jsii.String("SharedVpcCidr")),
 		AvailabilityZones:           jsii.Strings("us-east-1a", "us-east-1b"),
 		PublicSubnetIds:             jsii.Strings("subnet-0eeeeeeeeeeeeeeee", "subnet-0ffffffffffffffff"),
+		PublicSubnetIpv4CidrBlocks:  &[]*string{awscdk.Fn_ImportValue(jsii.String("SharedPublicCidrA")), awscdk.Fn_ImportValue(jsii.String("SharedPublicCidrB"))},
 		PublicSubnetRouteTableIds:   jsii.Strings("rtb-0eeeeeeeeeeeeeeee", "rtb-0ffffffffffffffff"),
 		PrivateSubnetIds:            jsii.Strings("subnet-0cccccccccccccccc", "subnet-0dddddddddddddddd"),
 		PrivateSubnetRouteTableIds:  jsii.Strings("rtb-0cccccccccccccccc", "rtb-0dddddddddddddddd"),

@@ -1,10 +1,10 @@
 // Package config reads the deployment environments a team describes in the
 // context of cdk.json ("environments") and selects one with "-c env=NAME".
 //
-// Decoding is strict: unknown keys, wrong types, missing required values and
-// malformed ids are all reported at once, each naming the field and what is
-// allowed. With no "environments" in the context, an embedded default
-// environment ("example", for example.com) is used, so a fresh clone
+// Decoding is strict: unknown keys, wrong types, nulls, missing required
+// values and malformed ids are all reported at once, each naming the field
+// and what is allowed. With no "environments" in the context, an embedded
+// default environment ("example", for example.com) is used, so a fresh clone
 // synthesizes real templates without any configuration.
 package config
 
@@ -91,8 +91,17 @@ type Environment struct {
 	// VPCCIDR is the IPv4 range of the new VPC, /16 to /24. Default: "10.0.0.0/16".
 	VPCCIDR string `json:"vpcCidr"`
 	// NATGateways is the number of NAT gateways, 1 to the number of zones; fewer
-	// than one per zone is for throw-away environments. Default: one per zone.
-	NATGateways int `json:"natGateways"`
+	// than one per zone is for throw-away environments (0 is refused: the
+	// servers need one to boot). Default: one per zone.
+	NATGateways *int `json:"natGateways"`
+	// DualStack gives each tier's VPC IPv6 ranges and its load balancer an
+	// IPv6 address (IPv6 ingress on 80 and 443, an AAAA record). Default: false.
+	DualStack bool `json:"dualStack"`
+	// Disposable marks a throw-away environment: deletion protection is off
+	// on the load balancers and databases, so deleting the stacks deletes
+	// them (a database still leaves a final snapshot; buckets, log groups,
+	// keys, secrets and backup vaults are still retained). Default: false.
+	Disposable bool `json:"disposable"`
 
 	// Fleet is how many servers run the AMI, and of which type.
 	Fleet Fleet `json:"fleet"`
@@ -218,7 +227,8 @@ type Firewall struct {
 	// Enabled puts the web ACL in front of the load balancer. Default: true.
 	Enabled *bool `json:"enabled"`
 	// RateLimit is how many requests one IP address may send in 5 minutes
-	// before it is blocked, 10 to 2000000000. Default: 2000.
+	// before it is blocked, 10 to 2000000000. Default: the tier profile's,
+	// 20000 for both.
 	RateLimit int `json:"rateLimit"`
 }
 
@@ -314,6 +324,10 @@ func decodeTier(path, name string, raw json.RawMessage, p *problems) (Tier, bool
 		return Tier{}, false
 	}
 	t := Tier{App: a.profile()}
+	if isNull(raw) {
+		p.add(path, "is null; allowed: an object ({} deploys the tier with its defaults), or leave the tier out not to deploy it")
+		return t, true
+	}
 	var obj map[string]json.RawMessage
 	if !isKind(raw, '{') || json.Unmarshal(raw, &obj) != nil {
 		p.add(path, "must be an object, got %s", describe(raw))
@@ -497,10 +511,7 @@ func (e *Environment) validate(path string, p *problems) {
 	}
 	checkCIDR(at("vpcCidr"), e.VPCCIDR, p)
 
-	zones := max(len(e.AvailabilityZones), 2)
-	if e.NATGateways != 0 {
-		checkRange(at("natGateways"), e.NATGateways, 1, zones, p)
-	}
+	e.validateNATGateways(at("natGateways"), p)
 	e.Fleet.validate(at("fleet"), p)
 	e.Database.validate(at("database"), p)
 	e.Alarms.validate(at("alarms"), p)
@@ -511,6 +522,7 @@ func (e *Environment) validate(path string, p *problems) {
 		p.add(at("backup.replicaKmsKeyArn"), "required with customerManagedKeys and replicateUploadsTo: S3 replicates objects encrypted with a customer key only to a key in the replica's region")
 	}
 	e.validateTiers(at("tiers"), p)
+	e.validateLoadBalancers(at("tiers"), p)
 	if e.Frontend != nil {
 		// After the tiers: their default names are known then.
 		e.validateFrontend(at("frontend"), p)

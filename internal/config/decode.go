@@ -19,11 +19,14 @@ func decodeStrict(path string, raw json.RawMessage, dst reflect.Value, p *proble
 		dst.SetBytes(raw)
 		return
 	}
+	// A free-form value (any) takes null as a value of its own (PHP's null).
+	if isNull(raw) && dst.Kind() != reflect.Interface {
+		// Read as "not set" it would be ignored without a word.
+		p.add(path, "is null; allowed: %s, or leave the key out for its default", expected(dst.Type()))
+		return
+	}
 	switch dst.Kind() {
 	case reflect.Pointer:
-		if isNull(raw) {
-			return
-		}
 		v := reflect.New(dst.Type().Elem())
 		decodeStrict(path, raw, v.Elem(), p)
 		dst.Set(v)
@@ -112,6 +115,25 @@ func decodeStrict(path string, raw json.RawMessage, dst reflect.Value, p *proble
 	default:
 		panic(fmt.Sprintf("config: no strict decoding for %s", dst.Type()))
 	}
+}
+
+// expected names what a value of type t is written as, for messages.
+func expected(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return expected(t.Elem())
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice:
+		return "a list"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int:
+		return "a whole number"
+	}
+	return t.String()
 }
 
 // isKind reports whether raw is a JSON value of the given kind: '{', '[', '"'

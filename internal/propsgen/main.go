@@ -90,6 +90,9 @@ func Generate(dir, typeName, appName string) ([]byte, error) {
 			}
 			writeDoc(&b, f.Doc)
 			var typ bytes.Buffer
+			if part.s.pkg == "webtier" {
+				f.Type = qualify(f.Type)
+			}
 			if err := printer.Fprint(&typ, part.s.fset, f.Type); err != nil {
 				return nil, err
 			}
@@ -130,6 +133,24 @@ func Generate(dir, typeName, appName string) ([]byte, error) {
 		return nil, fmt.Errorf("formatting the generated file: %v", err)
 	}
 	return out, nil
+}
+
+// qualify returns the type expression typ of a webtier.Props field with the
+// webtier package's own exported types (e.g. LogFile) as webtier.LogFile.
+func qualify(typ ast.Expr) ast.Expr {
+	switch t := typ.(type) {
+	case *ast.Ident:
+		if t.IsExported() {
+			return &ast.SelectorExpr{X: ast.NewIdent("webtier"), Sel: t}
+		}
+	case *ast.ArrayType:
+		t.Elt = qualify(t.Elt)
+	case *ast.StarExpr:
+		t.X = qualify(t.X)
+	case *ast.MapType:
+		t.Key, t.Value = qualify(t.Key), qualify(t.Value)
+	}
+	return typ
 }
 
 func names(f *ast.Field) string {

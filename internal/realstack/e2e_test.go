@@ -55,13 +55,16 @@ type scenario struct {
 	// settings: application settings and secrets from the template
 	// (settings_e2e_test.go).
 	settings bool
+	// efs: Nextcloud's data directory on the tier's file system (a shared
+	// export here, e2e_efs_test.go) instead of the bucket.
+	efs bool
 }
 
 var scenarios = []scenario{
 	{name: "laravel-apache-mariadb", tier: "laravel", web: "apache2", engine: database.MariaDB, autoscaling: true, settings: true},
 	{name: "laravel-nginx-postgres", tier: "laravel", web: "nginx", engine: database.Postgres, redis: true, denied: true},
-	{name: "nextcloud-nginx-mariadb", tier: "nextcloud", web: "nginx", engine: database.MariaDB, autoscaling: true},
-	{name: "nextcloud-apache-postgres", tier: "nextcloud", web: "apache2", engine: database.Postgres, settings: true},
+	{name: "nextcloud-nginx-mariadb", tier: "nextcloud", web: "nginx", engine: database.MariaDB, autoscaling: true, settings: true},
+	{name: "nextcloud-apache-postgres", tier: "nextcloud", web: "apache2", engine: database.Postgres, efs: true},
 }
 
 // app is what differs between the two fixtures.
@@ -109,7 +112,7 @@ func (sc scenario) build(stack awscdk.Stack) {
 		p := &nextcloud.Props{
 			DomainName: a.domain, Zone: cdktest.Zone(stack), Image: cdktest.Image(),
 			Boot: bootProps, Fleet: fleetProps, Database: database.Props{Engine: sc.engine},
-			WebServer: sc.web, PHPFPMUnit: "php8.2-fpm",
+			WebServer: sc.web, PHPFPMUnit: "php8.2-fpm", PrimaryStorage: sc.primaryStorage(),
 		}
 		if sc.settings {
 			nextcloudSettings(p)
@@ -257,6 +260,9 @@ func runScenario(t *testing.T, s *Stack, sc scenario) {
 			t.Fatalf("server %d: tagged singleton %v in the template; want %v", i, tags[i-1].Singleton, want)
 		}
 		srv := s.NewServer(t, names[i-1], i, tags[i-1], layers[sc.tier], baseRoot)
+		if sc.efs {
+			shareEFS(t, s, sc, srv)
+		}
 		all = append(all, srv)
 		f.servers = append(f.servers, srv)
 		if srv.Singleton {
@@ -330,6 +336,9 @@ func runScenario(t *testing.T, s *Stack, sc scenario) {
 	}
 	// Before the drill, which kills servers.
 	t.Run("ASecondBootRefreshesAChangedSecret", func(t *testing.T) { f.secondBootRefreshesASecret(t, s) })
+	if sc.efs {
+		t.Run("DataDirectoryIsSharedAndMountedFirst", func(t *testing.T) { f.dataDirectoryIsShared(t, s) })
+	}
 	if sc.autoscaling {
 		t.Run("FailoverDrill", func(t *testing.T) { f.failoverDrill(t, s) })
 	}
@@ -507,6 +516,9 @@ func (f *fleetRun) sessionsSurvive(t *testing.T, s *Stack) {
 }
 
 func (f *fleetRun) uploadsLand(t *testing.T, s *Stack) {
+	if f.sc.efs {
+		t.Skip("files stay in the data directory on the file system: DataDirectoryIsSharedAndMountedFirst")
+	}
 	c := s.Client(f.lb)
 	body := "uploaded through " + f.sc.name + " " + randomAlnum(8)
 	resp, err := c.Post("https://"+f.a.domain+f.a.upload, "text/plain", strings.NewReader(body))
