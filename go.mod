@@ -8,6 +8,7 @@ require (
 	github.com/aws/jsii-runtime-go v1.143.0
 	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
 	github.com/johannesboyne/gofakes3 v1.2.0
+	golang.org/x/net v0.61.0
 )
 
 require (

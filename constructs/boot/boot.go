@@ -263,8 +263,10 @@ func New(props *Props) *Script {
 // server, see fleet.Props.Singleton), first_boot (succeeds until a boot of
 // this instance succeeded: guard what must happen once per instance),
 // secret_field SECRET_ID FIELD (a field of a JSON secret read with the
-// instance role), aws_endpoint SERVICE and aws_request SERVICE URL CURL_ARGS
-// (a request signed with the instance role). A command that fails fails the
+// instance role), read_reference VAR REF (sets VAR to the value of
+// "secretsmanager:ARN", "secretsmanager:ARN#KEY" or "ssm:NAME", any
+// characters exactly, read with the instance role), aws_endpoint SERVICE and
+// aws_request SERVICE URL CURL_ARGS (a request signed with the instance role). A command that fails fails the
 // boot; body must not call exit (use return to end early). Use Quote for
 // values written into files; CDK tokens in the body travel as the loader's
 // values. AddStep panics on an invalid name or an empty body.

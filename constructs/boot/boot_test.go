@@ -863,6 +863,69 @@ func TestSecretFieldFailsTheStepWhenTheSecretIsRefused(t *testing.T) {
 	}
 }
 
+// trickyValue holds what a mail password or an API key may: spaces, both
+// quotes, $, #, backslashes, JSON escapes (Go escapes <, > and & as \u003c,
+// ...), characters beyond ASCII and a trailing newline.
+const trickyValue = "p a\"s's $HOME #x \\n\\ \t <&> é ✓ 😀 end\n"
+
+// TestReadReferenceReadsEveryKindExactly: a JSON key of a secret, a plain
+// secret string and an SSM parameter reach the step exactly, the log never.
+func TestReadReferenceReadsEveryKindExactly(t *testing.T) {
+	t.Parallel()
+	m := newMachine(t)
+	m.aws.putSecret("arn:mail", map[string]string{"username": "mailer", "password": trickyValue})
+	// A key inside a value or a nested object is not the member.
+	m.aws.putSecretString("arn:nested", `{"outer":{"api":"nested"},"note":"\"api\":\"in a value\"","api":"top\ud83d\ude00\u00e9"}`)
+	m.aws.putSecretString("arn:plain", trickyValue)
+	m.aws.putParameter("/app/api-key", trickyValue)
+	s := boot.New(nil)
+	s.AddStep("read", `local v
+read_reference v 'secretsmanager:arn:mail#password'
+printf '%s' "$v" >"$ROOT/mail"
+read_reference v 'secretsmanager:arn:nested#api'
+printf '%s' "$v" >"$ROOT/nested"
+read_reference v 'secretsmanager:arn:plain'
+printf '%s' "$v" >"$ROOT/plain"
+read_reference v 'ssm:/app/api-key'
+printf '%s' "$v" >"$ROOT/parameter"`)
+	r := m.boot(t, s, fleetLoc)
+	mustBoot(t, r)
+	for file, want := range map[string]string{"mail": trickyValue, "nested": "top😀é", "plain": trickyValue, "parameter": trickyValue} {
+		if got := m.read(t, file); got != want {
+			t.Errorf("%s: read %q, want %q", file, got, want)
+		}
+	}
+	if strings.Contains(r.Log, "HOME #x") || strings.Contains(r.Console, "HOME #x") {
+		t.Errorf("a value is in the boot log")
+	}
+}
+
+// TestReadReferenceFailsNamingTheReference: a refused or missing secret or
+// parameter, or a missing key, fails the step with the reference named.
+func TestReadReferenceFailsNamingTheReference(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ ref, want string }{
+		{"secretsmanager:arn:absent", "Secrets Manager answered 400 for secretsmanager:arn:absent: {\"__type\":\"ResourceNotFoundException\"}"},
+		{"secretsmanager:arn:mail#token", "secretsmanager:arn:mail#token: the secret is not a JSON object with the key token"},
+		{"secretsmanager:arn:plain#password", "secretsmanager:arn:plain#password: the secret is not a JSON object with the key password"},
+		{"ssm:/app/absent", "SSM Parameter Store answered 400 for ssm:/app/absent: {\"__type\":\"ParameterNotFound\"}"},
+		{"vault:x", "vault:x is not a reference"},
+	} {
+		t.Run(c.ref, func(t *testing.T) {
+			t.Parallel()
+			m := newMachine(t)
+			m.aws.putSecret("arn:mail", map[string]string{"password": "pw"})
+			m.aws.putSecretString("arn:plain", "plain")
+			s := boot.New(nil)
+			s.AddStep("read", "local v\nread_reference v "+boot.Quote(c.ref)+"\ntouch \"$ROOT/after\"")
+			r := m.boot(t, s, fleetLoc)
+			if r.Err == nil || !strings.Contains(r.Log, "read: "+c.want) || !strings.Contains(r.Log, "step read failed") || m.exists("after") {
+				t.Errorf("want the step to fail at once with %q (err %v):\n%s", c.want, r.Err, r.Log)
+			}
+		})
+	}
+}
+
 func TestDisableCronFilesStepRenamesTheAMIsEntries(t *testing.T) {
 	t.Parallel()
 	m := newMachine(t)

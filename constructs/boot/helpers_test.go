@@ -196,7 +196,8 @@ type awsCall struct {
 
 // fakeAWS answers, on one server, by path: S3 (GET /s3/BUCKET/KEY, path
 // style), CloudFormation (POST /cloudformation/), Auto Scaling (POST
-// /autoscaling/), Secrets Manager (POST /secretsmanager/) and the web
+// /autoscaling/), Secrets Manager (POST /secretsmanager/), SSM Parameter
+// Store (POST /ssm/) and the web
 // server's health check path (GET /health/PATH). Every AWS request must be
 // signed with the instance role's key and session token for its service in
 // the instance's region, or it is refused (403) and recorded with the problem.
@@ -205,6 +206,7 @@ type fakeAWS struct {
 	mu           sync.Mutex
 	objects      map[string][]byte // by BUCKET/KEY
 	secrets      map[string]string // SecretString by SecretId
+	parameters   map[string]string // SSM parameter values by Name
 	fetches      []s3Request
 	calls        []awsCall
 	cfnRefusal   int // SignalResource's answer when not 0 (a refusal)
@@ -215,7 +217,7 @@ type fakeAWS struct {
 
 func newFakeAWS(t *testing.T) *fakeAWS {
 	t.Helper()
-	f := &fakeAWS{objects: map[string][]byte{}, secrets: map[string]string{}}
+	f := &fakeAWS{objects: map[string][]byte{}, secrets: map[string]string{}, parameters: map[string]string{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
@@ -262,6 +264,8 @@ func (f *fakeAWS) serve(w http.ResponseWriter, r *http.Request) {
 		f.serveQuery(w, r, service)
 	case "secretsmanager":
 		f.serveSecrets(w, r)
+	case "ssm":
+		f.serveParameters(w, r)
 	default:
 		http.NotFound(w, r)
 	}
@@ -345,6 +349,46 @@ func (f *fakeAWS) serveSecrets(w http.ResponseWriter, r *http.Request) {
 		out, _ := json.Marshal(map[string]string{"ARN": in.SecretId, "SecretString": secret})
 		w.Write(out)
 	}
+}
+
+// serveParameters answers SSM's GetParameter, with decryption, for the
+// stored parameters.
+func (f *fakeAWS) serveParameters(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	var in struct {
+		Name           string
+		WithDecryption bool
+	}
+	_ = json.Unmarshal(body, &in)
+	f.mu.Lock()
+	value, ok := f.parameters[in.Name]
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	switch {
+	case signatureProblem(r, "ssm") != "" || r.Header.Get("X-Amz-Target") != "AmazonSSM.GetParameter" || !in.WithDecryption:
+		http.Error(w, `{"__type":"AccessDeniedException"}`, http.StatusBadRequest)
+	case !ok:
+		http.Error(w, `{"__type":"ParameterNotFound"}`, http.StatusBadRequest)
+	default:
+		out, _ := json.Marshal(map[string]any{"Parameter": map[string]any{
+			"Name": in.Name, "Type": "SecureString", "Value": value, "Version": 3, "ARN": "arn:aws:ssm:" + instanceRegion + ":123456789012:parameter" + in.Name,
+		}})
+		w.Write(out)
+	}
+}
+
+// putSecretString stores the secret id with value as its string, as is.
+func (f *fakeAWS) putSecretString(id, value string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.secrets[id] = value
+}
+
+// putParameter stores the SSM parameter name.
+func (f *fakeAWS) putParameter(name, value string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.parameters[name] = value
 }
 
 // putObject stores body as the object loc names.
@@ -513,6 +557,7 @@ func (m *machine) exec(t *testing.T, program string, args ...string) result {
 		"TIERKIT_CLOUDFORMATION_ENDPOINT="+m.aws.URL+"/cloudformation",
 		"TIERKIT_AUTOSCALING_ENDPOINT="+m.aws.URL+"/autoscaling",
 		"TIERKIT_SECRETSMANAGER_ENDPOINT="+m.aws.URL+"/secretsmanager",
+		"TIERKIT_SSM_ENDPOINT="+m.aws.URL+"/ssm",
 		"TIERKIT_HEALTH_BASE="+m.aws.URL+"/health",
 	)
 	cmd.Env = append(cmd.Env, m.extraEnv...)

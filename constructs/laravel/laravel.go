@@ -192,6 +192,56 @@ type App struct {
 	// Default: "single-node".
 	Scheduler string `json:"scheduler"`
 
+	// Env are more .env settings, the same on every server, e.g.
+	// {"MAIL_MAILER": "smtp", "MAIL_HOST": "email-smtp.eu-west-1.amazonaws.com"}:
+	// each replaces the AMI's line of that key (or is appended), written
+	// literally (no ${...} expansion). Keys: a letter or _, then letters,
+	// digits or _; not one the tier writes itself (APP_ENV, DB_*,
+	// SESSION_DRIVER, ...: each has its own setting), nor APP_KEY (a secret:
+	// EnvSecrets). Values: one line; in the template, so no secrets.
+	//
+	// Default: none.
+	Env map[string]string `json:"env"`
+
+	// EnvSecrets are .env settings whose values are read at boot, with the
+	// instance role, from Secrets Manager or SSM Parameter Store, never
+	// written into the user data, the template or a log, e.g.
+	// {"MAIL_PASSWORD": "secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:mail-AbCdEf#password",
+	// "STRIPE_SECRET": "ssm:/api/stripe-secret"}. A value is
+	// "secretsmanager:ARN" (the secret's string; the complete ARN, with the
+	// 6 characters Secrets Manager adds), "secretsmanager:ARN#KEY" (the
+	// string KEY of the secret's JSON) or "ssm:NAME" or "ssm:ARN" (a
+	// parameter, SecureString decrypted), in the tier's region. The fleet's
+	// role may secretsmanager:GetSecretValue or ssm:GetParameter exactly
+	// those. The same keys as Env, APP_KEY included (the AMI's APP_KEY line
+	// is then replaced: the secret must hold the key the golden server
+	// encrypted with); not a key of Env too. A value read that spans lines
+	// fails the boot. A rotated secret reaches a server at its next start.
+	//
+	// Default: none.
+	EnvSecrets map[string]string `json:"envSecrets"`
+
+	// DecryptKeys are the ARNs of the customer-managed KMS keys the
+	// EnvSecrets secrets or SecureString parameters are encrypted with: the
+	// fleet's role may kms:Decrypt with each, through Secrets Manager and
+	// SSM only. Only with EnvSecrets.
+	//
+	// Default: none (the AWS managed keys aws/secretsmanager and aws/ssm
+	// need no grant).
+	DecryptKeys []string `json:"decryptKeys"`
+
+	// SessionDomain is SESSION_DOMAIN, the domain of the session cookie:
+	// "" derives it, "off" leaves the AMI's value, or a domain that is
+	// DomainName or a parent of it, e.g. ".example.com". Derived: when a
+	// FrontendOrigins host and DomainName are different names with a common
+	// parent below the public suffix (site example.com, API
+	// api.example.com: ".example.com"; never ".com" or ".co.uk"), so that
+	// Sanctum's cookie authentication works from the site (without it, a
+	// login from the site fails with 419); otherwise nothing is written.
+	//
+	// Default: "", derived.
+	SessionDomain string `json:"sessionDomain"`
+
 	table   awsdynamodb.Table
 	cache   *cache.Cache
 	envKeys []string
@@ -275,6 +325,7 @@ func (a *App) Validate(p webtier.Props) error {
 	if a.LogChannel != "" && !slices.Contains(logChannels, a.LogChannel) {
 		pr.Add("LogChannel", "%q does not write to storage/logs, the files the CloudWatch agent ships; allowed: daily, single (\"\" for the default, daily)", a.LogChannel)
 	}
+	a.validateSettings(p, &pr)
 	return pr.Err()
 }
 
@@ -287,6 +338,7 @@ func (a *App) Attach(t webtier.Parts) []webtier.Step {
 		a.table.GrantReadWriteData(t.Fleet().Role())
 	}
 	a.attachRedis(t)
+	webtier.GrantReferences(t, t.Fleet().Role(), a.EnvSecrets, a.DecryptKeys)
 	data := a.stepData(t)
 	return []webtier.Step{
 		{Name: "laravel-env", Body: boot.RenderStep(envTemplate, data)},
@@ -325,6 +377,10 @@ type stepData struct {
 	RedisSecret, RedisKey        string
 	Env                          []envEntry
 	Drop                         string
+	// Secrets are the EnvSecrets read at boot; AppKeyFromSecret is set when
+	// APP_KEY is one of them.
+	Secrets          []secretEntry
+	AppKeyFromSecret bool
 }
 
 func (a *App) stepData(t webtier.Parts) stepData {
@@ -385,6 +441,8 @@ func (a *App) stepData(t webtier.Parts) stepData {
 		)
 	}
 	env = append(env, envEntry{Key: "LOG_CHANNEL", Value: cmp.Or(a.LogChannel, defaultLogChannel)})
+	settings, secrets := a.settingsEnv(p.DomainName)
+	env = append(env, settings...)
 	for _, e := range env {
 		a.envKeys = append(a.envKeys, e.Key)
 	}
@@ -394,6 +452,7 @@ func (a *App) stepData(t webtier.Parts) stepData {
 		SecretID: *db.Secret().SecretArn(), DBName: cmp.Or(p.Database.DatabaseName, defaultDatabaseName),
 		RedisSecret: redis.secret, RedisKey: redis.key,
 		Env: env, Drop: strings.Join(drop, " "),
+		Secrets: secrets, AppKeyFromSecret: a.EnvSecrets["APP_KEY"] != "",
 	}
 }
 

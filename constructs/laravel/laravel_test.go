@@ -105,6 +105,12 @@ func variantProps(stack awscdk.Stack) *laravel.APIProps {
 		RedisAuthSecret: redisSecretArn, RedisAuthSecretKey: "password", RedisAuthKmsKeyArn: redisKeyArn,
 		FrontendOrigins: []string{"https://example.com", "https://www.example.com:8443"},
 		LogChannel:      "single",
+		Env:             map[string]string{"MAIL_MAILER": "smtp", "MAIL_FROM_NAME": mailFromName},
+		EnvSecrets: map[string]string{
+			"MAIL_PASSWORD": "secretsmanager:" + mailSecretARN + "#password", "APP_KEY": "secretsmanager:" + appKeySecretARN,
+			"STRIPE_SECRET": "ssm:" + stripeParameter,
+		},
+		DecryptKeys: []string{decryptKeyARN},
 	}
 }
 
@@ -329,6 +335,7 @@ TRUSTED_PROXIES=10.0.0.0/24,10.0.1.0/24
 FRONTEND_URL=https://example.com
 CORS_ALLOWED_ORIGINS=https://example.com
 SANCTUM_STATEFUL_DOMAINS=example.com
+SESSION_DOMAIN=.example.com
 `
 	if got := m.Read(t, "var/www/html/.env"); got != want {
 		t.Errorf(".env:\n%s\nwant:\n%s", got, want)
@@ -428,7 +435,7 @@ func TestConfigIsCachedAsTheWebUser(t *testing.T) {
 func TestVariantBoot(t *testing.T) {
 	// An existing secret may hold characters the generated ones never do.
 	pw := "pa ss#wo$rd,1"
-	m := newMachine(t, true, "/srv/api", secret(pw))
+	m := settingsMachine(t, secret(pw))
 	withRedisSecret(m, secret(pw))
 	tpl := variant(t)
 	r := runBoot(t, m, tpl)
@@ -563,6 +570,21 @@ func TestInvalidProps(t *testing.T) {
 		{laravel.APIProps{Scheduler: "every-node"}, `Scheduler: "every-node" runs Laravel's scheduler on each of several servers (an Auto Scaling group`},
 		{laravel.APIProps{Scheduler: "every-node", Fleet: twoServers}, `Scheduler: "every-node" runs Laravel's scheduler on each of several servers (Fleet Mode fixed with 2 instances); allowed: single-node, off`},
 		{laravel.APIProps{CronFiles: []string{laravel.SchedulerCronFile}}, `CronFiles[0]: "/etc/cron.d/tierkit-scheduler" is the tier's own entry for Laravel's scheduler`},
+		{laravel.APIProps{Env: map[string]string{"MAIL-HOST": "x"}}, `Env[MAIL-HOST]: "MAIL-HOST" is not a .env key`},
+		{laravel.APIProps{Env: map[string]string{"DB_HOST": "x"}}, `Env[DB_HOST]: DB_HOST is written by the tier from its own settings; allowed: any key but APP_ENV, APP_DEBUG`},
+		{laravel.APIProps{EnvSecrets: map[string]string{"SESSION_DRIVER": "ssm:/x"}}, `EnvSecrets[SESSION_DRIVER]: SESSION_DRIVER is written by the tier`},
+		{laravel.APIProps{Env: map[string]string{"APP_KEY": "base64:x"}}, `Env[APP_KEY]: APP_KEY in the template would let anyone who can read it forge cookies`},
+		{laravel.APIProps{Env: map[string]string{"MAIL_FROM_NAME": "a\nb"}}, `Env[MAIL_FROM_NAME]: the value spans lines`},
+		{laravel.APIProps{Env: map[string]string{"MAIL_PASSWORD": "x"}, EnvSecrets: map[string]string{"MAIL_PASSWORD": "ssm:/x"}}, `EnvSecrets[MAIL_PASSWORD]: MAIL_PASSWORD is also set in Env`},
+		{laravel.APIProps{EnvSecrets: map[string]string{"MAIL_PASSWORD": mailSecretARN}}, `EnvSecrets[MAIL_PASSWORD]: "arn:aws:secretsmanager:us-east-1:123456789012:secret:api/mail-AbCdEf" is not a reference; allowed: secretsmanager:ARN`},
+		{laravel.APIProps{EnvSecrets: map[string]string{"MAIL_PASSWORD": "secretsmanager:arn:aws:secretsmanager:us-east-1:123456789012:secret:mail"}}, `EnvSecrets[MAIL_PASSWORD]: "secretsmanager:arn:aws:secretsmanager:us-east-1:123456789012:secret:mail" does not name a secret by its complete ARN`},
+		{laravel.APIProps{EnvSecrets: map[string]string{"MAIL_PASSWORD": "secretsmanager:" + mailSecretARN + "#pass word"}}, `EnvSecrets[MAIL_PASSWORD]: "secretsmanager:` + mailSecretARN + `#pass word": the key "pass word" is not a JSON key the boot reads`},
+		{laravel.APIProps{EnvSecrets: map[string]string{"API_KEY": "ssm:api/key"}}, `EnvSecrets[API_KEY]: "ssm:api/key" does not name a parameter`},
+		{laravel.APIProps{DecryptKeys: []string{decryptKeyARN}}, `DecryptKeys: set, but no setting is read from Secrets Manager or SSM`},
+		{laravel.APIProps{EnvSecrets: map[string]string{"API_KEY": "ssm:/api/key"}, DecryptKeys: []string{"alias/api"}}, `DecryptKeys[0]: "alias/api" is not a KMS key ARN`},
+		{laravel.APIProps{EnvSecrets: map[string]string{"API_KEY": "ssm:/api/key"}, DecryptKeys: []string{decryptKeyARN, decryptKeyARN}}, `DecryptKeys[1]: "` + decryptKeyARN + `" is listed twice`},
+		{laravel.APIProps{SessionDomain: ".example.org"}, `SessionDomain: ".example.org" does not cover DomainName api.example.com`},
+		{laravel.APIProps{SessionDomain: "https://example.com"}, `SessionDomain: "https://example.com" is not a domain`},
 	} {
 		p := c.props
 		p.DomainName, p.Zone, p.Image = valid.DomainName, valid.Zone, valid.Image

@@ -308,6 +308,56 @@ type APIProps struct {
 	//
 	// Default: "single-node".
 	Scheduler string
+
+	// Env are more .env settings, the same on every server, e.g.
+	// {"MAIL_MAILER": "smtp", "MAIL_HOST": "email-smtp.eu-west-1.amazonaws.com"}:
+	// each replaces the AMI's line of that key (or is appended), written
+	// literally (no ${...} expansion). Keys: a letter or _, then letters,
+	// digits or _; not one the tier writes itself (APP_ENV, DB_*,
+	// SESSION_DRIVER, ...: each has its own setting), nor APP_KEY (a secret:
+	// EnvSecrets). Values: one line; in the template, so no secrets.
+	//
+	// Default: none.
+	Env map[string]string
+
+	// EnvSecrets are .env settings whose values are read at boot, with the
+	// instance role, from Secrets Manager or SSM Parameter Store, never
+	// written into the user data, the template or a log, e.g.
+	// {"MAIL_PASSWORD": "secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:mail-AbCdEf#password",
+	// "STRIPE_SECRET": "ssm:/api/stripe-secret"}. A value is
+	// "secretsmanager:ARN" (the secret's string; the complete ARN, with the
+	// 6 characters Secrets Manager adds), "secretsmanager:ARN#KEY" (the
+	// string KEY of the secret's JSON) or "ssm:NAME" or "ssm:ARN" (a
+	// parameter, SecureString decrypted), in the tier's region. The fleet's
+	// role may secretsmanager:GetSecretValue or ssm:GetParameter exactly
+	// those. The same keys as Env, APP_KEY included (the AMI's APP_KEY line
+	// is then replaced: the secret must hold the key the golden server
+	// encrypted with); not a key of Env too. A value read that spans lines
+	// fails the boot. A rotated secret reaches a server at its next start.
+	//
+	// Default: none.
+	EnvSecrets map[string]string
+
+	// DecryptKeys are the ARNs of the customer-managed KMS keys the
+	// EnvSecrets secrets or SecureString parameters are encrypted with: the
+	// fleet's role may kms:Decrypt with each, through Secrets Manager and
+	// SSM only. Only with EnvSecrets.
+	//
+	// Default: none (the AWS managed keys aws/secretsmanager and aws/ssm
+	// need no grant).
+	DecryptKeys []string
+
+	// SessionDomain is SESSION_DOMAIN, the domain of the session cookie:
+	// "" derives it, "off" leaves the AMI's value, or a domain that is
+	// DomainName or a parent of it, e.g. ".example.com". Derived: when a
+	// FrontendOrigins host and DomainName are different names with a common
+	// parent below the public suffix (site example.com, API
+	// api.example.com: ".example.com"; never ".com" or ".co.uk"), so that
+	// Sanctum's cookie authentication works from the site (without it, a
+	// login from the site fails with 419); otherwise nothing is written.
+	//
+	// Default: "", derived.
+	SessionDomain string
 }
 
 // Validate reports what is wrong with p, naming the field and what is
@@ -363,5 +413,9 @@ func (p *APIProps) split() (webtier.Props, App) {
 			FrontendOrigins:    p.FrontendOrigins,
 			LogChannel:         p.LogChannel,
 			Scheduler:          p.Scheduler,
+			Env:                p.Env,
+			EnvSecrets:         p.EnvSecrets,
+			DecryptKeys:        p.DecryptKeys,
+			SessionDomain:      p.SessionDomain,
 		}
 }

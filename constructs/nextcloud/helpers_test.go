@@ -62,8 +62,9 @@ func secrets() map[string]map[string]any {
 	return map[string]map[string]any{
 		"Database": {"password": password, "dbname": "app", "engine": "mysql", "port": 3307,
 			"dbInstanceIdentifier": "tier-db", "host": "tier-db.example", "username": "tierkit_admin"},
-		"Cache": {"token": cacheToken},
-		"Seed":  {"seed": seed},
+		"Cache":       {"token": cacheToken},
+		"Seed":        {"seed": seed},
+		mailSecretARN: {"username": "cloud@example.com", "password": mailPassword},
 	}
 }
 
@@ -81,6 +82,7 @@ func newMachine(t *testing.T, singleton bool, install, config string) *fakeaws.M
 		Host: "cloud.example.com", Vhost: vhost, DocumentRoot: "/var/www/nextcloud",
 		CronFile: "/etc/cron.d/nextcloud", CronLine: "*/5 * * * * www-data php -f /var/www/nextcloud/cron.php",
 	})
+	m.AWS.Parameters = map[string]string{apiKeyParameter: apiKey}
 	m.Stub(t, "runuser", `echo "runuser $*" >>"$TIERKIT_TEST_CALLS"
 exit 2`)
 	// amazon-efs-utils' helper, and mount and mountpoint remembering what

@@ -143,6 +143,42 @@ type App struct {
 	// Default: "single-node".
 	BackgroundJobs string `json:"backgroundJobs"`
 
+	// Config are more config.php keys, written into ConfigFile on every
+	// server, e.g. {"default_phone_region": "DE", "mail_smtpport": 587,
+	// "enabledPreviewProviders": ["OC\\Preview\\PNG"]}: strings, numbers,
+	// booleans, null, lists and objects, each rendered as the PHP literal of
+	// that value (a string exactly as given). A key replaces config.php's
+	// whole value. Keys: letters, digits, _, . and -; not one the tier writes
+	// (ConfigKeys: the proxies, the database, the cache, the object store,
+	// the log, the instance values) nor installed or version. In the
+	// template, so no secrets: ConfigSecrets.
+	//
+	// Default: none.
+	Config map[string]any `json:"config"`
+
+	// ConfigSecrets are config.php keys whose string values are read at
+	// boot, with the instance role, from Secrets Manager or SSM Parameter
+	// Store, never written into the user data, the template or a log, e.g.
+	// {"mail_smtppassword": "secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:mail-AbCdEf#password"}.
+	// A value is "secretsmanager:ARN" (the secret's string; the complete
+	// ARN, with the 6 characters Secrets Manager adds), "secretsmanager:ARN#KEY"
+	// (the string KEY of the secret's JSON) or "ssm:NAME" or "ssm:ARN" (a
+	// parameter, SecureString decrypted), in the tier's region; the fleet's
+	// role may read exactly those. The same keys as Config; not a key of
+	// Config too. A rotated secret reaches a server at its next start.
+	//
+	// Default: none.
+	ConfigSecrets map[string]string `json:"configSecrets"`
+
+	// DecryptKeys are the ARNs of the customer-managed KMS keys the
+	// ConfigSecrets secrets or SecureString parameters are encrypted with:
+	// the fleet's role may kms:Decrypt with each, through Secrets Manager and
+	// SSM only. Only with ConfigSecrets.
+	//
+	// Default: none (the AWS managed keys aws/secretsmanager and aws/ssm
+	// need no grant).
+	DecryptKeys []string `json:"decryptKeys"`
+
 	cache      *cache.Cache
 	seed       awssecretsmanager.Secret
 	files      *filesystem.FileSystem
@@ -240,6 +276,7 @@ func (a *App) Validate(p webtier.Props) error {
 			}
 		}
 	}
+	a.validateSettings(&pr)
 	return pr.Err()
 }
 
@@ -270,6 +307,7 @@ func (a *App) Attach(t webtier.Parts) []webtier.Step {
 	a.seed = newSeed(t, t.Key())
 	// With a customer-managed key, GrantRead also lets the role decrypt.
 	a.seed.GrantRead(role, nil)
+	webtier.GrantReferences(t, role, a.ConfigSecrets, a.DecryptKeys)
 	var steps []webtier.Step
 	if cmp.Or(a.PrimaryStorage, defaultPrimaryStorage) == "efs" {
 		// Mounted before the configuration names it as datadirectory.
@@ -316,6 +354,9 @@ type stepData struct {
 	CacheHost, CachePort                       string
 	S3, Bucket                                 string
 	DataDirectory                              string
+	// Config and Secrets are the settings of Config and ConfigSecrets.
+	Config  []configEntry
+	Secrets []secretEntry
 }
 
 func (a *App) stepData(t webtier.Parts) stepData {
@@ -343,7 +384,15 @@ func (a *App) stepData(t webtier.Parts) stepData {
 	if a.files != nil {
 		a.configKeys = append(a.configKeys, "datadirectory")
 	}
-	a.configKeys = append(a.configKeys, "log_type", "logfile", "instanceid", "passwordsalt", "secret")
+	a.configKeys = append(a.configKeys, "log_type", "logfile")
+	config, secrets := a.settings()
+	for _, c := range config {
+		a.configKeys = append(a.configKeys, c.Key)
+	}
+	for _, s := range secrets {
+		a.configKeys = append(a.configKeys, s.Key)
+	}
+	a.configKeys = append(a.configKeys, "instanceid", "passwordsalt", "secret")
 
 	d := stepData{
 		InstallPath: cmp.Or(a.InstallPath, defaultInstallPath), WebUser: p.WebUser, PHPFPMUnit: p.PHPFPMUnit,
@@ -353,6 +402,7 @@ func (a *App) stepData(t webtier.Parts) stepData {
 		DomainName: p.DomainName, TrustedProxies: t.Edge().SubnetCIDRs(),
 		DBType: dbType, DBHost: db.Endpoint() + ":" + port, DBName: cmp.Or(p.Database.DatabaseName, defaultDatabaseName),
 		CacheHost: a.cache.Endpoint(), CachePort: strconv.Itoa(a.cache.Port()), CacheKey: a.cache.SecretKey(),
+		Config: config, Secrets: secrets,
 	}
 	if s3 {
 		d.S3, d.Bucket = "s3", *t.Uploads().Bucket().BucketName()

@@ -3,6 +3,7 @@ package nextcloud_test
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,6 +62,9 @@ func variantProps(stack awscdk.Stack) *nextcloud.Props {
 	p.Cache = cache.Props{Engine: cache.Redis}
 	p.InstallPath, p.PrimaryStorage, p.DataDirectory, p.BackgroundJobs = "/srv/nextcloud", "efs", variantData, "off"
 	p.WebServer, p.PHPFPMUnit, p.WebUser = "nginx", "php8.3-fpm", "nginx"
+	p.Config = extraConfig()
+	p.ConfigSecrets = map[string]string{"mail_smtppassword": "secretsmanager:" + mailSecretARN + "#password", "api_key": "ssm:" + apiKeyParameter}
+	p.DecryptKeys = []string{decryptKeyARN}
 	return p
 }
 
@@ -601,6 +605,22 @@ func TestInvalidProps(t *testing.T) {
 		}, `BackgroundJobs: "every-node" runs Nextcloud's background jobs on each of several servers (Fleet Mode fixed with 2 instances); allowed: single-node, off`},
 		{"the tier's own cron file", func(p *nextcloud.Props) { p.CronFiles = []string{"/etc/cron.d/tierkit-nextcloud"} },
 			`CronFiles[0]: "/etc/cron.d/tierkit-nextcloud" is the tier's own entry for Nextcloud's background jobs`},
+		{"a key the tier writes", func(p *nextcloud.Props) { p.Config = map[string]any{"dbhost": "x"} },
+			`Config[dbhost]: dbhost is written by the tier or kept from config.php; allowed: any key but trusted_proxies`},
+		{"installed from a secret", func(p *nextcloud.Props) { p.ConfigSecrets = map[string]string{"installed": "ssm:/x"} },
+			`ConfigSecrets[installed]: installed is written by the tier or kept from config.php`},
+		{"a key with a quote", func(p *nextcloud.Props) { p.Config = map[string]any{"it's": "x"} }, `Config[it's]: "it's" is not a config.php key`},
+		{"a value PHP cannot hold", func(p *nextcloud.Props) { p.Config = map[string]any{"x": []any{1, struct{}{}}} },
+			`Config[x]: a struct {} is not a value config.php can hold; allowed: a string, number, boolean, null, list or object`},
+		{"not a number", func(p *nextcloud.Props) { p.Config = map[string]any{"x": math.Inf(1)} }, `Config[x]: +Inf is not a number PHP can read`},
+		{"both in the template and from a secret", func(p *nextcloud.Props) {
+			p.Config = map[string]any{"mail_smtppassword": "x"}
+			p.ConfigSecrets = map[string]string{"mail_smtppassword": "ssm:/x"}
+		}, `ConfigSecrets[mail_smtppassword]: mail_smtppassword is also set in Config`},
+		{"not a reference", func(p *nextcloud.Props) { p.ConfigSecrets = map[string]string{"mail_smtppassword": "hunter2"} },
+			`ConfigSecrets[mail_smtppassword]: "hunter2" is not a reference; allowed: secretsmanager:ARN`},
+		{"keys without references", func(p *nextcloud.Props) { p.DecryptKeys = []string{decryptKeyARN} },
+			"DecryptKeys: set, but no setting is read from Secrets Manager or SSM"},
 	}
 	if err := valid.Validate(); err != nil {
 		t.Fatalf("the valid props: %v", err)

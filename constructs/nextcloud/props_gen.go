@@ -258,6 +258,42 @@ type Props struct {
 	//
 	// Default: "single-node".
 	BackgroundJobs string
+
+	// Config are more config.php keys, written into ConfigFile on every
+	// server, e.g. {"default_phone_region": "DE", "mail_smtpport": 587,
+	// "enabledPreviewProviders": ["OC\\Preview\\PNG"]}: strings, numbers,
+	// booleans, null, lists and objects, each rendered as the PHP literal of
+	// that value (a string exactly as given). A key replaces config.php's
+	// whole value. Keys: letters, digits, _, . and -; not one the tier writes
+	// (ConfigKeys: the proxies, the database, the cache, the object store,
+	// the log, the instance values) nor installed or version. In the
+	// template, so no secrets: ConfigSecrets.
+	//
+	// Default: none.
+	Config map[string]any
+
+	// ConfigSecrets are config.php keys whose string values are read at
+	// boot, with the instance role, from Secrets Manager or SSM Parameter
+	// Store, never written into the user data, the template or a log, e.g.
+	// {"mail_smtppassword": "secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:mail-AbCdEf#password"}.
+	// A value is "secretsmanager:ARN" (the secret's string; the complete
+	// ARN, with the 6 characters Secrets Manager adds), "secretsmanager:ARN#KEY"
+	// (the string KEY of the secret's JSON) or "ssm:NAME" or "ssm:ARN" (a
+	// parameter, SecureString decrypted), in the tier's region; the fleet's
+	// role may read exactly those. The same keys as Config; not a key of
+	// Config too. A rotated secret reaches a server at its next start.
+	//
+	// Default: none.
+	ConfigSecrets map[string]string
+
+	// DecryptKeys are the ARNs of the customer-managed KMS keys the
+	// ConfigSecrets secrets or SecureString parameters are encrypted with:
+	// the fleet's role may kms:Decrypt with each, through Secrets Manager and
+	// SSM only. Only with ConfigSecrets.
+	//
+	// Default: none (the AWS managed keys aws/secretsmanager and aws/ssm
+	// need no grant).
+	DecryptKeys []string
 }
 
 // Validate reports what is wrong with p, naming the field and what is
@@ -305,5 +341,8 @@ func (p *Props) split() (webtier.Props, App) {
 			DataDirectory:       p.DataDirectory,
 			DataDirectoryShared: p.DataDirectoryShared,
 			BackgroundJobs:      p.BackgroundJobs,
+			Config:              p.Config,
+			ConfigSecrets:       p.ConfigSecrets,
+			DecryptKeys:         p.DecryptKeys,
 		}
 }

@@ -381,7 +381,7 @@ func Refused(env Environment, name string, err error) error {
 			head, rest = head[:i], head[i:]
 		}
 		if key, ok := keys[head]; ok {
-			list = append(list, join(path, key)+rest+": "+pr.Message)
+			list = append(list, join(path, key)+mapKeys(rest)+": "+pr.Message)
 		} else {
 			list = append(list, path+": "+pr.Field+": "+pr.Message)
 		}

@@ -19,7 +19,8 @@ func decodeStrict(path string, raw json.RawMessage, dst reflect.Value, p *proble
 		dst.SetBytes(raw)
 		return
 	}
-	if isNull(raw) {
+	// A free-form value (any) takes null as a value of its own (PHP's null).
+	if isNull(raw) && dst.Kind() != reflect.Interface {
 		// Read as "not set" it would be ignored without a word.
 		p.add(path, "is null; allowed: %s, or leave the key out for its default", expected(dst.Type()))
 		return
@@ -91,6 +92,19 @@ func decodeStrict(path string, raw json.RawMessage, dst reflect.Value, p *proble
 			return
 		}
 		dst.SetBool(b)
+	case reflect.Interface:
+		// Any JSON value, for a free-form setting (nextcloud's config);
+		// numbers stay json.Number, exactly as written.
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		var v any
+		if err := d.Decode(&v); err != nil {
+			p.add(path, "must be a JSON value: %v", err)
+			return
+		}
+		if v != nil {
+			dst.Set(reflect.ValueOf(v))
+		}
 	case reflect.Int:
 		var n int
 		if !isKind(raw, 'n') || json.Unmarshal(raw, &n) != nil {

@@ -1,5 +1,5 @@
 // Package fakeaws holds the fake AWS endpoints the boot-script tests run
-// against: IMDSv2, Secrets Manager and the RDS truststore, and the SigV4
+// against: IMDSv2, Secrets Manager, SSM Parameter Store and the RDS truststore, and the SigV4
 // check every fake applies to signed requests. The handlers serve on a test
 // server of their own (NewIMDS, NewSecretsManager) or on any listener (the
 // end-to-end test's, in its own network namespace).
@@ -139,6 +139,12 @@ type SecretsManager struct {
 	// (the fragment "" matches every SecretId). A SecretId containing none
 	// is answered ResourceNotFoundException.
 	Secrets map[string]map[string]any
+	// Strings are answered as they are (a secret that is not JSON), by a
+	// fragment of the SecretId as Secrets; the longest fragment matching a
+	// SecretId, of either, answers it.
+	Strings map[string]string
+	// Parameters are SSM Parameter Store's, by name (see ssm.go).
+	Parameters map[string]string
 	// Name is the secret's name in the answers.
 	Name string
 	// Deny answers every request AccessDeniedException.
@@ -298,6 +304,10 @@ func (f *SecretsManager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.serveQuery(w, r, "autoscaling")
 		return
 	}
+	if r.Header.Get("X-Amz-Target") == ssmGetParameter {
+		f.serveSSM(w, r)
+		return
+	}
 	if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/global-bundle.pem") {
 		if f.NoBundle {
 			// Not 5xx: curl would retry for half a minute.
@@ -329,18 +339,24 @@ func (f *SecretsManager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"__type":"AccessDeniedException","Message":"User: arn:aws:sts::123456789012:assumed-role/%s/%s is not authorized to perform: secretsmanager:GetSecretValue"}`, RoleName, instanceID)
 		return
 	}
-	var secret map[string]any
+	var inner []byte
+	best := -1
 	for fragment, s := range f.Secrets {
-		if strings.Contains(in.SecretId, fragment) {
-			secret = s
+		if strings.Contains(in.SecretId, fragment) && len(fragment) > best {
+			inner, _ = json.Marshal(s)
+			best = len(fragment)
 		}
 	}
-	if secret == nil {
+	for fragment, s := range f.Strings {
+		if strings.Contains(in.SecretId, fragment) && len(fragment) > best {
+			inner, best = []byte(s), len(fragment)
+		}
+	}
+	if best < 0 {
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, `{"__type":"ResourceNotFoundException","Message":"Secrets Manager can't find the specified secret."}`)
 		return
 	}
-	inner, _ := json.Marshal(secret)
 	out, _ := json.Marshal(map[string]any{
 		"ARN": in.SecretId, "Name": f.Name, "SecretString": string(inner),
 		"VersionId": "a1b2c3", "VersionStages": []string{"AWSCURRENT"}, "CreatedDate": 1.7e9,

@@ -92,6 +92,7 @@ func (m *Machine) run(t *testing.T, file string) Result {
 		"TIERKIT_IMDS="+m.IMDS.URL,
 		"TIERKIT_TEST_CALLS="+m.calls,
 		"TIERKIT_SECRETSMANAGER_ENDPOINT="+m.AWS.URL,
+		"TIERKIT_SSM_ENDPOINT="+m.AWS.URL,
 		"TIERKIT_S3_ENDPOINT="+m.AWS.URL+"/s3",
 		"TIERKIT_CLOUDFORMATION_ENDPOINT="+m.AWS.URL+"/cloudformation",
 		"TIERKIT_AUTOSCALING_ENDPOINT="+m.AWS.URL+"/autoscaling",

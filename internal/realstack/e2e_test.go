@@ -52,15 +52,18 @@ type scenario struct {
 	redis bool
 	// denied: one more server whose role may not read the secrets.
 	denied bool
+	// settings: application settings and secrets from the template
+	// (settings_e2e_test.go).
+	settings bool
 	// efs: Nextcloud's data directory on the tier's file system (a shared
 	// export here, e2e_efs_test.go) instead of the bucket.
 	efs bool
 }
 
 var scenarios = []scenario{
-	{name: "laravel-apache-mariadb", tier: "laravel", web: "apache2", engine: database.MariaDB, autoscaling: true},
+	{name: "laravel-apache-mariadb", tier: "laravel", web: "apache2", engine: database.MariaDB, autoscaling: true, settings: true},
 	{name: "laravel-nginx-postgres", tier: "laravel", web: "nginx", engine: database.Postgres, redis: true, denied: true},
-	{name: "nextcloud-nginx-mariadb", tier: "nextcloud", web: "nginx", engine: database.MariaDB, autoscaling: true},
+	{name: "nextcloud-nginx-mariadb", tier: "nextcloud", web: "nginx", engine: database.MariaDB, autoscaling: true, settings: true},
 	{name: "nextcloud-apache-postgres", tier: "nextcloud", web: "apache2", engine: database.Postgres, efs: true},
 }
 
@@ -102,13 +105,20 @@ func (sc scenario) build(stack awscdk.Stack) {
 			p.SessionDriver, p.CacheStore, p.RedisHost, p.RedisPort, p.RedisTLS = "redis", "redis", CacheHost, RedisPort, true
 			p.RedisAuthSecret = RedisAuthSecret
 		}
+		if sc.settings {
+			laravelSettings(p)
+		}
 		laravel.NewAPITier(stack, "Api", p)
 	case "nextcloud":
-		nextcloud.NewTier(stack, "Cloud", &nextcloud.Props{
+		p := &nextcloud.Props{
 			DomainName: a.domain, Zone: cdktest.Zone(stack), Image: cdktest.Image(),
 			Boot: bootProps, Fleet: fleetProps, Database: database.Props{Engine: sc.engine},
 			WebServer: sc.web, PHPFPMUnit: "php8.2-fpm", PrimaryStorage: sc.primaryStorage(),
-		})
+		}
+		if sc.settings {
+			nextcloudSettings(p)
+		}
+		nextcloud.NewTier(stack, "Cloud", p)
 	}
 }
 
@@ -194,6 +204,7 @@ func runScenario(t *testing.T, s *Stack, sc scenario) {
 	if id := secretIDs["seed"]; id != "" {
 		s.Secrets.Secrets[id] = map[string]any{"seed": randomAlnum(80)}
 	}
+	serveSettingsSecrets(s)
 
 	f := &fleetRun{sc: sc, a: a, tpl: tpl, boot: delivered, s3From: len(s.S3Requests()), secretIDs: secretIDs,
 		boots: map[string]Boot{}, downFirst: map[string]string{}, userDataAt: map[string]time.Time{}, firstUp: map[string]time.Time{}}
@@ -318,6 +329,10 @@ func runScenario(t *testing.T, s *Stack, sc scenario) {
 	t.Run("ScheduledJobsRunOnTheSingletonOnly", func(t *testing.T) { f.scheduledJobsOnSingletonOnly(t, s) })
 	if sc.tier == "nextcloud" {
 		t.Run("EveryServerSharesTheInstanceSecrets", func(t *testing.T) { f.sharedInstanceSecrets(t, s) })
+	}
+	if sc.settings {
+		t.Run("SettingsAndSecretsReachTheApp", func(t *testing.T) { f.settingsReachTheApp(t, s) })
+		t.Run("SecretValuesAreNotInTheUserDataOrTemplate", f.secretValuesStayOut)
 	}
 	t.Run("HealthCheckPassesOnlyAfterTheBoot", func(t *testing.T) { stopWatch(); f.healthOnlyAfterBoot(t) })
 	if f.bad != nil {

@@ -68,12 +68,13 @@ const RedisAuthSecret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:e2
 
 // awsNames are the AWS endpoints the servers reach, answered by the fakes
 // on HubIP (the servers' /etc/hosts maps them, as the VPC's DNS would):
-// Secrets Manager, the RDS truststore, S3 (the uploads bucket and the
+// Secrets Manager, SSM Parameter Store, the RDS truststore, S3 (the uploads bucket and the
 // bootstrap bucket the boot script is fetched from, virtual-hosted), and
 // CloudFormation and Auto Scaling, which the loader signals (their global
 // region's endpoints, as the loader names them).
 var awsNames = []string{
 	"secretsmanager." + fakeaws.Region + ".amazonaws.com",
+	"ssm." + fakeaws.Region + ".amazonaws.com",
 	"truststore.pki.rds.amazonaws.com",
 	"s3." + fakeaws.Region + ".amazonaws.com",
 	Bucket + ".s3." + fakeaws.Region + ".amazonaws.com",
@@ -211,7 +212,7 @@ func (s *Stack) aws() error {
 	endpoints := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, _ := strings.Cut(r.Host, ":")
 		switch {
-		case strings.HasPrefix(host, "secretsmanager."), host == "truststore.pki.rds.amazonaws.com",
+		case strings.HasPrefix(host, "secretsmanager."), strings.HasPrefix(host, "ssm."), host == "truststore.pki.rds.amazonaws.com",
 			strings.HasPrefix(host, "cloudformation."), strings.HasPrefix(host, "autoscaling."):
 			s.Secrets.ServeHTTP(w, r)
 		case strings.HasSuffix(host, ".amazonaws.com") && strings.Contains(host, "s3."):

@@ -35,5 +35,12 @@ nc_run(function (): void {
 	$out['passwordsalt'] = $config->get('passwordsalt');
 	$out['secret'] = $config->get('secret');
 	$out['config_files'] = $config->files;
+	// Settings from the template and secrets read at boot; a secret only as its hash.
+	$out['settings'] = [
+		'default_phone_region' => $config->get('default_phone_region'),
+		'mail_smtpport' => $config->get('mail_smtpport'),
+		'mail_smtpname' => $config->get('mail_smtpname'),
+		'mail_smtppassword_sha256' => hash('sha256', (string)$config->get('mail_smtppassword', '')),
+	];
 	nc_json(200, $out);
 });

@@ -33,6 +33,13 @@ class ProbeController extends Controller
             'db_host' => config("database.connections.$default.host"),
             'session_driver' => config('session.driver'),
             'cache_store' => config('cache.default'),
+            'session_domain' => config('session.domain'),
+            // Settings from the template and secrets read at boot, as the
+            // cached configuration holds them; a secret only as its hash.
+            'mail_mailer' => config('mail.default'),
+            'mail_from_name' => config('mail.from.name'),
+            'mail_username' => config('mail.mailers.smtp.username'),
+            'mail_password_sha256' => hash('sha256', (string) config('mail.mailers.smtp.password')),
         ];
         // The cipher of this app's own connection, null when it is plaintext;
         // a failed connection is reported, not raised: the answer stays 200.
