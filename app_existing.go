@@ -27,6 +27,10 @@ func bringExisting(stack awscdk.Stack, env config.Environment, b config.Brought,
 			PublicSubnetIds: jsii.Strings(v.PublicSubnetIDs...), PrivateSubnetIds: jsii.Strings(v.PrivateSubnetIDs...),
 			IsolatedSubnetIds: jsii.Strings(v.IsolatedSubnetIDs...),
 		})}
+		// The tier adds no route or endpoint to the team's VPC, so it never
+		// reads the subnets' route tables, which the configuration leaves out.
+		awscdk.Annotations_Of(p.Network.Vpc).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:noSubnetRouteTableId"),
+			jsii.String("the tier adds no route or endpoint to the team's VPC"))
 	}
 	if d := b.ExistingDatabase; d != nil {
 		// Mutable: the fleet is let in by an ingress rule on the group.
