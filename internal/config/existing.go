@@ -78,8 +78,9 @@ type DatabaseSnapshot struct {
 type VPC struct {
 	// ID is the VPC's id, e.g. "vpc-0123456789abcdef0". Required.
 	ID string `json:"id"`
-	// CIDR is its IPv4 range, e.g. "172.31.0.0/16" (the proxies the
-	// applications trust). Required.
+	// CIDR is its IPv4 range, e.g. "172.31.0.0/16": the applications trust
+	// X-Forwarded-For from it, since the subnets' own ranges are not given.
+	// Required.
 	CIDR string `json:"cidr"`
 	// AvailabilityZones are the zones its subnets are in, in the order of
 	// the subnet lists, at least 2. Required.
