@@ -121,3 +121,16 @@ func TestBroughtSettingsAreRefusedWithTheirPath(t *testing.T) {
 		})
 	}
 }
+
+func TestTierKeysIncludeWhatATierBrings(t *testing.T) {
+	keys := tierKeys(applications[TierNextcloud].profile())
+	for field, key := range map[string]string{"ExistingDatabase": "existingDatabase", "DatabaseSnapshot": "databaseSnapshot", "UploadsBucket": "uploadsBucket", "WebUser": "webUser"} {
+		if keys[field] != key {
+			t.Errorf("tierKeys[%s] = %q; want %q", field, keys[field], key)
+		}
+	}
+	_, err := Select(context(t, map[string]string{EnvironmentsKey: `{"prod": ` + patch(t, `{"tiers": {"laravel": {"uploadBucket": "x"}}}`) + `}`}))
+	if err == nil || !strings.Contains(err.Error(), "environments.prod.tiers.laravel.uploadBucket: unknown key; allowed: ") || !strings.Contains(err.Error(), "uploadsBucket") {
+		t.Errorf("got %v; want the unknown key refused with uploadsBucket among the allowed", err)
+	}
+}
