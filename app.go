@@ -201,6 +201,7 @@ func buildEnvironment(app awscdk.App, env config.Environment) []awscdk.Stack {
 		})
 		tier := env.Tiers[name]
 		props := tierProps(env, tier.Props, zone, awsec2.MachineImage_GenericLinux(&ami, nil))
+		bringExisting(stack, env, tier.Brought, &props)
 		// The environment's static site calls the tier from the browser.
 		if f, ok := tier.App.(frontendAware); ok && env.Frontend != nil {
 			f.AddFrontendOrigin(env.Frontend.Origin())

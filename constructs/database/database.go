@@ -2,7 +2,8 @@
 // that every server of the fleet shares (sessions, queues and application
 // data must not live on one server), Multi-AZ, encrypted, reachable only from
 // the security groups it is opened to, with its master password generated
-// into Secrets Manager. A tier can also bring a database it already has.
+// into Secrets Manager. A tier can also bring a database it already has, or
+// restore one from a snapshot of it.
 package database
 
 import (
@@ -157,6 +158,35 @@ type Props struct {
 	//
 	// Default: nil, a database is created.
 	Existing *Existing
+
+	// SnapshotIdentifier restores the database from a DB snapshot instead of
+	// creating it empty: the snapshot's name in this account and region (e.g.
+	// "app-final-2026-12-01", or "rds:..." for an automated one) or its ARN
+	// (required for a snapshot shared from another account), e.g.
+	// "arn:aws:rds:eu-west-1:123456789012:snapshot:app-final". The instance
+	// has everything a created one has (Multi-AZ, TLS only, deletion
+	// protection, snapshot on delete, log exports, monitoring, backups, the
+	// same security group, subnet group and logical IDs); its master password
+	// is regenerated into the block's secret.
+	//
+	// The restore takes from the snapshot what CloudFormation cannot set:
+	// the engine's data, the master user (Username must be the snapshot's,
+	// reserved names such as admin allowed, since RDS cannot rename it), the
+	// database names (DatabaseName must be the application's database in
+	// it) and the storage encryption: an encrypted snapshot restores
+	// encrypted with its own key, an unencrypted one restores unencrypted
+	// (copy it encrypted first: aws rds copy-db-snapshot --kms-key-id). With
+	// it, EncryptionKey encrypts the generated secret only. Engine and
+	// EngineVersion must be the snapshot's (or a minor upgrade of it), and
+	// AllocatedStorageGiB at least its size.
+	//
+	// Keep it set for the life of the database: CloudFormation replaces an
+	// instance whose DBSnapshotIdentifier changes or is removed, with a new
+	// database (empty, or restored from the other snapshot); the old one
+	// leaves a final snapshot. Not allowed with Existing.
+	//
+	// Default: "", an empty database is created.
+	SnapshotIdentifier string
 }
 
 // Existing is a database the caller already has.
@@ -201,12 +231,15 @@ var monitoringIntervals = []time.Duration{time.Second, 5 * time.Second, 10 * tim
 var noInsightsClass = regexp.MustCompile(`^t(2|3|4g)\.(micro|small)$`)
 
 var (
-	instanceClass  = regexp.MustCompile(`^[a-z]+[0-9][a-z0-9-]*\.(micro|small|medium|large|[0-9]*xlarge)$`)
-	identifier     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
-	masterUser     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,15}$`)
-	threePartVer   = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
-	twoPartVer     = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
-	reservedUsers  = []string{"admin", "root", "postgres", "rdsadmin"}
+	instanceClass = regexp.MustCompile(`^[a-z]+[0-9][a-z0-9-]*\.(micro|small|medium|large|[0-9]*xlarge)$`)
+	identifier    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
+	masterUser    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,15}$`)
+	threePartVer  = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+	twoPartVer    = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
+	reservedUsers = []string{"admin", "root", "postgres", "rdsadmin"}
+	// snapshotID matches a DB snapshot's name (manual, or "rds:" automated)
+	// or ARN; a cluster snapshot's does not.
+	snapshotID     = regexp.MustCompile(`^(arn:aws(-cn|-us-gov)?:rds:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:snapshot:)?(rds:)?[A-Za-z][A-Za-z0-9-]{0,254}$`)
 	wellKnownPorts = map[Engine]int{MySQL: 3306, MariaDB: 3306, Postgres: 5432}
 	defaultPorts   = map[Engine]int{MySQL: 3307, MariaDB: 3307, Postgres: 5433}
 )
@@ -235,8 +268,14 @@ func (p Props) Validate() error {
 		if !validEngine(p.Existing.Engine) {
 			bad("Existing.Engine: %q is not supported; allowed: %q, %q, %q", p.Existing.Engine, MySQL, MariaDB, Postgres)
 		}
+		if p.SnapshotIdentifier != "" {
+			bad("SnapshotIdentifier: set with Existing; allowed: one of them (an existing database is used as it is)")
+		}
 	} else if p.Vpc == nil {
 		bad("Vpc: missing; required to create a database (or set Existing)")
+	}
+	if s := p.SnapshotIdentifier; s != "" && (!snapshotID.MatchString(s) || strings.Contains(s, "--") || strings.HasSuffix(s, "-")) {
+		bad("SnapshotIdentifier: %q is not a DB snapshot name or ARN; allowed: a letter, then letters, digits and single hyphens (\"rds:\" first for an automated snapshot), or arn:aws:rds:<region>:<account>:snapshot:<name>", s)
 	}
 
 	engine := engineOrDefault(p.Engine)
@@ -284,7 +323,8 @@ func (p Props) Validate() error {
 			bad("Username: %q is not an RDS master user name; allowed: a letter, then up to 15 letters, digits or underscores", u)
 		}
 		for _, r := range reservedUsers {
-			if strings.EqualFold(u, r) {
+			// A restored database keeps the snapshot's master user.
+			if strings.EqualFold(u, r) && p.SnapshotIdentifier == "" {
 				bad("Username: %q is a default or reserved user name (Security Hub RDS.25); allowed: any other name, e.g. %q", u, defaultUsername)
 			}
 		}
@@ -546,9 +586,7 @@ func (d *Database) create(p Props) {
 		insightsKey, insightsRetention = p.EncryptionKey, awsrds.PerformanceInsightRetention_DEFAULT
 	}
 
-	// "Instance" is part of the instance's logical ID: renaming it replaces
-	// the database.
-	instance := awsrds.NewDatabaseInstance(d, jsii.String("Instance"), &awsrds.DatabaseInstanceProps{
+	props := &awsrds.DatabaseInstanceProps{
 		Engine:             engine,
 		InstanceType:       awsec2.NewInstanceType(jsii.String(p.InstanceType)),
 		Vpc:                p.Vpc,
@@ -581,7 +619,19 @@ func (d *Database) create(p Props) {
 		EnablePerformanceInsights:       jsii.Bool(!p.DisablePerformanceInsights),
 		PerformanceInsightRetention:     insightsRetention,
 		PerformanceInsightEncryptionKey: insightsKey,
-	})
+	}
+	// "Instance" is part of the instance's logical ID: renaming it replaces
+	// the database. A restored instance has the same ID, and so has its
+	// subnet group.
+	var instance interface {
+		awsrds.IDatabaseInstance
+		Secret() awssecretsmanager.ISecret
+	}
+	if p.SnapshotIdentifier == "" {
+		instance = awsrds.NewDatabaseInstance(d, jsii.String("Instance"), props)
+	} else {
+		instance = awsrds.NewDatabaseInstanceFromSnapshot(d, jsii.String("Instance"), fromSnapshot(props, p.SnapshotIdentifier, generated))
+	}
 	d.instance = instance
 	if role := instance.Node().TryFindChild(jsii.String("MonitoringRole")); role != nil {
 		cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
@@ -599,11 +649,41 @@ func (d *Database) create(p Props) {
 		Reason: jsii.String("Not rotated automatically: the servers read the password at every start (Laravel .env, Nextcloud config.php), so a single-user rotation breaks every running server until it restarts. Rotation without an outage needs alternating users: an application user and its clone beside the generated one, which the tiers do not create, and servers never more than one rotation behind, which fixed servers that are not restarted cannot promise. Rotate by hand, then roll the fleet (an instance refresh or a restart of each server picks up the new password)."),
 	}}, jsii.Bool(false))
 	suppressLogRetentionFindings(d)
+	if p.SnapshotIdentifier != "" {
+		cdknag.NagSuppressions_AddResourceSuppressions(instance, &[]*cdknag.NagPackSuppression{{
+			Id:     jsii.String("AwsSolutions-RDS2"),
+			Reason: jsii.String("Restored from SnapshotIdentifier: the storage encryption and its key come from the snapshot, and CloudFormation refuses StorageEncrypted and KmsKeyId on a restore. An encrypted snapshot restores encrypted; an unencrypted one must be copied encrypted (aws rds copy-db-snapshot --kms-key-id) before it is named here."),
+		}}, jsii.Bool(false))
+	}
 	if p.DisableDeletionProtection {
 		cdknag.NagSuppressions_AddResourceSuppressions(instance, &[]*cdknag.NagPackSuppression{{
 			Id:     jsii.String("AwsSolutions-RDS10"),
 			Reason: jsii.String("DisableDeletionProtection is set for a throw-away environment; a final snapshot is still taken on delete."),
 		}}, jsii.Bool(false))
+	}
+}
+
+// fromSnapshot returns the props of an instance restored from snapshot with
+// everything of props but what a restore takes from the snapshot and
+// CloudFormation refuses to set then: the storage encryption and its key
+// (StorageEncrypted, KmsKeyId), the Performance Insights key, the database
+// name and the master user name. The master password is reset to secret's.
+func fromSnapshot(props *awsrds.DatabaseInstanceProps, snapshot string, secret awssecretsmanager.ISecret) *awsrds.DatabaseInstanceFromSnapshotProps {
+	return &awsrds.DatabaseInstanceFromSnapshotProps{
+		SnapshotIdentifier: jsii.String(snapshot),
+		Credentials:        awsrds.SnapshotCredentials_FromSecret(secret),
+
+		Engine: props.Engine, InstanceType: props.InstanceType,
+		Vpc: props.Vpc, VpcSubnets: props.VpcSubnets, SecurityGroups: props.SecurityGroups,
+		PubliclyAccessible: props.PubliclyAccessible, Port: props.Port, MultiAz: props.MultiAz,
+		StorageType: props.StorageType, AllocatedStorage: props.AllocatedStorage, MaxAllocatedStorage: props.MaxAllocatedStorage,
+		CaCertificate: props.CaCertificate, ParameterGroup: props.ParameterGroup, OptionGroup: props.OptionGroup,
+		BackupRetention: props.BackupRetention, CopyTagsToSnapshot: props.CopyTagsToSnapshot,
+		DeletionProtection: props.DeletionProtection, RemovalPolicy: props.RemovalPolicy,
+		AutoMinorVersionUpgrade: props.AutoMinorVersionUpgrade,
+		CloudwatchLogsExports:   props.CloudwatchLogsExports, CloudwatchLogsRetention: props.CloudwatchLogsRetention,
+		MonitoringInterval:        props.MonitoringInterval,
+		EnablePerformanceInsights: props.EnablePerformanceInsights, PerformanceInsightRetention: props.PerformanceInsightRetention,
 	}
 }
 

@@ -50,7 +50,7 @@ const (
 // costs seconds, a second stack of the same app milliseconds.
 var variant = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
 	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	return map[string]awscdk.Stack{"mysql": mysqlStack(app), "others": othersStack(app), "existing": existingStack(app), "keyed": keyedStack(app)}
+	return map[string]awscdk.Stack{"mysql": mysqlStack(app), "others": othersStack(app), "existing": existingStack(app), "keyed": keyedStack(app), "restored": restoredStack(app)}
 })
 
 var (
@@ -66,6 +66,17 @@ var (
 	keyed = variant("keyed")
 	// existingTemplate wraps a database the caller already has.
 	existingTemplate = variant("existing")
+	// restored is MySQL restored from a snapshot whose master user is
+	// "admin" and whose database is "laravel", with a customer managed key.
+	restored = variant("restored")
+)
+
+// The snapshot the restored template restores, and the logical ID of its
+// secret: the created one's (construct path Database/Secret), whose hash
+// covers the stack name too.
+const (
+	snapshotARN      = "arn:aws:rds:us-east-1:123456789012:snapshot:app-final-2026-12-01"
+	restoredSecretID = "RestoredDatabaseSecret6BCB13D33fdaad7efa858a3daf9490cf0a702aeb"
 )
 
 func mysqlStack(app awscdk.App) awscdk.Stack {
@@ -113,6 +124,19 @@ func keyedStack(app awscdk.App) awscdk.Stack {
 	return stack
 }
 
+func restoredStack(app awscdk.App) awscdk.Stack {
+	stack := cdktest.NewStack(app, "Restored")
+	vpc := importedVpc(stack)
+	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
+	db := database.New(stack, "Database", &database.Props{
+		Vpc: vpc, SnapshotIdentifier: snapshotARN, Username: "admin", DatabaseName: "laravel", EncryptionKey: key,
+	})
+	fleet, role := fleetAndRole(stack, vpc)
+	db.AllowFrom(fleet)
+	db.GrantSecretRead(role)
+	return stack
+}
+
 func existingStack(app awscdk.App) awscdk.Stack {
 	stack := cdktest.NewStack(app, "Existing")
 	vpc := importedVpc(stack)
@@ -133,10 +157,11 @@ func existingStack(app awscdk.App) awscdk.Stack {
 }
 
 func TestNoValidationOrNagFindings(t *testing.T) {
-	// The four templates share one app, and so one validation report.
+	// The templates share one app, and so one validation report.
 	template(t)
 	others(t)
 	keyed(t)
+	restored(t)
 	if findings := cdktest.Findings(t, existingTemplate(t).Outdir); len(findings) > 0 {
 		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
 	}
@@ -508,6 +533,73 @@ func TestExistingAccessorsReturnTheGivenValues(t *testing.T) {
 	}
 }
 
+func TestRestoredDatabaseKeepsTheLogicalIDsOfACreatedOne(t *testing.T) {
+	tpl := restored(t)
+	for id, typ := range map[string]string{
+		instanceID: dbInstance, dbSGID: "AWS::EC2::SecurityGroup", subnetsID: "AWS::RDS::DBSubnetGroup",
+		paramsID: "AWS::RDS::DBParameterGroup", optionsID: "AWS::RDS::OptionGroup",
+		restoredSecretID: secret,
+	} {
+		if _, ok := tpl.Resources(typ)[id]; !ok {
+			t.Errorf("no %s with logical ID %s: a restored database must keep a created one's IDs", typ, id)
+		}
+	}
+}
+
+func TestRestoredDatabaseKeepsItsSnapshotIdentifier(t *testing.T) {
+	// Removing or changing it would make CloudFormation replace the database.
+	restored(t).HasResourceProperties(t, dbInstance, map[string]any{"DBSnapshotIdentifier": snapshotARN})
+}
+
+func TestRestoredDatabaseIsSnapshottedAndProtected(t *testing.T) {
+	restored(t).HasResource(t, dbInstance, map[string]any{
+		"Properties":     assertions.Match_ObjectLike(&map[string]any{"DeletionProtection": true}),
+		"DeletionPolicy": "Snapshot", "UpdateReplacePolicy": "Snapshot",
+	})
+}
+
+func TestRestoredDatabaseIsMultiAZPrivateAndTLSOnly(t *testing.T) {
+	restored(t).HasResourceProperties(t, dbInstance, map[string]any{
+		"MultiAZ": true, "PubliclyAccessible": false, "Port": "3307",
+		"DBParameterGroupName": map[string]any{"Ref": paramsID}, "CACertificateIdentifier": "rds-ca-rsa2048-g1",
+		"DBSubnetGroupName": map[string]any{"Ref": subnetsID},
+		"VPCSecurityGroups": []any{map[string]any{"Fn::GetAtt": []any{dbSGID, "GroupId"}}},
+	})
+}
+
+func TestRestoredDatabaseExportsLogsIsMonitoredAndBackedUp(t *testing.T) {
+	restored(t).HasResourceProperties(t, dbInstance, map[string]any{
+		"EnableCloudwatchLogsExports": []string{"error", "general", "slowquery", "audit"},
+		"OptionGroupName":             map[string]any{"Ref": optionsID},
+		"MonitoringInterval":          60, "EnablePerformanceInsights": true, "PerformanceInsightsRetentionPeriod": 7,
+		"BackupRetentionPeriod": 7, "CopyTagsToSnapshot": true, "AutoMinorVersionUpgrade": true,
+	})
+}
+
+func TestRestoredDatabaseTakesEncryptionUserAndNameFromTheSnapshot(t *testing.T) {
+	// CloudFormation refuses these on a restore: the snapshot has them.
+	restored(t).HasResourceProperties(t, dbInstance, map[string]any{
+		"StorageEncrypted": assertions.Match_Absent(), "KmsKeyId": assertions.Match_Absent(),
+		"PerformanceInsightsKMSKeyId": assertions.Match_Absent(),
+		"MasterUsername":              assertions.Match_Absent(), "DBName": assertions.Match_Absent(),
+	})
+}
+
+func TestRestoredDatabaseGetsANewPasswordFromItsSecret(t *testing.T) {
+	restored(t).HasResourceProperties(t, dbInstance, map[string]any{
+		"MasterUserPassword": map[string]any{"Fn::Join": []any{"", assertions.Match_ArrayWith(&[]any{
+			"{{resolve:secretsmanager:", map[string]any{"Ref": restoredSecretID},
+		})}},
+	})
+}
+
+func TestRestoredDatabaseSecretNamesTheSnapshotsUserAndDatabaseUnderTheKey(t *testing.T) {
+	restored(t).HasResourceProperties(t, secret, map[string]any{
+		"GenerateSecretString": assertions.Match_ObjectLike(&map[string]any{"SecretStringTemplate": `{"username":"admin","dbname":"laravel"}`}),
+		"KmsKeyId":             map[string]any{"Fn::GetAtt": []any{"Key961B73FD", "Arn"}},
+	})
+}
+
 func TestAllowFromRefusesAPeerWithoutSecurityGroups(t *testing.T) {
 	stack := scratch(t)
 	inst := awsrds.DatabaseInstance_FromDatabaseInstanceAttributes(stack, jsii.String("DB"), &awsrds.DatabaseInstanceAttributes{
@@ -568,6 +660,10 @@ func TestInvalidProps(t *testing.T) {
 		{"MySQL on t3.micro with Performance Insights", database.Props{Vpc: vpc, InstanceType: "t3.micro"}, `InstanceType: "t3.micro" does not support Performance Insights with mysql`},
 		{"MariaDB on t4g.small with Performance Insights", database.Props{Vpc: vpc, Engine: database.MariaDB, InstanceType: "t4g.small"}, `InstanceType: "t4g.small" does not support Performance Insights with mariadb (RDS supports it on neither micro nor small of t2, t3, t4g); allowed: a larger class, e.g. t3.medium, or set DisablePerformanceInsights`},
 		{"existing with a key", database.Props{Existing: &database.Existing{Instance: inst}, EncryptionKey: awskms.Key_FromKeyArn(stack, jsii.String("K"), jsii.String("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"))}, "EncryptionKey: set with Existing"},
+		{"snapshot with existing", database.Props{Existing: &database.Existing{Instance: inst}, SnapshotIdentifier: "app-final"}, "SnapshotIdentifier: set with Existing"},
+		{"cluster snapshot", database.Props{Vpc: vpc, SnapshotIdentifier: "arn:aws:rds:us-east-1:123456789012:cluster-snapshot:app"}, `SnapshotIdentifier: "arn:aws:rds:us-east-1:123456789012:cluster-snapshot:app" is not a DB snapshot name or ARN`},
+		{"snapshot name with a trailing hyphen", database.Props{Vpc: vpc, SnapshotIdentifier: "app-"}, `SnapshotIdentifier: "app-" is not a DB snapshot name or ARN`},
+		{"reserved user without a snapshot", database.Props{Vpc: vpc, Username: "admin", DatabaseName: "laravel"}, `Username: "admin" is a default or reserved user name`},
 		{"every problem at once", database.Props{Username: "root", BackupRetentionDays: 1}, "Vpc: missing; required to create a database (or set Existing); Username: \"root\" is a default or reserved user name (Security Hub RDS.25); allowed: any other name, e.g. \"tierkit_admin\"; BackupRetentionDays: 1 is out of range"},
 	}
 	for _, c := range cases {
@@ -592,6 +688,8 @@ func TestValidProps(t *testing.T) {
 		"MySQL on t3.micro without PI":  {Vpc: vpc, InstanceType: "t3.micro", DisablePerformanceInsights: true},
 		"every second":                  {Vpc: vpc, MonitoringInterval: time.Second},
 		"no Enhanced Monitoring":        {Vpc: vpc, DisableEnhancedMonitoring: true},
+		"snapshot's own admin user":     {Vpc: vpc, SnapshotIdentifier: "app-final-2026-12-01", Username: "admin"},
+		"automated snapshot":            {Vpc: vpc, SnapshotIdentifier: "rds:app-db-2026-12-01-03-10"},
 		"existing without a vpc": {Existing: &database.Existing{
 			Instance: awsrds.DatabaseInstance_FromDatabaseInstanceAttributes(stack, jsii.String("DB"), &awsrds.DatabaseInstanceAttributes{
 				InstanceIdentifier: jsii.String("db"), InstanceEndpointAddress: jsii.String("db.example.com"), Port: jsii.Number(3307), SecurityGroups: &[]awsec2.ISecurityGroup{},

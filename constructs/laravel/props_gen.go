@@ -152,6 +152,10 @@ type APIProps struct {
 
 	// Uploads configures the uploads bucket; AccessLogBucket is set by the
 	// tier, and the application's CORS origins come first in CORSOrigins.
+	// With Uploads.ExistingBucket the tier uses that bucket in place: it sets
+	// neither the access log bucket nor its customer managed key on it, the
+	// backup plan still selects it, and the application's CORS origins become
+	// a synth warning naming what to allow on the bucket.
 	//
 	// Default: storage's defaults.
 	Uploads storage.Props

@@ -1,6 +1,7 @@
 // Package storage is the uploads block of a web tier: an S3 bucket every
 // server of the fleet shares (uploads must not stay on one server's disk),
-// and the log bucket that receives access logs.
+// and the log bucket that receives access logs. A tier can also use the
+// bucket a team already has, in place.
 package storage
 
 import (
@@ -59,6 +60,18 @@ type Props struct {
 	//
 	// Default: nil, no replication.
 	ReplicateTo *Replication
+
+	// ExistingBucket is a bucket the team already has (its uploads), used in
+	// place instead of creating one, e.g. awss3.Bucket_FromBucketName. The
+	// block creates nothing then (no bucket, no log bucket): the grants stay
+	// on that bucket and its objects, and what the block would set on a bucket
+	// of its own is the team's to set on theirs (the README's checklist), so
+	// AccessLogBucket, AccessLogPrefix, NoncurrentVersionDays, CORSOrigins,
+	// EncryptionKey and ReplicateTo are refused with it. A bucket encrypted
+	// with a customer managed key needs that key granted to the role as well.
+	//
+	// Default: nil, a new bucket.
+	ExistingBucket awss3.IBucket
 }
 
 // Replication is where the uploads are replicated to.
@@ -95,6 +108,20 @@ var (
 // Validate reports what is wrong with p, naming the field and what is allowed.
 func (p Props) Validate() error {
 	var problems []string
+	if p.ExistingBucket != nil {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{
+			{"AccessLogBucket", p.AccessLogBucket != nil}, {"AccessLogPrefix", p.AccessLogPrefix != ""},
+			{"NoncurrentVersionDays", p.NoncurrentVersionDays != 0}, {"CORSOrigins", len(p.CORSOrigins) > 0},
+			{"EncryptionKey", p.EncryptionKey != nil}, {"ReplicateTo", p.ReplicateTo != nil},
+		} {
+			if f.set {
+				problems = append(problems, fmt.Sprintf("%s: configures a new bucket, but ExistingBucket is set and an imported bucket cannot be changed; allowed: leave it empty and set it on the bucket itself (storage README, \"Bringing an existing bucket\")", f.name))
+			}
+		}
+	}
 	if p.NoncurrentVersionDays != 0 && (p.NoncurrentVersionDays < 1 || p.NoncurrentVersionDays > 3650) {
 		problems = append(problems, fmt.Sprintf("NoncurrentVersionDays: %d is out of range; allowed: 1 to 3650 (0 for the default, 30)", p.NoncurrentVersionDays))
 	}
@@ -128,16 +155,21 @@ func (p Props) Validate() error {
 // only, logged, and retained when the stack or the construct is deleted.
 type Uploads struct {
 	constructs.Construct
-	bucket          awss3.Bucket
+	bucket          awss3.IBucket
 	logBucket       awss3.IBucket
 	key             awskms.IKey
 	replicationRole awsiam.IRole
+	existing        bool
 }
 
-// Bucket returns the uploads bucket.
-func (u *Uploads) Bucket() awss3.Bucket { return u.bucket }
+// Bucket returns the uploads bucket: the new one, or ExistingBucket.
+func (u *Uploads) Bucket() awss3.IBucket { return u.bucket }
 
-// AccessLogBucket returns the bucket that receives the server access logs.
+// Existing reports whether the bucket is ExistingBucket, used in place.
+func (u *Uploads) Existing() bool { return u.existing }
+
+// AccessLogBucket returns the bucket that receives the server access logs,
+// or nil for an ExistingBucket.
 func (u *Uploads) AccessLogBucket() awss3.IBucket { return u.logBucket }
 
 // EncryptionKey returns the customer managed key of the uploads, or nil
@@ -195,16 +227,27 @@ func (u *Uploads) GrantObjectAccess(role awsiam.IRole) {
 			},
 		}))
 	}
-	stack := awscdk.Stack_Of(u)
-	logicalID := stack.Resolve(stack.GetLogicalId(u.bucket.Node().DefaultChild().(awscdk.CfnElement)))
 	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
 		Id:        jsii.String("AwsSolutions-IAM5"),
 		Reason:    jsii.String("Object access to the uploads bucket only: the application names its own keys, so object actions apply to the bucket's objects (<bucket>/*); every action is named, none is a wildcard."),
-		AppliesTo: &[]any{fmt.Sprintf("Resource::<%s.Arn>/*", logicalID)},
+		AppliesTo: &[]any{u.objectsFinding()},
 	}}, jsii.Bool(true))
 }
 
-// New creates the uploads bucket. It panics, naming id, when props are invalid.
+// objectsFinding is how cdk-nag names the bucket's objects in its findings:
+// an imported bucket's ARN has the partition literal in a stack of a known
+// region, a token otherwise.
+func (u *Uploads) objectsFinding() any {
+	if u.existing {
+		return &cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):s3:::` + regexp.QuoteMeta(*u.bucket.BucketName()) + `\/\*$/`)}
+	}
+	stack := awscdk.Stack_Of(u)
+	logicalID := stack.Resolve(stack.GetLogicalId(u.bucket.Node().DefaultChild().(awscdk.CfnElement)))
+	return fmt.Sprintf("Resource::<%s.Arn>/*", logicalID)
+}
+
+// New creates the uploads bucket, or wraps ExistingBucket. It panics, naming
+// id, when props are invalid.
 func New(scope constructs.Construct, id string, props *Props) *Uploads {
 	p := Props{}
 	if props != nil {
@@ -222,6 +265,10 @@ func New(scope constructs.Construct, id string, props *Props) *Uploads {
 
 	u := &Uploads{key: p.EncryptionKey}
 	constructs.NewConstruct_Override(u, scope, jsii.String(id))
+	if p.ExistingBucket != nil {
+		u.bucket, u.existing = p.ExistingBucket, true
+		return u
+	}
 	u.logBucket = p.AccessLogBucket
 	if u.logBucket == nil {
 		// "AccessLogs" is part of the log bucket's logical ID: renaming it replaces the bucket.

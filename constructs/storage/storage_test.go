@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/storage"
@@ -21,7 +22,7 @@ import (
 // seconds, another stack of the same app milliseconds.
 var variant = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
 	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	return map[string]awscdk.Stack{"default": defaultStack(app), "keyed": keyedStack(app), "replicated": replicatedStack(app)}
+	return map[string]awscdk.Stack{"default": defaultStack(app), "keyed": keyedStack(app), "replicated": replicatedStack(app), "existing": existingStack(app)}
 })
 
 var (
@@ -32,7 +33,11 @@ var (
 	keyed = variant("keyed")
 	// replicated replicates the default (SSE-S3) bucket within the account.
 	replicated = variant("replicated")
+	// existing uses the team's bucket existingBucket in place.
+	existing = variant("existing")
 )
+
+const existingBucket = "team-uploads"
 
 // Destination of the replicas.
 const (
@@ -72,12 +77,23 @@ func replicatedStack(app awscdk.App) awscdk.Stack {
 	return stack
 }
 
+func existingStack(app awscdk.App) awscdk.Stack {
+	stack := cdktest.NewStack(app, "Existing")
+	uploads := storage.New(stack, "Uploads", &storage.Props{ExistingBucket: awss3.Bucket_FromBucketName(stack, jsii.String("Team"), jsii.String(existingBucket))})
+	withRole(stack, uploads)
+	if !uploads.Existing() || uploads.AccessLogBucket() != nil || *uploads.Bucket().BucketName() != existingBucket {
+		panic("an existing bucket's accessors must say so")
+	}
+	return stack
+}
+
 const bucket = "AWS::S3::Bucket"
 
 func TestNoValidationOrNagFindings(t *testing.T) {
 	// The variants share one app, and so one validation report.
 	template(t)
 	keyed(t)
+	existing(t)
 	if findings := cdktest.Findings(t, replicated(t).Outdir); len(findings) > 0 {
 		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
 	}
@@ -353,6 +369,50 @@ func TestDefaultHasNoKeyAndNoReplication(t *testing.T) {
 	for _, g := range grants(t, tpl) {
 		if strings.HasPrefix(g, "kms:") {
 			t.Errorf("default grant %s: an SSE-S3 bucket needs no key", g)
+		}
+	}
+}
+
+func TestExistingBucketCreatesNoBucketOrPolicy(t *testing.T) {
+	tpl := existing(t)
+	for _, typ := range []string{bucket, "AWS::S3::BucketPolicy", "AWS::IAM::Role"} {
+		want := 0
+		if typ == "AWS::IAM::Role" {
+			want = 1 // the application's
+		}
+		tpl.ResourceCountIs(t, typ, want)
+	}
+}
+
+func TestExistingBucketGrantIsScopedToThatBucketAndItsObjects(t *testing.T) {
+	arn, objects := "arn:aws:s3:::"+existingBucket, "arn:aws:s3:::"+existingBucket+"/*"
+	var resources []string
+	for _, p := range existing(t).Resources("AWS::IAM::Policy") {
+		for _, st := range p["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			for _, r := range cdktest.AsList(st.(map[string]any)["Resource"]) {
+				resources = append(resources, cdktest.JSON(r))
+			}
+		}
+	}
+	sort.Strings(resources)
+	want := []string{cdktest.JSON(arn), cdktest.JSON(objects)}
+	sort.Strings(want)
+	if !slices.Equal(resources, want) {
+		t.Errorf("the grants reach %v; want exactly %v", resources, want)
+	}
+}
+
+func TestExistingBucketRefusesWhatOnlyANewBucketCanHave(t *testing.T) {
+	stack := awscdk.NewStack(nil, nil, nil)
+	b := awss3.Bucket_FromBucketName(stack, jsii.String("B"), jsii.String(existingBucket))
+	key := awskms.Key_FromKeyArn(stack, jsii.String("K"), jsii.String("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"))
+	err := storage.Props{
+		ExistingBucket: b, AccessLogBucket: b, AccessLogPrefix: "x/", NoncurrentVersionDays: 5, CORSOrigins: []string{"https://example.com"},
+		EncryptionKey: key, ReplicateTo: &storage.Replication{BucketARN: replicaARN, KMSKeyARN: replicaKeyARN},
+	}.Validate()
+	for _, field := range []string{"AccessLogBucket", "AccessLogPrefix", "NoncurrentVersionDays", "CORSOrigins", "EncryptionKey", "ReplicateTo"} {
+		if want := field + ": configures a new bucket, but ExistingBucket is set"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want an error containing %q", err, want)
 		}
 	}
 }

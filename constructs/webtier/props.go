@@ -163,6 +163,10 @@ type Props struct {
 
 	// Uploads configures the uploads bucket; AccessLogBucket is set by the
 	// tier, and the application's CORS origins come first in CORSOrigins.
+	// With Uploads.ExistingBucket the tier uses that bucket in place: it sets
+	// neither the access log bucket nor its customer managed key on it, the
+	// backup plan still selects it, and the application's CORS origins become
+	// a synth warning naming what to allow on the bucket.
 	//
 	// Default: storage's defaults.
 	Uploads storage.Props
@@ -258,7 +262,12 @@ func (p Props) withProfile(pr Profile) Props {
 	if p.Firewall.RateLimit == 0 {
 		p.Firewall.RateLimit = pr.RateLimit
 	}
+	// An existing bucket's CORS is the team's: the application's origins
+	// become a synth warning (compose), the caller's are refused by storage.
 	origins := slices.Clone(pr.CORSOrigins)
+	if p.Uploads.ExistingBucket != nil {
+		origins = nil
+	}
 	for _, o := range p.Uploads.CORSOrigins {
 		if !slices.Contains(origins, o) {
 			origins = append(origins, o)

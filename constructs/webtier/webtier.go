@@ -14,6 +14,7 @@ import (
 	_ "embed"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsbackup"
@@ -236,11 +237,18 @@ func (t *Tier[A]) compose() {
 
 	t.logBucket = storage.NewLogBucket(s, "AccessLogs", nil)
 	uploads := p.Uploads
-	uploads.AccessLogBucket = t.logBucket
-	if uploads.EncryptionKey == nil {
-		uploads.EncryptionKey = t.Key()
+	if uploads.ExistingBucket == nil {
+		uploads.AccessLogBucket = t.logBucket
+		if uploads.EncryptionKey == nil {
+			uploads.EncryptionKey = t.Key()
+		}
 	}
 	t.uploads = storage.New(s, "Uploads", &uploads)
+	if origins := t.app.Profile().resolved().CORSOrigins; uploads.ExistingBucket != nil && len(origins) > 0 {
+		awscdk.Annotations_Of(t.uploads).AddWarningV2(jsii.String("tierkit-webtier:uploadsCors"), jsii.String(fmt.Sprintf(
+			"the uploads bucket %s is an existing one, whose CORS the stack cannot set: allow GET, HEAD, PUT and POST from %s on it yourself, or the browser's direct uploads and downloads fail",
+			*uploads.ExistingBucket.BucketName(), strings.Join(origins, ", "))), nil)
+	}
 
 	db := p.Database
 	db.Vpc = vpc

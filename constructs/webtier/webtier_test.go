@@ -2,6 +2,7 @@ package webtier_test
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
@@ -36,6 +38,7 @@ func props(stack awscdk.Stack) *webtier.Props {
 // a log file, a boot step and a job on one server (Mode from job).
 type testApp struct {
 	job      string
+	cors     []string
 	attached webtier.Parts
 }
 
@@ -43,6 +46,7 @@ func (a *testApp) Profile() webtier.Profile {
 	return webtier.Profile{
 		Name:            "testapp",
 		HealthCheckPath: "/health",
+		CORSOrigins:     a.cors,
 		LogFiles:        []webtier.LogFile{{ID: "App", Path: "/var/www/app/storage/logs/*.log"}},
 		CronFiles:       []string{"/etc/cron.d/app"},
 		Job: &webtier.Job{
@@ -89,7 +93,31 @@ var (
 		kp.CustomerManagedKey = true
 		kp.LogFiles = virtualminLogs
 		webtier.New(keyedStack, "Tier", kp, &testApp{})
+		broughtStack = cdktest.NewStack(app, "Brought")
+		bp := props(broughtStack)
+		bp.CustomerManagedKey = true
+		bp.Uploads.ExistingBucket = awss3.Bucket_FromBucketName(broughtStack, jsii.String("TeamUploads"), jsii.String(teamBucket))
+		bp.Database.SnapshotIdentifier, bp.Database.Username = "app-final", "admin"
+		tier := webtier.New(broughtStack, "Tier", bp, &testApp{cors: []string{"https://example.com"}})
+		// Recorded, then acknowledged as a team does once its bucket
+		// allows the origins: unacknowledged warnings fail validation.
+		for _, m := range *tier.Uploads().Node().Metadata() {
+			if *m.Type == "aws:cdk:warning" {
+				broughtWarnings = append(broughtWarnings, fmt.Sprint(m.Data))
+			}
+		}
+		awscdk.Annotations_Of(tier.Uploads()).AcknowledgeWarning(jsii.String("tierkit-webtier:uploadsCors"), nil)
 		return stack
+	})
+	broughtStack awscdk.Stack
+	// broughtWarnings are the warnings on the brought tier's uploads block.
+	broughtWarnings []string
+	// brought is the tier with its own key, the team's uploads bucket and a
+	// database restored from their snapshot, with an application that adds
+	// a CORS origin; in the same app.
+	brought = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
+		template(tb)
+		return broughtStack
 	})
 	keyedStack awscdk.Stack
 	// keyed is the tier with its own customer-managed key, in the same app.
@@ -104,9 +132,53 @@ var (
 )
 
 func TestNoValidationOrNagFindings(t *testing.T) {
-	variant(t) // the three stacks are in the same assembly
+	variant(t) // the stacks are in the same assembly
 	if findings := cdktest.Findings(t, template(t).Outdir); len(findings) > 0 {
 		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
+	}
+}
+
+const teamBucket = "team-uploads"
+
+func TestAnExistingBucketIsNotCreatedNorGivenTheTiersKey(t *testing.T) {
+	tpl := brought(t)
+	for id := range tpl.Resources("AWS::S3::Bucket") {
+		if id != "TierAccessLogs1908E510" {
+			t.Errorf("bucket %s created; want only the access log bucket", id)
+		}
+	}
+	for id, p := range tpl.Resources("AWS::IAM::Policy") {
+		if s := cdktest.JSON(p); strings.Contains(s, "kms:ViaService") && strings.Contains(s, "s3.") {
+			t.Errorf("policy %s grants the tier's key through S3: %s", id, s)
+		}
+	}
+}
+
+func TestAnExistingBucketIsBackedUpAndOutput(t *testing.T) {
+	tpl := brought(t)
+	if selection := cdktest.JSON(tpl.Resources("AWS::Backup::BackupSelection")); !strings.Contains(selection, `arn:aws:s3:::`+teamBucket) {
+		t.Errorf("the backup selection does not cover the team's bucket:\n%s", selection)
+	}
+	cdktest.Check(t, func() {
+		tpl.HasOutput(jsii.String("*"), map[string]any{"Description": "The uploads bucket", "Value": teamBucket})
+	})
+}
+
+func TestAnExistingBucketWarnsOfTheApplicationsCORSOrigins(t *testing.T) {
+	brought(t)
+	want := regexp.MustCompile(`team-uploads is an existing one.*allow GET, HEAD, PUT and POST from https://example\.com on it yourself.*\[ack: tierkit-webtier:uploadsCors\]`)
+	if len(broughtWarnings) != 1 || !want.MatchString(broughtWarnings[0]) {
+		t.Errorf("warnings on the uploads block: %q; want one matching %s", broughtWarnings, want)
+	}
+}
+
+func TestARestoredDatabaseIsBackedUpAndItsSecretUsesTheTiersKey(t *testing.T) {
+	tpl := brought(t)
+	tpl.HasResourceProperties(t, "AWS::RDS::DBInstance", map[string]any{"DBSnapshotIdentifier": "app-final", "KmsKeyId": assertions.Match_Absent()})
+	key := cdktest.LogicalID(t, tpl, "AWS::KMS::Key", "TierKey")
+	tpl.HasResourceProperties(t, "AWS::SecretsManager::Secret", map[string]any{"KmsKeyId": map[string]any{"Fn::GetAtt": []any{key, "Arn"}}})
+	if selection := cdktest.JSON(tpl.Resources("AWS::Backup::BackupSelection")); !strings.Contains(selection, `{"Ref":"TierDatabaseInstanceAC06CB03"}`) {
+		t.Errorf("the backup selection does not cover the restored database:\n%s", selection)
 	}
 }
 

@@ -102,6 +102,9 @@ type Environment struct {
 	// them (a database still leaves a final snapshot; buckets, log groups,
 	// keys, secrets and backup vaults are still retained). Default: false.
 	Disposable bool `json:"disposable"`
+	// VPC is the team's VPC, which the tiers then run in instead of a new
+	// one (required with a tier's existingDatabase). Default: a new VPC.
+	VPC *VPC `json:"vpc"`
 
 	// Fleet is how many servers run the AMI, and of which type.
 	Fleet Fleet `json:"fleet"`
@@ -290,6 +293,9 @@ type Tier struct {
 	Props webtier.Props
 	// App is the application profile with its settings.
 	App webtier.App
+	// Brought is what the tier brings from the team's account: an existing
+	// database, a snapshot to restore, an uploads bucket.
+	Brought Brought
 }
 
 // applications are the tiers a configuration can name: the default
@@ -303,10 +309,11 @@ var applications = map[string]struct {
 }
 
 // tierKeys returns the keys a tier's object may hold, by the Go field they
-// set: the json-tagged fields of the web tier's props and of app's profile.
+// set: the json-tagged fields of the web tier's props, of app's profile and
+// of Brought.
 func tierKeys(app webtier.App) map[string]string {
 	keys := map[string]string{}
-	for _, t := range []reflect.Type{reflect.TypeOf(webtier.Props{}), reflect.TypeOf(app).Elem()} {
+	for _, t := range []reflect.Type{reflect.TypeOf(webtier.Props{}), reflect.TypeOf(app).Elem(), reflect.TypeOf(Brought{})} {
 		for i := range t.NumField() {
 			if key, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); key != "" && key != "-" {
 				keys[t.Field(i).Name] = key
@@ -333,13 +340,14 @@ func decodeTier(path, name string, raw json.RawMessage, p *problems) (Tier, bool
 		p.add(path, "must be an object, got %s", describe(raw))
 		return t, true
 	}
-	props, app := reflect.ValueOf(&t.Props).Elem(), reflect.ValueOf(t.App).Elem()
+	holders := []reflect.Value{reflect.ValueOf(&t.Props).Elem(), reflect.ValueOf(t.App).Elem(), reflect.ValueOf(&t.Brought).Elem()}
 	fields := map[string]reflect.Value{}
 	for name, key := range tierKeys(t.App) {
-		if f := props.FieldByName(name); f.IsValid() {
-			fields[key] = f
-		} else {
-			fields[key] = app.FieldByName(name)
+		for _, holder := range holders {
+			if f := holder.FieldByName(name); f.IsValid() {
+				fields[key] = f
+				break
+			}
 		}
 	}
 	for _, key := range sortedKeys(obj) {
@@ -467,6 +475,7 @@ func decodeAll(lookup func(key string) any) (map[string]Environment, *problems) 
 // validate checks e, reporting each problem under path, and fills in defaults.
 func (e *Environment) validate(path string, p *problems) {
 	at := func(key string) string { return join(path, key) }
+	set := e.explicitSettings()
 
 	if !envName.MatchString(e.Name) {
 		p.add(path, "environment names are 1 to 20 lower-case letters, digits and hyphens, starting with a letter")
@@ -523,6 +532,7 @@ func (e *Environment) validate(path string, p *problems) {
 	}
 	e.validateTiers(at("tiers"), p)
 	e.validateLoadBalancers(at("tiers"), p)
+	e.validateBrought(path, set, p)
 	if e.Frontend != nil {
 		// After the tiers: their default names are known then.
 		e.validateFrontend(at("frontend"), p)
@@ -531,7 +541,7 @@ func (e *Environment) validate(path string, p *problems) {
 
 func (e *Environment) validateZones(path string, p *problems) {
 	if len(e.AvailabilityZones) == 0 {
-		if e.Account != "" && e.Region != "" {
+		if e.Account != "" && e.Region != "" && e.VPC == nil {
 			p.add(path, "required when account is set (tierkit never looks zones up): list 2 or 3 zones of %s, e.g. %sa, %sb", e.Region, e.Region, e.Region)
 		}
 		return
