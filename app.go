@@ -202,6 +202,8 @@ func buildEnvironment(app awscdk.App, env config.Environment) []awscdk.Stack {
 		tier := env.Tiers[name]
 		props := tierProps(env, tier.Props, zone, awsec2.MachineImage_GenericLinux(&ami, nil))
 		bringExisting(stack, env, tier.Brought, &props)
+		// After what the tier brings: it sees whether the database is the team's.
+		environmentKind(env, &props)
 		// The environment's static site calls the tier from the browser.
 		if f, ok := tier.App.(frontendAware); ok && env.Frontend != nil {
 			f.AddFrontendOrigin(env.Frontend.Origin())
@@ -302,7 +304,6 @@ func tierProps(env config.Environment, p webtier.Props, zone awsroute53.IHostedZ
 	for _, arn := range env.Backup.CopyTo {
 		p.Backup.CopyTo = append(p.Backup.CopyTo, backup.CopyTarget{VaultARN: arn})
 	}
-	environmentKind(env, &p)
 	return p
 }
 
