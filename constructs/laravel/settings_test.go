@@ -33,10 +33,16 @@ const (
 func settingsMachine(t *testing.T, db map[string]any) *fakeaws.Machine {
 	t.Helper()
 	m := newMachine(t, true, "/srv/api", db)
+	withSettingsSecrets(m)
+	return m
+}
+
+// withSettingsSecrets serves m the secrets and parameters the variant's
+// EnvSecrets name.
+func withSettingsSecrets(m *fakeaws.Machine) {
 	m.AWS.Secrets[mailSecretARN] = map[string]any{"username": "mailer", "password": mailPassword}
 	m.AWS.Strings = map[string]string{appKeySecretARN: appKey}
 	m.AWS.Parameters = map[string]string{stripeParameter: stripeSecret}
-	return m
 }
 
 func TestSettingsAndSecretsReachTheEnvFile(t *testing.T) {
@@ -112,9 +118,10 @@ func TestRoleReadsExactlyTheReferencedSecrets(t *testing.T) {
 			t.Errorf("GetSecretValue on %v lacks %s", secrets, arn)
 		}
 	}
-	// The third is the tier's database secret.
-	if len(secrets) != 3 || strings.Contains(strings.Join(secrets, ","), "*") {
-		t.Errorf("GetSecretValue on %v, want the database secret and exactly the two referenced", secrets)
+	// The others are the tier's database secret and the variant's Redis
+	// AUTH secret.
+	if len(secrets) != 4 || !slices.Contains(secrets, cdktest.JSON(redisSecretArn)) || strings.Contains(strings.Join(secrets, ","), "*") {
+		t.Errorf("GetSecretValue on %v, want the database and Redis secrets and exactly the two referenced", secrets)
 	}
 	// The test stack's region is us-east-1; its account is the deploy's.
 	parameter := `{"Fn::Join":["",["arn:aws:ssm:us-east-1:",{"Ref":"AWS::AccountId"},":parameter/api/stripe-secret"]]}`
