@@ -26,6 +26,8 @@ func bringExisting(stack awscdk.Stack, env config.Environment, b config.Brought,
 			VpcId: jsii.String(v.ID), VpcCidrBlock: jsii.String(v.CIDR), AvailabilityZones: jsii.Strings(v.AvailabilityZones...),
 			PublicSubnetIds: jsii.Strings(v.PublicSubnetIDs...), PrivateSubnetIds: jsii.Strings(v.PrivateSubnetIDs...),
 			IsolatedSubnetIds: jsii.Strings(v.IsolatedSubnetIDs...),
+			// The applications' trusted proxies (Edge().SubnetCIDRs()).
+			PublicSubnetIpv4CidrBlocks: jsii.Strings(v.PublicSubnetCIDRs...), PrivateSubnetIpv4CidrBlocks: jsii.Strings(v.PrivateSubnetCIDRs...),
 		})}
 		// The tier adds no route or endpoint to the team's VPC, so it never
 		// reads the subnets' route tables, which the configuration leaves out.

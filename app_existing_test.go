@@ -21,8 +21,8 @@ const (
 	teamSG     = "sg-0123456789abcdef0"
 	teamBucket = "example-uploads"
 	teamVPC    = `"vpc": {"id": "vpc-0123456789abcdef0", "cidr": "172.31.0.0/16", "availabilityZones": ["eu-west-1a", "eu-west-1b"],
-		"publicSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
-		"privateSubnetIds": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
+		"publicSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"], "publicSubnetCidrs": ["172.31.0.0/20", "172.31.16.0/20"],
+		"privateSubnetIds": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"], "privateSubnetCidrs": ["172.31.32.0/20", "172.31.48.0/20"],
 		"isolatedSubnetIds": ["subnet-0ccccccccccccccc1", "subnet-0ccccccccccccccc2"]}`
 )
 
@@ -135,4 +135,25 @@ func TestDatabaseSnapshotAndSecretKeyReachTheTiersProps(t *testing.T) {
 	if laravel.Network.Vpc == nil || *laravel.Network.Vpc.VpcCidrBlock() != "172.31.0.0/16" {
 		t.Error("the tier does not run in the team's VPC")
 	}
+}
+
+func TestBroughtTierTrustsTheTeamsPublicSubnetsOnly(t *testing.T) {
+	script := cdktest.BootScript(t, broughtTier(t))
+	if !strings.Contains(script, "TRUSTED_PROXIES") || !strings.Contains(script, "172.31.0.0/20,172.31.16.0/20") {
+		t.Errorf("the boot script does not trust exactly the public subnets 172.31.0.0/20 and 172.31.16.0/20:\n%s", grepLines(script, "TRUSTED_PROXIES"))
+	}
+	if strings.Contains(script, "172.31.0.0/16") {
+		t.Errorf("the boot script names the whole VPC's range:\n%s", grepLines(script, "172.31.0.0/16"))
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -78,9 +78,7 @@ type DatabaseSnapshot struct {
 type VPC struct {
 	// ID is the VPC's id, e.g. "vpc-0123456789abcdef0". Required.
 	ID string `json:"id"`
-	// CIDR is its IPv4 range, e.g. "172.31.0.0/16": the applications trust
-	// X-Forwarded-For from it, since the subnets' own ranges are not given.
-	// Required.
+	// CIDR is its IPv4 range, e.g. "172.31.0.0/16". Required.
 	CIDR string `json:"cidr"`
 	// AvailabilityZones are the zones its subnets are in, in the order of
 	// the subnet lists, at least 2. Required.
@@ -88,9 +86,16 @@ type VPC struct {
 	// PublicSubnetIDs are the load balancer's subnets (with a route to an
 	// internet gateway), one per zone. Required.
 	PublicSubnetIDs []string `json:"publicSubnetIds"`
+	// PublicSubnetCIDRs are the IPv4 ranges of PublicSubnetIDs, in their
+	// order: the applications trust X-Forwarded-For from the load
+	// balancer's subnets only, not from the whole VPC. Required.
+	PublicSubnetCIDRs []string `json:"publicSubnetCidrs"`
 	// PrivateSubnetIDs are the servers' subnets (with a route to a NAT
 	// gateway), one per zone. Required.
 	PrivateSubnetIDs []string `json:"privateSubnetIds"`
+	// PrivateSubnetCIDRs are the IPv4 ranges of PrivateSubnetIDs, in their
+	// order: the trusted proxies of an internal load balancer. Required.
+	PrivateSubnetCIDRs []string `json:"privateSubnetCidrs"`
 	// IsolatedSubnetIDs are the database's and cache's subnets (no route to
 	// the internet), one per zone. Required.
 	IsolatedSubnetIDs []string `json:"isolatedSubnetIds"`
@@ -212,6 +217,24 @@ func (v *VPC) validate(path, region string, p *problems) {
 		for i, id := range ids {
 			if !subnetID.MatchString(id) {
 				p.add(fmt.Sprintf("%s[%d]", at(key), i), "%q is not a subnet id; expected subnet- followed by 8 or 17 hexadecimal digits", id)
+			}
+		}
+	}
+	vpc, _ := netip.ParsePrefix(v.CIDR)
+	for _, l := range []struct {
+		key, of    string
+		cidrs, ids []string
+	}{{"publicSubnetCidrs", "publicSubnetIds", v.PublicSubnetCIDRs, v.PublicSubnetIDs}, {"privateSubnetCidrs", "privateSubnetIds", v.PrivateSubnetCIDRs, v.PrivateSubnetIDs}} {
+		if len(l.cidrs) != len(l.ids) {
+			p.add(at(l.key), "lists %d ranges for %d subnets; allowed: the IPv4 range of each of %s, in its order (the applications trust X-Forwarded-For from the load balancer's subnets only)", len(l.cidrs), len(l.ids), l.of)
+		}
+		for i, c := range l.cidrs {
+			prefix, err := netip.ParsePrefix(c)
+			switch {
+			case err != nil || !prefix.Addr().Is4() || prefix.Masked() != prefix:
+				p.add(fmt.Sprintf("%s[%d]", at(l.key), i), "%q is not an IPv4 network; expected e.g. 172.31.0.0/20", c)
+			case vpc.IsValid() && (prefix.Bits() < vpc.Bits() || !vpc.Contains(prefix.Addr())):
+				p.add(fmt.Sprintf("%s[%d]", at(l.key), i), "%q is not inside the VPC's cidr %s", c, v.CIDR)
 			}
 		}
 	}

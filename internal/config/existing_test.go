@@ -8,8 +8,8 @@ import (
 // The team's VPC and database of the tests below.
 const (
 	teamVPC = `"vpc": {"id": "vpc-0123456789abcdef0", "cidr": "172.31.0.0/16", "availabilityZones": ["eu-west-1a", "eu-west-1b"],
-		"publicSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
-		"privateSubnetIds": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
+		"publicSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"], "publicSubnetCidrs": ["172.31.0.0/20", "172.31.16.0/20"],
+		"privateSubnetIds": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"], "privateSubnetCidrs": ["172.31.32.0/20", "172.31.48.0/20"],
 		"isolatedSubnetIds": ["subnet-0ccccccccccccccc1", "subnet-0ccccccccccccccc2"]}`
 	teamDB = `{"instanceIdentifier": "app-db", "endpoint": "app-db.abcdefghijkl.eu-west-1.rds.amazonaws.com", "port": 3306,
 		"secretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/db-AbCdEf", "securityGroupId": "sg-0123456789abcdef0"}`
@@ -105,6 +105,14 @@ func TestBroughtSettingsAreRefusedWithTheirPath(t *testing.T) {
 				"environments.prod.vpc.publicSubnetIds: lists 1 subnets; allowed: the same number in each zone of availabilityZones (2)",
 				`environments.prod.vpc.privateSubnetIds[0]: "subnet-x" is not a subnet id`,
 				"environments.prod.vpc.isolatedSubnetIds: lists 0 subnets",
+				"environments.prod.vpc.publicSubnetCidrs: lists 0 ranges for 1 subnets; allowed: the IPv4 range of each of publicSubnetIds",
+			}},
+		{"subnet ranges outside the VPC", `{"prod": ` + patch(t, `{"availabilityZones": null, `+strings.Replace(strings.Replace(teamVPC,
+			`"172.31.16.0/20"`, `"10.0.16.0/20"`, 1), `"172.31.48.0/20"]`, `"172.31.48.0/20", "172.31.64.1/20"]`, 1)+`}`) + `}`,
+			[]string{
+				`environments.prod.vpc.publicSubnetCidrs[1]: "10.0.16.0/20" is not inside the VPC's cidr 172.31.0.0/16`,
+				"environments.prod.vpc.privateSubnetCidrs: lists 3 ranges for 2 subnets",
+				`environments.prod.vpc.privateSubnetCidrs[2]: "172.31.64.1/20" is not an IPv4 network`,
 			}},
 	}
 	for _, c := range cases {
