@@ -4,9 +4,12 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 
@@ -165,6 +168,16 @@ func bootRHEL(t *testing.T) (*fakeaws.Machine, fakeaws.Result) {
 	return m, runBoot(t, m, rhel(t))
 }
 
+// TestFixedServersHaveNoTerminationHook: CloudFormation replaces a fixed
+// server without a hook; systemd's stop at shutdown gives the worker its
+// TimeoutStopSec.
+func TestFixedServersHaveNoTerminationHook(t *testing.T) {
+	variant(t)
+	if alt.tier.Fleet().AddTerminationHook(laravel.QueueDrainHook, time.Minute) {
+		t.Error("AddTerminationHook added a hook to a fleet of fixed servers")
+	}
+}
+
 func TestBootPointsLaravelAtTheSQSQueue(t *testing.T) {
 	m, _ := bootRHEL(t)
 	env := m.Read(t, "var/www/html/.env")
@@ -251,6 +264,11 @@ func TestDrainStopsTheWorkerThenCompletesTheHook(t *testing.T) {
 	}
 	if unit := m.Read(t, "etc/systemd/system/"+laravel.QueueDrainUnit); !strings.Contains(unit, "\nExecStart="+laravel.QueueDrainScript+"\n") {
 		t.Errorf("%s:\n%s", laravel.QueueDrainUnit, unit)
+	}
+	if _, err := exec.LookPath("shellcheck"); err == nil {
+		if out, err := exec.Command("shellcheck", "--severity=style", filepath.Join(m.Root, laravel.QueueDrainScript)).CombinedOutput(); err != nil {
+			t.Errorf("the drain program: shellcheck: %v\n%s", err, out)
+		}
 	}
 	imds := fakeaws.IMDSHandler(func(*http.Request) (fakeaws.Instance, bool) {
 		return fakeaws.Instance{IP: "10.0.2.33", ID: "i-0123456789abcdef0"}, true
