@@ -25,6 +25,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -242,10 +243,31 @@ type App struct {
 	// Default: "", derived.
 	SessionDomain string `json:"sessionDomain"`
 
+	// QueueWorkers is where `php artisan queue:work` runs: "off", nowhere
+	// (QUEUE_CONNECTION stays as the AMI's .env has it); "every-node", one
+	// worker under systemd on every server of the fleet, started once its
+	// boot succeeded and stopped gracefully (the job in hand finishes)
+	// before Auto Scaling terminates the server.
+	//
+	// Default: "off".
+	QueueWorkers string `json:"queueWorkers"`
+
+	// QueueConnection is QUEUE_CONNECTION, the queue the workers take jobs
+	// from: "sqs", a queue the tier creates (encrypted, TLS only, with a
+	// dead-letter queue and alarms; SQS_PREFIX and SQS_QUEUE are written),
+	// or "redis", the tier's Redis (SessionDriver or CacheStore "redis").
+	// Only with QueueWorkers "every-node"; "sync" and the other
+	// connections are refused.
+	//
+	// Default: "sqs" when QueueWorkers runs workers.
+	QueueConnection string `json:"queueConnection"`
+
 	table   awsdynamodb.Table
 	cache   *cache.Cache
 	envKeys []string
 	removed []string
+
+	queue, deadLetters awssqs.Queue
 }
 
 // APITier is a Laravel API served by the web tier.
@@ -326,6 +348,7 @@ func (a *App) Validate(p webtier.Props) error {
 		pr.Add("LogChannel", "%q does not write to storage/logs, the files the CloudWatch agent ships; allowed: daily, single (\"\" for the default, daily)", a.LogChannel)
 	}
 	a.validateSettings(p, &pr)
+	a.validateQueue(&pr)
 	return pr.Err()
 }
 
@@ -338,12 +361,13 @@ func (a *App) Attach(t webtier.Parts) []webtier.Step {
 		a.table.GrantReadWriteData(t.Fleet().Role())
 	}
 	a.attachRedis(t)
+	a.attachQueue(t)
 	webtier.GrantReferences(t, t.Fleet().Role(), a.EnvSecrets, a.DecryptKeys)
 	data := a.stepData(t)
-	return []webtier.Step{
+	return append([]webtier.Step{
 		{Name: "laravel-env", Body: boot.RenderStep(envTemplate, data)},
 		{Name: "laravel-cache", Body: boot.RenderStep(cacheTemplate, data)},
-	}
+	}, a.queueStep(t, data.AppPath)...)
 }
 
 // newCacheTable creates the table Laravel's DynamoDB cache store (and the
@@ -441,6 +465,8 @@ func (a *App) stepData(t webtier.Parts) stepData {
 		)
 	}
 	env = append(env, envEntry{Key: "LOG_CHANNEL", Value: cmp.Or(a.LogChannel, defaultLogChannel)})
+	queue, queueDrop := a.queueEnv()
+	env, drop = append(env, queue...), append(drop, queueDrop...)
 	settings, secrets := a.settingsEnv(p.DomainName)
 	env = append(env, settings...)
 	for _, e := range env {

@@ -58,11 +58,13 @@ var (
 )
 
 // rhelProps is the article's API on an Amazon Linux or RHEL-family golden
-// server: the platform's defaults (httpd, apache, php-fpm) and its vhost.
+// server: the platform's defaults (httpd, apache, php-fpm) and its vhost,
+// with queue workers on an SQS queue encrypted with the tier's key.
 func rhelProps(stack awscdk.Stack) *laravel.APIProps {
 	p := defaultProps(stack)
 	p.Platform = webtier.PlatformRHEL
 	p.Boot.IPFiles = []string{"/etc/hosts", rhelVhost}
+	p.QueueWorkers, p.CustomerManagedKey = laravel.QueueWorkersEveryNode, true
 	return p
 }
 

@@ -362,6 +362,25 @@ type APIProps struct {
 	//
 	// Default: "", derived.
 	SessionDomain string
+
+	// QueueWorkers is where `php artisan queue:work` runs: "off", nowhere
+	// (QUEUE_CONNECTION stays as the AMI's .env has it); "every-node", one
+	// worker under systemd on every server of the fleet, started once its
+	// boot succeeded and stopped gracefully (the job in hand finishes)
+	// before Auto Scaling terminates the server.
+	//
+	// Default: "off".
+	QueueWorkers string
+
+	// QueueConnection is QUEUE_CONNECTION, the queue the workers take jobs
+	// from: "sqs", a queue the tier creates (encrypted, TLS only, with a
+	// dead-letter queue and alarms; SQS_PREFIX and SQS_QUEUE are written),
+	// or "redis", the tier's Redis (SessionDriver or CacheStore "redis").
+	// Only with QueueWorkers "every-node"; "sync" and the other
+	// connections are refused.
+	//
+	// Default: "sqs" when QueueWorkers runs workers.
+	QueueConnection string
 }
 
 // Validate reports what is wrong with p, naming the field and what is
@@ -421,5 +440,7 @@ func (p *APIProps) split() (webtier.Props, App) {
 			EnvSecrets:         p.EnvSecrets,
 			DecryptKeys:        p.DecryptKeys,
 			SessionDomain:      p.SessionDomain,
+			QueueWorkers:       p.QueueWorkers,
+			QueueConnection:    p.QueueConnection,
 		}
 }

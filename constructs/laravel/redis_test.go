@@ -36,11 +36,12 @@ func withRedisSecret(m *fakeaws.Machine, db map[string]any) {
 	m.AWS.Secrets["redis-auth"] = map[string]any{"password": redisPassword}
 }
 
-// cachedProps is the default API with its sessions and cache in a cache
-// block the tier creates.
+// cachedProps is the default API with its sessions, cache and queue in a
+// cache block the tier creates, and queue workers.
 func cachedProps(stack awscdk.Stack) *laravel.APIProps {
 	p := defaultProps(stack)
 	p.SessionDriver, p.CacheStore, p.Cache = "redis", "redis", &cache.Props{}
+	p.QueueWorkers, p.QueueConnection = laravel.QueueWorkersEveryNode, laravel.QueueRedis
 	return p
 }
 
