@@ -45,7 +45,7 @@ var (
 		for id, s := range map[string]struct {
 			into  *synthesized
 			props func(awscdk.Stack) *laravel.APIProps
-		}{"Test": {&api, defaultProps}, "Variant": {&alt, variantProps}, "RHEL": {&onRHEL, rhelProps}, "Cached": {&cached, cachedProps}} {
+		}{"Test": {&api, defaultProps}, "Variant": {&alt, variantProps}, "RHEL": {&onRHEL, rhelProps}, "Cached": {&cached, cachedProps}, "Released": {&withReleases, releasedProps}} {
 			s.into.stack = cdktest.NewStack(app, id)
 			s.into.tier = laravel.NewAPITier(s.into.stack, "Tier", s.props(s.into.stack))
 		}
