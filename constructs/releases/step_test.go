@@ -213,3 +213,19 @@ func TestTheReleaseStepPassesShellcheck(t *testing.T) {
 	cdktest.WriteFile(t, file, script(&releases.Release{ID: "r1", SHA256: strings.Repeat("a", 64)}), 0o644)
 	shellcheck.Check(t, file)
 }
+
+func TestAnAppPathLinkedElsewhereFailsTheBoot(t *testing.T) {
+	t.Parallel()
+	m := fakeaws.NewMachine(t, false, nil)
+	cdktest.WriteFile(t, filepath.Join(m.Root, "opt/app/public/index.php"), "elsewhere\n", 0o644)
+	if err := os.MkdirAll(filepath.Join(m.Root, "var/www"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/opt/app", filepath.Join(m.Root, appPath)); err != nil {
+		t.Fatal(err)
+	}
+	res := m.Run(t, script(nil))
+	if res.Err == nil || !strings.Contains(res.Log, "/var/www/html links to /opt/app, not into /var/www/releases") {
+		t.Errorf("the boot (%v):\n%s", res.Err, res.Log)
+	}
+}
