@@ -77,7 +77,7 @@ var (
 	tiers    = map[string]*nextcloud.Tier{}
 	template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 		app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-		for id, props := range map[string]func(awscdk.Stack) *nextcloud.Props{"Test": defaultProps, "Variant": variantProps, "RHEL": rhelProps, "Existing": existingCacheProps} {
+		for id, props := range map[string]func(awscdk.Stack) *nextcloud.Props{"Test": defaultProps, "Variant": variantProps, "RHEL": rhelProps, "Existing": existingCacheProps, "Released": releasedProps} {
 			stacks[id] = cdktest.NewStack(app, id)
 			tiers[id] = nextcloud.NewTier(stacks[id], "Tier", props(stacks[id]))
 		}
