@@ -130,6 +130,15 @@ func TestAReleaseIsInstalledAndServedWithTheAMIsSettings(t *testing.T) {
 	if got := strings.TrimSpace(m.Read(t, "var/lib/tierkit/release")); got != "r1" {
 		t.Errorf("/var/lib/tierkit/release says %q, want r1", got)
 	}
+	// Nothing but the release's files and the shared links is served.
+	entries, _ := os.ReadDir(filepath.Join(m.Root, "var/www/releases/r1"))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if got := strings.Join(names, " "); got != ".env artisan public storage" {
+		t.Errorf("releases/r1 holds %s", got)
+	}
 	if !strings.Contains(res.Log, "serving release r1") {
 		t.Errorf("the boot log does not name the release:\n%s", res.Log)
 	}
