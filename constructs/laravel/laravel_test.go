@@ -534,7 +534,7 @@ func TestBootFailsWithoutAnEnvFileOrAPPKEY(t *testing.T) {
 // TestUserDataPassesShellcheckAndFits: both variants' boot scripts pass
 // shellcheck and stay under EC2's limit with long references.
 func TestUserDataPassesShellcheckAndFits(t *testing.T) {
-	cdktest.CheckUserData(t, map[string]*cdktest.Template{"default": template(t), "variant": variant(t), "rhel": rhel(t)})
+	cdktest.CheckUserData(t, map[string]*cdktest.Template{"default": template(t), "variant": variant(t), "rhel": rhel(t), "released": released(t)})
 }
 
 // TestInvalidProps: each Laravel setting is refused naming its field and

@@ -280,7 +280,7 @@ func TestNoSecretValueInTheTemplateOrUserData(t *testing.T) {
 }
 
 func TestUserDataPassesShellcheckAndFitsUnderTheLimit(t *testing.T) {
-	cdktest.CheckUserData(t, map[string]*cdktest.Template{"default": template(t), "variant": variant(t), "rhel": rhel(t)})
+	cdktest.CheckUserData(t, map[string]*cdktest.Template{"default": template(t), "variant": variant(t), "rhel": rhel(t), "released": released(t)})
 }
 
 // The boot script, run as deployed (references resolved) on a fake server.
