@@ -204,6 +204,9 @@ func buildEnvironment(app awscdk.App, env config.Environment) []awscdk.Stack {
 		bringExisting(stack, env, tier.Brought, &props)
 		// After what the tier brings: it sees whether the database is the team's.
 		environmentKind(env, &props)
+		if err := applyRelease(releasesDir, env.Name+"-"+name, "environments."+env.Name+".tiers."+name, &props); err != nil {
+			panic(err.Error())
+		}
 		// The environment's static site calls the tier from the browser.
 		if f, ok := tier.App.(frontendAware); ok && env.Frontend != nil {
 			f.AddFrontendOrigin(env.Frontend.Origin())

@@ -309,6 +309,8 @@ func (a *App) Profile() webtier.Profile {
 			CronFile: SchedulerCronFile, Schedule: "* * * * *", Command: "cd " + app + " && php artisan schedule:run",
 		},
 		CORSOrigins: slices.Clone(a.FrontendOrigins),
+		// A release is the code: the AMI's .env (APP_KEY) and storage stay.
+		AppPath: app, Shared: []string{".env", "storage"},
 		// An office (or a mobile carrier's NAT) shares one address: see the
 		// README's "Rate limit".
 		RateLimit: defaultRateLimit,

@@ -45,7 +45,7 @@ var (
 		for id, s := range map[string]struct {
 			into  *synthesized
 			props func(awscdk.Stack) *laravel.APIProps
-		}{"Test": {&api, defaultProps}, "Variant": {&alt, variantProps}, "RHEL": {&onRHEL, rhelProps}, "Cached": {&cached, cachedProps}} {
+		}{"Test": {&api, defaultProps}, "Variant": {&alt, variantProps}, "RHEL": {&onRHEL, rhelProps}, "Cached": {&cached, cachedProps}, "Released": {&withReleases, releasedProps}} {
 			s.into.stack = cdktest.NewStack(app, id)
 			s.into.tier = laravel.NewAPITier(s.into.stack, "Tier", s.props(s.into.stack))
 		}
@@ -536,7 +536,7 @@ func TestBootFailsWithoutAnEnvFileOrAPPKEY(t *testing.T) {
 // TestUserDataPassesShellcheckAndFits: both variants' boot scripts pass
 // shellcheck and stay under EC2's limit with long references.
 func TestUserDataPassesShellcheckAndFits(t *testing.T) {
-	cdktest.CheckUserData(t, map[string]*cdktest.Template{"default": template(t), "variant": variant(t), "rhel": rhel(t)})
+	cdktest.CheckUserData(t, map[string]*cdktest.Template{"default": template(t), "variant": variant(t), "rhel": rhel(t), "released": released(t)})
 }
 
 // TestInvalidProps: each Laravel setting is refused naming its field and

@@ -234,6 +234,8 @@ func (a *App) Profile() webtier.Profile {
 		ScopedRules: webDAVScoped(),
 		// Sync clients send many requests, and an office shares one address.
 		RateLimit: defaultRateLimit,
+		// A release is the code: the configuration and the data stay.
+		AppPath: install, Shared: []string{"config", "data"},
 	}
 }
 

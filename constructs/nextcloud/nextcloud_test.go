@@ -77,7 +77,7 @@ var (
 	tiers    = map[string]*nextcloud.Tier{}
 	template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 		app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-		for id, props := range map[string]func(awscdk.Stack) *nextcloud.Props{"Test": defaultProps, "Variant": variantProps, "RHEL": rhelProps, "Existing": existingCacheProps} {
+		for id, props := range map[string]func(awscdk.Stack) *nextcloud.Props{"Test": defaultProps, "Variant": variantProps, "RHEL": rhelProps, "Existing": existingCacheProps, "Released": releasedProps} {
 			stacks[id] = cdktest.NewStack(app, id)
 			tiers[id] = nextcloud.NewTier(stacks[id], "Tier", props(stacks[id]))
 		}
@@ -280,7 +280,7 @@ func TestNoSecretValueInTheTemplateOrUserData(t *testing.T) {
 }
 
 func TestUserDataPassesShellcheckAndFitsUnderTheLimit(t *testing.T) {
-	cdktest.CheckUserData(t, map[string]*cdktest.Template{"default": template(t), "variant": variant(t), "rhel": rhel(t)})
+	cdktest.CheckUserData(t, map[string]*cdktest.Template{"default": template(t), "variant": variant(t), "rhel": rhel(t), "released": released(t)})
 }
 
 // The boot script, run as deployed (references resolved) on a fake server.

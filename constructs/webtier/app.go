@@ -90,6 +90,15 @@ type Profile struct {
 	// CORSOrigins are browser origins that upload to the bucket directly,
 	// put before the caller's Uploads.CORSOrigins.
 	CORSOrigins []string
+
+	// AppPath is the application's directory on the AMI, the one a
+	// release replaces (Props.Releases); "" refuses Releases.
+	AppPath string
+
+	// Shared are the top-level entries of AppPath that are not part of a
+	// release, because the tier's steps write them or they hold data (e.g.
+	// ".env", "storage"): each release links them to the AMI's copy.
+	Shared []string
 }
 
 // LogFile is a log file shipped to a log group of its own: one of an
@@ -200,6 +209,7 @@ func Validate(props *Props, app App) error {
 			pr.Add(fmt.Sprintf("CronFiles[%d]", i), "%q is the tier's own entry for %s", job.CronFile, job.Description)
 		}
 	}
+	validateReleases(resolved, profile, &pr)
 	pr.Merge("App", app.Validate(resolved))
 	return pr.Err()
 }

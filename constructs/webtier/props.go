@@ -19,6 +19,7 @@ import (
 	"github.com/tierkit/tierkit/constructs/logs"
 	"github.com/tierkit/tierkit/constructs/monitoring"
 	"github.com/tierkit/tierkit/constructs/network"
+	"github.com/tierkit/tierkit/constructs/releases"
 	"github.com/tierkit/tierkit/constructs/storage"
 	"github.com/tierkit/tierkit/internal/check"
 )
@@ -209,6 +210,29 @@ type Props struct {
 	//
 	// Default: false, the web ACL protects the load balancer.
 	DisableFirewall bool
+
+	// Releases gives the tier a release bucket (releases.New: versioned,
+	// encrypted with the tier's key when it has one, TLS only, retained,
+	// logged to the access log bucket) and the boot step that installs
+	// Release: the application's directory (Profile.AppPath) becomes a
+	// symbolic link into releases/ beside it, the AMI's code releases/ami.
+	// Code then ships with scripts/release, without a new AMI. Allowed
+	// only for an application that names its AppPath.
+	//
+	// Default: false, the AMI's code serves in place.
+	Releases bool `json:"releases"`
+
+	// Release is the release the servers run: its id and the SHA-256 of
+	// releases/<id>.tar.gz in the release bucket. The app takes it from the
+	// tier's record that scripts/release writes (releases/<env>-<tier>, not
+	// a cdk.json key).
+	// It is part of the boot script, so a new release changes the launch
+	// template and the servers are replaced as for a new AMI (instance
+	// refresh with its alarms and rollback, or one fixed server at a time).
+	// Allowed only with Releases.
+	//
+	// Default: nil, the AMI's code serves (from releases/ami).
+	Release *releases.Release
 }
 
 // Defaults of the optional props.

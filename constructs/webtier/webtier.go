@@ -35,6 +35,7 @@ import (
 	"github.com/tierkit/tierkit/constructs/logs"
 	"github.com/tierkit/tierkit/constructs/monitoring"
 	"github.com/tierkit/tierkit/constructs/network"
+	"github.com/tierkit/tierkit/constructs/releases"
 	"github.com/tierkit/tierkit/constructs/storage"
 )
 
@@ -60,6 +61,7 @@ type Tier[A App] struct {
 	firewall   *firewall.Firewall
 	topic      awssns.ITopic
 	monitoring *monitoring.Monitoring
+	releases   *releases.Releases
 }
 
 // App returns the application profile, with the resources it attached.
@@ -184,6 +186,9 @@ func New[A App](scope constructs.Construct, id string, props *Props, app A) *Tie
 	}
 	// Every application reaches the database over TLS.
 	script.AddStep("rds-ca", caStep(p.CABundleFile()))
+	if p.Releases {
+		t.addReleases(profile)
+	}
 	for _, s := range app.Attach(t) {
 		script.AddStep(s.Name, s.Body)
 	}

@@ -37,6 +37,7 @@ func props(stack awscdk.Stack) *webtier.Props {
 // testApp is the profile of the tests: an application in /var/www/app with
 // a log file, a boot step and a job on one server (Mode from job).
 type testApp struct {
+	appPath  string
 	job      string
 	cors     []string
 	attached webtier.Parts
@@ -47,6 +48,8 @@ func (a *testApp) Profile() webtier.Profile {
 		Name:            "testapp",
 		HealthCheckPath: "/health",
 		CORSOrigins:     a.cors,
+		AppPath:         a.appPath,
+		Shared:          []string{"settings"},
 		LogFiles:        []webtier.LogFile{{ID: "App", Path: "/var/www/app/storage/logs/*.log"}},
 		CronFiles:       []string{"/etc/cron.d/app"},
 		Job: &webtier.Job{
@@ -107,6 +110,8 @@ var (
 			}
 		}
 		awscdk.Annotations_Of(tier.Uploads()).AcknowledgeWarning(jsii.String("tierkit-webtier:uploadsCors"), nil)
+		releasedStack = cdktest.NewStack(app, "Released")
+		releasedTier = webtier.New(releasedStack, "Tier", releasedProps(releasedStack), &testApp{appPath: "/var/www/app"})
 		return stack
 	})
 	broughtStack awscdk.Stack
