@@ -262,6 +262,19 @@ type App struct {
 	// Default: "sqs" when QueueWorkers runs workers.
 	QueueConnection string `json:"queueConnection"`
 
+	// Migrate is when the database migrations run: "off", never (the
+	// database is migrated by hand); "on-boot", `php artisan migrate
+	// --force --isolated` as the web user at every boot, after the release
+	// switch and the configuration cache, before the web server starts:
+	// once per release across the fleet, as Laravel's lock in the cache
+	// store lets one server migrate while the others wait, and a migrated
+	// database makes later runs a no-op. A failed migration fails the boot
+	// (the rollout rolls back). Refused with a CacheStore that is not
+	// shared (file, array) unless exactly one server can serve.
+	//
+	// Default: "off".
+	Migrate string `json:"migrate"`
+
 	table   awsdynamodb.Table
 	cache   *cache.Cache
 	envKeys []string
@@ -351,12 +364,14 @@ func (a *App) Validate(p webtier.Props) error {
 	}
 	a.validateSettings(p, &pr)
 	a.validateQueue(&pr)
+	a.validateMigrate(p, &pr)
 	return pr.Err()
 }
 
 // Attach creates the DynamoDB table when a driver uses it and returns the
 // Laravel steps: the CA bundle is there (the web tier's rds-ca step); then
-// laravel-env writes .env and laravel-cache caches the configuration.
+// laravel-env writes .env, laravel-cache caches the configuration and
+// laravel-migrate (with Migrate) migrates the database.
 func (a *App) Attach(t webtier.Parts) []webtier.Step {
 	if a.uses("dynamodb") {
 		a.table = newCacheTable(t)
@@ -366,10 +381,11 @@ func (a *App) Attach(t webtier.Parts) []webtier.Step {
 	a.attachQueue(t)
 	webtier.GrantReferences(t, t.Fleet().Role(), a.EnvSecrets, a.DecryptKeys)
 	data := a.stepData(t)
-	return append([]webtier.Step{
+	steps := append([]webtier.Step{
 		{Name: "laravel-env", Body: boot.RenderStep(envTemplate, data)},
 		{Name: "laravel-cache", Body: boot.RenderStep(cacheTemplate, data)},
-	}, a.queueStep(t, data.AppPath)...)
+	}, a.migrateStep(data)...)
+	return append(steps, a.queueStep(t, data.AppPath)...)
 }
 
 // newCacheTable creates the table Laravel's DynamoDB cache store (and the

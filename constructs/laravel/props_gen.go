@@ -405,6 +405,19 @@ type APIProps struct {
 	//
 	// Default: "sqs" when QueueWorkers runs workers.
 	QueueConnection string
+
+	// Migrate is when the database migrations run: "off", never (the
+	// database is migrated by hand); "on-boot", `php artisan migrate
+	// --force --isolated` as the web user at every boot, after the release
+	// switch and the configuration cache, before the web server starts:
+	// once per release across the fleet, as Laravel's lock in the cache
+	// store lets one server migrate while the others wait, and a migrated
+	// database makes later runs a no-op. A failed migration fails the boot
+	// (the rollout rolls back). Refused with a CacheStore that is not
+	// shared (file, array) unless exactly one server can serve.
+	//
+	// Default: "off".
+	Migrate string
 }
 
 // Validate reports what is wrong with p, naming the field and what is
@@ -468,5 +481,6 @@ func (p *APIProps) split() (webtier.Props, App) {
 			SessionDomain:      p.SessionDomain,
 			QueueWorkers:       p.QueueWorkers,
 			QueueConnection:    p.QueueConnection,
+			Migrate:            p.Migrate,
 		}
 }

@@ -42,11 +42,13 @@ func tarball(files map[string]string) []byte {
 	return buf.Bytes()
 }
 
-// releasedProps is the article's API with releases on, running releaseID.
+// releasedProps is the article's API with releases on, running releaseID,
+// and migrating the database at boot.
 func releasedProps(stack awscdk.Stack) *laravel.APIProps {
 	p := defaultProps(stack)
 	sum := sha256.Sum256(releaseArchive)
 	p.Releases, p.Release = true, &releases.Release{ID: releaseID, SHA256: hex.EncodeToString(sum[:])}
+	p.Migrate = laravel.MigrateOnBoot
 	return p
 }
 
