@@ -102,23 +102,7 @@ func (a *App) attachRedis(t webtier.Parts) {
 	}
 	role := t.Fleet().Role()
 	if a.Cache != nil {
-		cp := *a.Cache
-		if cp.Existing == nil {
-			cp.Vpc = t.Network().Vpc()
-			if cp.EncryptionKey == nil {
-				cp.EncryptionKey = t.Key()
-			}
-		}
-		// "Cache" is part of the cache's logical IDs: renaming it replaces
-		// the cache and its AUTH token.
-		a.cache = cache.New(t, "Cache", &cp)
-		a.cache.AllowFrom(t.Fleet())
-		a.cache.GrantSecretRead(role)
-		// An existing cache is its owner's to watch: no replication group here.
-		if group := a.cache.ReplicationGroup(); group != nil {
-			t.Monitoring().WatchCache(group.Ref(), 1+a.cache.Replicas())
-			t.Monitoring().LinkLogGroups(a.cache.SlowLog())
-		}
+		a.cache = webtier.NewCache(t, *a.Cache)
 		return
 	}
 	if a.RedisAuthSecret == "" {

@@ -1,6 +1,7 @@
 package laravel
 
 import (
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -46,7 +47,7 @@ func (a *App) validateSettings(p webtier.Props, pr *check.Problems) {
 		field string
 		m     map[string]string
 	}{{"Env", a.Env}, {"EnvSecrets", a.EnvSecrets}} {
-		for _, key := range sortedKeys(f.m) {
+		for _, key := range slices.Sorted(maps.Keys(f.m)) {
 			path := f.field + "[" + key + "]"
 			switch {
 			case !envKeyPattern.MatchString(key):
@@ -141,25 +142,16 @@ type secretEntry struct{ Key, Ref, Var string }
 // when there is one, and those of EnvSecrets (sorted by key), whose values
 // are read at boot into the variables of secrets.
 func (a *App) settingsEnv(domain string) (env []envEntry, secrets []secretEntry) {
-	for _, key := range sortedKeys(a.Env) {
+	for _, key := range slices.Sorted(maps.Keys(a.Env)) {
 		env = append(env, envEntry{Key: key, Value: a.Env[key]})
 	}
 	if d := a.sessionDomain(domain); d != "" {
 		env = append(env, envEntry{Key: "SESSION_DOMAIN", Value: d})
 	}
-	for i, key := range sortedKeys(a.EnvSecrets) {
+	for i, key := range slices.Sorted(maps.Keys(a.EnvSecrets)) {
 		s := secretEntry{Key: key, Ref: a.EnvSecrets[key], Var: "secret_" + strconv.Itoa(i)}
 		secrets = append(secrets, s)
 		env = append(env, envEntry{Key: key, Var: s.Var})
 	}
 	return env, secrets
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -288,23 +288,7 @@ func (a *App) Validate(p webtier.Props) error {
 // returns the step that mounts it (DataStep) before nextcloud-config.
 func (a *App) Attach(t webtier.Parts) []webtier.Step {
 	role := t.Fleet().Role()
-	cp := a.Cache
-	if cp.Existing == nil {
-		cp.Vpc = t.Network().Vpc()
-		if cp.EncryptionKey == nil {
-			cp.EncryptionKey = t.Key()
-		}
-	}
-	// "Cache" is part of the cache's logical IDs: renaming it replaces the
-	// cache and its AUTH token.
-	a.cache = cache.New(t, "Cache", &cp)
-	a.cache.AllowFrom(t.Fleet())
-	// An existing cache is its owner's to watch: no replication group here.
-	if group := a.cache.ReplicationGroup(); group != nil {
-		t.Monitoring().WatchCache(group.Ref(), 1+a.cache.Replicas())
-		t.Monitoring().LinkLogGroups(a.cache.SlowLog())
-	}
-	a.cache.GrantSecretRead(role)
+	a.cache = webtier.NewCache(t, a.Cache)
 
 	a.seed = newSeed(t, t.Key())
 	// With a customer-managed key, GrantRead also lets the role decrypt.

@@ -3,6 +3,7 @@ package nextcloud
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -39,7 +40,7 @@ func (a *App) validateSettings(pr *check.Problems) {
 	for _, f := range []struct {
 		field string
 		keys  []string
-	}{{"Config", sortedKeys(a.Config)}, {"ConfigSecrets", sortedKeys(a.ConfigSecrets)}} {
+	}{{"Config", slices.Sorted(maps.Keys(a.Config))}, {"ConfigSecrets", slices.Sorted(maps.Keys(a.ConfigSecrets))}} {
 		for _, key := range f.keys {
 			path := f.field + "[" + key + "]"
 			switch {
@@ -114,7 +115,7 @@ func phpLiteral(v any) (string, error) {
 		return phpLiteral(m)
 	case map[string]any:
 		parts := make([]string, 0, len(v))
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			p, err := phpLiteral(v[k])
 			if err != nil {
 				return "", err
@@ -159,21 +160,12 @@ type secretEntry struct{ Key, Ref, Var string }
 // settings returns the entries of Config and ConfigSecrets, each sorted by
 // key.
 func (a *App) settings() (config []configEntry, secrets []secretEntry) {
-	for _, key := range sortedKeys(a.Config) {
+	for _, key := range slices.Sorted(maps.Keys(a.Config)) {
 		literal, _ := phpLiteral(a.Config[key])
 		config = append(config, configEntry{Key: key, Literal: literal})
 	}
-	for i, key := range sortedKeys(a.ConfigSecrets) {
+	for i, key := range slices.Sorted(maps.Keys(a.ConfigSecrets)) {
 		secrets = append(secrets, secretEntry{Key: key, Ref: a.ConfigSecrets[key], Var: "secret_" + strconv.Itoa(i)})
 	}
 	return config, secrets
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

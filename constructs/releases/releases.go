@@ -12,6 +12,7 @@
 package releases
 
 import (
+	"cmp"
 	_ "embed"
 	"fmt"
 	"path"
@@ -83,7 +84,7 @@ func New(scope constructs.Construct, id string, props *Props) *Releases {
 	}
 	var logPrefix *string
 	if p.AccessLogBucket != nil {
-		logPrefix = jsii.String(cmpOr(p.AccessLogPrefix, "releases/"))
+		logPrefix = jsii.String(cmp.Or(p.AccessLogPrefix, "releases/"))
 	}
 	// "Bucket" is part of the logical ID: renaming it replaces the bucket
 	// and the releases in it.
@@ -105,13 +106,6 @@ func New(scope constructs.Construct, id string, props *Props) *Releases {
 		}},
 	})
 	return r
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // Bucket returns the release bucket.

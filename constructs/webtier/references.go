@@ -2,6 +2,7 @@ package webtier
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -84,7 +85,7 @@ func unresolved(s string) bool { return *awscdk.Token_IsUnresolved(jsii.String(s
 // CheckReferences records, as a problem of field[KEY], each value of refs
 // (settings by key) that is not a reference (ParseReference).
 func CheckReferences(pr *check.Problems, field string, refs map[string]string) {
-	for _, key := range sortedKeys(refs) {
+	for _, key := range slices.Sorted(maps.Keys(refs)) {
 		if _, problem := ParseReference(refs[key]); problem != "" {
 			pr.Add(field+"["+key+"]", "%s", problem)
 		}
@@ -125,7 +126,7 @@ func GrantReferences(scope constructs.Construct, role awsiam.IRole, refs map[str
 		return list
 	}
 	stack := awscdk.Stack_Of(scope)
-	for _, key := range sortedKeys(refs) {
+	for _, key := range slices.Sorted(maps.Keys(refs)) {
 		r, _ := ParseReference(refs[key])
 		switch {
 		case r.Service == "secretsmanager":
@@ -157,13 +158,4 @@ func GrantReferences(scope constructs.Construct, role awsiam.IRole, refs map[str
 			Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": via}},
 		}))
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
