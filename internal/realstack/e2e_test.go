@@ -58,11 +58,15 @@ type scenario struct {
 	// efs: Nextcloud's data directory on the tier's file system (a shared
 	// export here, e2e_efs_test.go) instead of the bucket.
 	efs bool
+	// queue: Laravel's queue workers on every server, on the Redis
+	// (e2e_queue_test.go); drained through the termination hook, so with
+	// autoscaling.
+	queue bool
 }
 
 var scenarios = []scenario{
 	{name: "laravel-apache-mariadb", tier: "laravel", web: "apache2", engine: database.MariaDB, autoscaling: true, settings: true},
-	{name: "laravel-nginx-postgres", tier: "laravel", web: "nginx", engine: database.Postgres, redis: true, denied: true},
+	{name: "laravel-nginx-postgres", tier: "laravel", web: "nginx", engine: database.Postgres, autoscaling: true, redis: true, denied: true, queue: true},
 	{name: "nextcloud-nginx-mariadb", tier: "nextcloud", web: "nginx", engine: database.MariaDB, autoscaling: true, settings: true},
 	{name: "nextcloud-apache-postgres", tier: "nextcloud", web: "apache2", engine: database.Postgres, efs: true},
 }
@@ -107,6 +111,9 @@ func (sc scenario) build(stack awscdk.Stack) {
 		}
 		if sc.settings {
 			laravelSettings(p)
+		}
+		if sc.queue {
+			p.QueueWorkers, p.QueueConnection = laravel.QueueWorkersEveryNode, laravel.QueueRedis
 		}
 		laravel.NewAPITier(stack, "Api", p)
 	case "nextcloud":
@@ -342,6 +349,9 @@ func runScenario(t *testing.T, s *Stack, sc scenario) {
 	t.Run("ASecondBootRefreshesAChangedSecret", func(t *testing.T) { f.secondBootRefreshesASecret(t, s) })
 	if sc.efs {
 		t.Run("DataDirectoryIsSharedAndMountedFirst", func(t *testing.T) { f.dataDirectoryIsShared(t, s) })
+	}
+	if sc.queue {
+		f.queueSubtests(t, s)
 	}
 	if sc.autoscaling {
 		t.Run("FailoverDrill", func(t *testing.T) { f.failoverDrill(t, s) })

@@ -133,6 +133,10 @@ while :; do sleep 0.1; done
 	if took := time.Since(start); took < time.Second || !strings.HasSuffix(s.read("ran"), "finished\n") {
 		t.Errorf("stop returned after %v, the job wrote %q; want the job's SIGTERM handler to finish first (1 s)", took, s.read("ran"))
 	}
+	if log := s.read("logs/job.service.log"); !strings.Contains(log, "stopping: SIGTERM to the main process "+fields[2]) ||
+		!strings.Contains(log, "main process "+fields[2]+" exited, status 0") {
+		t.Errorf("the unit's log does not record the stop and the exit:\n%s", log)
+	}
 	if out, rc := s.run("is-active", "job.service"); rc != 3 || strings.TrimSpace(out) != "inactive" {
 		t.Errorf("is-active after stop: %q, exit %d; want inactive, 3", out, rc)
 	}
