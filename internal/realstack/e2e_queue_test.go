@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -185,12 +186,14 @@ func worker(srv *Server) string {
 	return ""
 }
 
-// workerProcesses returns the processes of srv running queue:work.
+// workerProcesses returns the command lines of srv's processes running
+// queue:work, each with its PID.
 func workerProcesses(srv *Server) []string {
 	var found []string
 	for _, pid := range srv.processes() {
-		if out, err := srv.Exec(context.Background(), "", "ps", "-o", "pid=,user=,args=", "-p", strconv.Itoa(pid)); err == nil && strings.Contains(out, "queue:work") {
-			found = append(found, strings.TrimSpace(out))
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		if args := strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " ")); strings.Contains(args, "queue:work") {
+			found = append(found, strconv.Itoa(pid)+" "+args)
 		}
 	}
 	return found
@@ -237,20 +240,24 @@ func (f *fleetRun) everyServerRunsAWorker(t *testing.T) {
 }
 
 // aQueuedJobRunsOnce: jobs dispatched by every server through the balancer
-// are each run exactly once, by the servers' workers, and leave nothing on
-// the queue.
+// are each run exactly once, by the servers' workers competing for them
+// (each job works 0.4 s: more than one worker's poll comes while they
+// wait), and leave nothing on the queue.
 func (f *fleetRun) aQueuedJobRunsOnce(t *testing.T, s *Stack) {
-	const requests, each = 4, 3
+	const requests, each, seconds = 4, 3, 0.4
 	batch := "once-" + randomAlnum(6)
 	start := time.Now()
 	var from, jobs []string
 	for r := range requests {
-		server, names := f.dispatch(t, s, fmt.Sprintf("%s-%d", batch, r+1), each, 0)
+		server, names := f.dispatch(t, s, fmt.Sprintf("%s-%d", batch, r+1), each, seconds)
 		from, jobs = append(from, server), append(jobs, names...)
 	}
 	runs := f.waitRuns(t, s, batch, 30*time.Second, fmt.Sprintf("%d jobs finished", len(jobs)), finished(len(jobs)))
 	took := time.Since(start)
 	exactlyOnce(t, jobs, runs)
+	if hosts := hostsOf(runs); len(hosts) < 2 {
+		t.Errorf("every job ran on %v; want the servers' workers taking them in turn", hosts)
+	}
 	if size := f.queueSize(t, s); size != "0" {
 		t.Errorf("the queue holds %s jobs after every job ran; want 0 (none reserved, to be run again)", size)
 	}
@@ -262,7 +269,8 @@ func (f *fleetRun) aQueuedJobRunsOnce(t *testing.T, s *Stack) {
 // balancer has taken it out already, as Auto Scaling does first); the
 // drain unit stops the worker, which finishes the job, then completes the
 // termination hook with CONTINUE, within the hook's heartbeat. The job ran
-// once; the jobs dispatched later run on the other servers.
+// once; the jobs dispatched later run on the other servers. The server is
+// terminated at the end.
 func (f *fleetRun) drainingAServer(t *testing.T, s *Stack) {
 	target := f.servers[1]
 	if target.Singleton || target.Tags.LifecycleHook == "" {
@@ -283,19 +291,12 @@ func (f *fleetRun) drainingAServer(t *testing.T, s *Stack) {
 	})
 	inHand := runs[slices.IndexFunc(runs, func(r queuedRun) bool { return r.host == target.Name })]
 
+	// Auto Scaling takes the server out of the balancer, then it waits in
+	// the hook; once the hook is completed, it terminates the server.
 	if err := f.lb.SetState(target, "maint"); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
-		// The drill that follows kills this server from the balancer's
-		// pool: it goes back in, without its worker.
-		if err := f.lb.SetState(target, "ready"); err != nil {
-			t.Error(err)
-		}
-		if _, err := f.lb.WaitStatus(target.Name, "UP", 15*time.Second); err != nil {
-			t.Error(err)
-		}
-	}()
+	defer target.Kill()
 	terminated := time.Now()
 	s.SetLifecycleState(target.IP, "Terminated")
 
