@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tierkit/tierkit/constructs/laravel"
+	"github.com/tierkit/tierkit/constructs/webtier"
 	"github.com/tierkit/tierkit/internal/fakeaws"
 )
 
@@ -228,7 +229,7 @@ func (f *fleetRun) everyServerRunsAWorker(t *testing.T) {
 			t.Errorf("%s: %d queue:work processes %q; want one", srv.Name, len(procs), procs)
 		}
 		log := srv.Must(t, "cat", unitsLog+laravel.QueueWorkerPath+".log")
-		if !strings.Contains(log, "/var/lib/tierkit/boot-ok exists: starting "+laravel.QueueWorkerUnit) {
+		if !strings.Contains(log, webtier.BootOK+" exists: starting "+laravel.QueueWorkerUnit) {
 			t.Errorf("%s: the path unit did not start the worker on boot-ok:\n%s", srv.Name, log)
 		}
 	}
