@@ -444,6 +444,22 @@ func (f *Fleet) SingletonGroup() awsautoscaling.AutoScalingGroup { return f.sing
 // Mode returns how the servers are run.
 func (f *Fleet) Mode() Mode { return f.mode }
 
+// TagServers tags every server of the fleet with key and value: each
+// group, for the servers it launches, or each instance in Fixed mode. The
+// launch template and the role are left alone, so a changed value updates
+// the tags only.
+func (f *Fleet) TagServers(key, value string) {
+	launched := &awscdk.TagProps{ApplyToLaunchedInstances: jsii.Bool(true)}
+	for _, g := range []awsautoscaling.AutoScalingGroup{f.group, f.singletonGroup} {
+		if g != nil {
+			awscdk.Tags_Of(g).Add(jsii.String(key), jsii.String(value), launched)
+		}
+	}
+	for _, inst := range f.instances {
+		awscdk.Tags_Of(inst).Add(jsii.String(key), jsii.String(value), nil)
+	}
+}
+
 // ScaleOnRequestCount adds the requests-per-server scaling policy when Props
 // ScaleOn is ScaleOnRequests, and does nothing otherwise. Call it once the
 // group is registered in an Application Load Balancer's target group (the
