@@ -48,10 +48,11 @@ const (
 	// release k.
 	releaseMigrations = "golden/laravel-releases/migrations"
 	// secondReleaseServers and brokenReleaseServers are the batches the
-	// two rollouts launch at once (the second release replaces the main
-	// group's two servers and the singleton group's one).
+	// two rollouts launch at once: the second release replaces the main
+	// group's two servers and the singleton group's one; the refresh to the
+	// broken release fails at its first server.
 	secondReleaseServers = 3
-	brokenReleaseServers = 2
+	brokenReleaseServers = 1
 )
 
 // releaseID names release k.
@@ -192,7 +193,11 @@ func (f *fleetRun) launch(t, scenario *testing.T, s *Stack, k int, spares []stri
 			mu.Lock()
 			defer mu.Unlock()
 			f.boots[srv.Name] = b
-			t.Logf("%s (release %s): services that did not start: %v; boot %.1f s (%v)", srv.Name, r.release.ID, failed, b.Duration.Seconds(), b.Err)
+			result := "succeeded"
+			if b.Err != nil {
+				result = "failed: " + tail(strings.TrimSpace(b.Log), 200)
+			}
+			t.Logf("%s (release %s): services that did not start: %v; boot %.1f s, %s", srv.Name, r.release.ID, failed, b.Duration.Seconds(), result)
 		}()
 	}
 	wg.Wait()
@@ -275,7 +280,7 @@ func (f *fleetRun) secondReleaseIsServed(t, scenario *testing.T, s *Stack, spare
 			old = append(old, srv)
 		}
 	}
-	l := f.startLoad(s, 2)
+	l := f.startLoad(s, 1)
 	r := f.launch(t, scenario, s, 2, spares, first, true)
 	for _, srv := range r.servers {
 		if _, err := f.lb.WaitStatus(srv.Name, "UP", 15*time.Second); err != nil {
@@ -373,9 +378,9 @@ func (f *fleetRun) migrationRanOnce(t *testing.T, s *Stack, second rollout) {
 		t.Errorf("Laravel's migrations table:\n%s\nwant one batch per release:\n%s", migrations, want)
 	}
 	rows := strings.Split(runs, "\n")
-	firstDeploy := []string{}
+	var firstDeploy []string
 	for i := 1; i <= 3; i++ {
-		firstDeploy = append(firstDeploy, fmt.Sprintf("laravel-%d", i))
+		firstDeploy = append(firstDeploy, fmt.Sprintf("%s-%d", f.sc.name[:strings.Index(f.sc.name, "-")], i))
 	}
 	var secondNames []string
 	for _, srv := range second.servers {
