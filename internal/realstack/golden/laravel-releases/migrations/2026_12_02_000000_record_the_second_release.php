@@ -14,7 +14,7 @@ return new class extends Migration
         Schema::table('release_runs', function ($table) {
             $table->string('note')->nullable();
         });
-        sleep(4);
+        sleep(6);
         DB::table('release_runs')->insert(['migration' => 'record_the_second_release', 'host' => gethostname(), 'note' => 'second']);
     }
 
