@@ -378,6 +378,7 @@ type Fleet struct {
 	group          awsautoscaling.AutoScalingGroup
 	singletonGroup awsautoscaling.AutoScalingGroup
 	workerGroups   []awsautoscaling.AutoScalingGroup
+	serverTags     [][2]string
 	instances      []awsec2.CfnInstance
 	targets        []awselasticloadbalancingv2.IApplicationLoadBalancerTarget
 	script         *boot.Script
@@ -444,6 +445,20 @@ func (f *Fleet) SingletonGroup() awsautoscaling.AutoScalingGroup { return f.sing
 
 // Mode returns how the servers are run.
 func (f *Fleet) Mode() Mode { return f.mode }
+
+// TagServers tags every server of the fleet with key and value: each
+// group (worker groups added later included), for the servers it launches,
+// or each instance in Fixed mode. The launch template and the role are left
+// alone, so a changed value updates the tags only.
+func (f *Fleet) TagServers(key, value string) {
+	f.serverTags = append(f.serverTags, [2]string{key, value})
+	for _, g := range f.groups() {
+		tagLaunched(g, key, value)
+	}
+	for _, inst := range f.instances {
+		awscdk.Tags_Of(inst).Add(jsii.String(key), jsii.String(value), nil)
+	}
+}
 
 // ScaleOnRequestCount adds the requests-per-server scaling policy when Props
 // ScaleOn is ScaleOnRequests, and does nothing otherwise. Call it once the
@@ -923,7 +938,8 @@ func (f *Fleet) newAutoScalingGroup(id string, p Props, private *awsec2.SubnetSe
 		LaunchTemplate: f.template,
 		MinCapacity:    jsii.Number(minimum),
 		MaxCapacity:    jsii.Number(maximum),
-		HealthChecks:   health,
+		// The load balancer's, or EC2's for a group that does not serve.
+		HealthChecks:          health,
 		DefaultInstanceWarmup: grace,
 		// The instance maintenance policy: replacing an unhealthy server
 		// (and rebalancing) stays within the same bounds as a refresh.

@@ -72,8 +72,9 @@ var fixedTemplate = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 })
 
 // singletonFleets are the Singleton variants of both modes, each with a
-// target group for all its targets; the AutoScaling one has a worker group
-// too (workerGroup), whose servers drain through a termination hook.
+// target group for all its targets, and their servers tagged release=r1;
+// the AutoScaling one has a worker group too (workerGroup, added after the
+// tag), whose servers drain through a termination hook.
 var (
 	singletonFleets = map[fleet.Mode]*fleet.Fleet{}
 	workerGroup     awsautoscaling.AutoScalingGroup
@@ -89,6 +90,7 @@ func singletonTemplate(mode fleet.Mode) func(testing.TB) *cdktest.Template {
 			props.Instances = 2
 		}
 		f := fleet.New(stack, "Fleet", props)
+		f.TagServers("release", "r1")
 		singletonFleets[mode] = f
 		if mode == fleet.AutoScaling {
 			workerGroup = f.AddWorkerGroup("Workers", &fleet.WorkerGroupProps{MinCapacity: 3})
@@ -901,5 +903,33 @@ func TestSingletonServesRequestsLikeTheOthers(t *testing.T) {
 	singletonGroupTemplate(t)
 	if got := len(singletonFleets[fleet.AutoScaling].Targets()); got != 2 {
 		t.Errorf("got %d targets, want the main group and the singleton group", got)
+	}
+}
+
+func TestTagServersTagsEveryServerAndNothingElse(t *testing.T) {
+	for name, tpl := range map[string]*cdktest.Template{"autoscaling": singletonGroupTemplate(t), "fixed": singletonFixedTemplate(t)} {
+		servers := 0
+		for _, typ := range []string{group, "AWS::EC2::Instance"} {
+			for id, r := range tpl.Resources(typ) {
+				servers++
+				want := `{"Key":"release","Value":"r1"}`
+				if typ == group {
+					want = `{"Key":"release","PropagateAtLaunch":true,"Value":"r1"}`
+				}
+				if tags := cdktest.JSON(cdktest.Props(r)["Tags"]); !strings.Contains(tags, want) {
+					t.Errorf("%s: %s lacks %s: %s", name, id, want, tags)
+				}
+			}
+		}
+		if servers < 2 {
+			t.Errorf("%s: %d groups or instances; want the main and the singleton", name, servers)
+		}
+		for _, typ := range []string{launchTemplate, "AWS::EC2::SecurityGroup", "AWS::IAM::Role"} {
+			for id, r := range tpl.Resources(typ) {
+				if strings.Contains(cdktest.JSON(r), `"release"`) {
+					t.Errorf("%s: %s %s carries the servers' tag", name, typ, id)
+				}
+			}
+		}
 	}
 }

@@ -89,7 +89,8 @@ func (p WorkerGroupProps) Validate() error {
 // TargetCPUPercent (default 50) of CPU by scaling between its sizes,
 // notifies the NotificationTopic, and every launch template change (an AMI,
 // a boot step, a release) rolls it by instance refresh, launch first, with
-// the alarms of WatchRefresh. id is the group's construct id, part of its
+// the alarms of WatchRefresh; the tags of TagServers reach its servers too.
+// id is the group's construct id, part of its
 // logical ID: an upper-case letter, then up to 63 letters or digits. It
 // panics on a bad id or props, or on a fleet of Fixed servers.
 func (f *Fleet) AddWorkerGroup(id string, props *WorkerGroupProps) awsautoscaling.AutoScalingGroup {
@@ -110,7 +111,10 @@ func (f *Fleet) AddWorkerGroup(id string, props *WorkerGroupProps) awsautoscalin
 	grace := awscdk.Duration_Seconds(jsii.Number(f.props.HealthCheckGrace.Seconds()))
 	private := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 	group := f.newAutoScalingGroup(id, f.props, private, grace, lo, hi, 100, 200, false)
-	awscdk.Tags_Of(group).Add(jsii.String(WorkerTag), jsii.String("true"), &awscdk.TagProps{ApplyToLaunchedInstances: jsii.Bool(true)})
+	tagLaunched(group, WorkerTag, "true")
+	for _, tag := range f.serverTags {
+		tagLaunched(group, tag[0], tag[1])
+	}
 	cpu := f.props.TargetCPUPercent
 	if cpu == 0 {
 		cpu = 50
@@ -120,6 +124,11 @@ func (f *Fleet) AddWorkerGroup(id string, props *WorkerGroupProps) awsautoscalin
 	})
 	f.workerGroups = append(f.workerGroups, group)
 	return group
+}
+
+// tagLaunched tags group and the servers it launches.
+func tagLaunched(group awsautoscaling.AutoScalingGroup, key, value string) {
+	awscdk.Tags_Of(group).Add(jsii.String(key), jsii.String(value), &awscdk.TagProps{ApplyToLaunchedInstances: jsii.Bool(true)})
 }
 
 // WorkerGroups returns the worker groups (AddWorkerGroup), in the order added.

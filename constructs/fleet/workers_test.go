@@ -202,4 +202,3 @@ func TestAddWorkerGroupPanicsOnAFixedFleetOrABadID(t *testing.T) {
 		}()
 	}
 }
-

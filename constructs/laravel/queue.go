@@ -284,7 +284,8 @@ func (a *App) queueStep(t webtier.Parts, app string) []webtier.Step {
 		AppPath: app, WebUser: p.WebUser,
 		Command:     "php artisan queue:work --sleep=3 --tries=3 --timeout=" + strconv.Itoa(int(QueueJobTimeout.Seconds())) + " --max-time=3600",
 		StopSeconds: int(QueueStopTimeout.Seconds()), JobSeconds: int(QueueJobTimeout.Seconds()),
-		Drain: t.Fleet().Mode() == fleet.AutoScaling, Group: a.QueueWorkers == QueueWorkersGroup,
+		Drain: t.Fleet().Mode() == fleet.AutoScaling,
+		Group: a.QueueWorkers == QueueWorkersGroup,
 		Unit:  QueueWorkerUnit, Path: QueueWorkerPath, DrainUnit: QueueDrainUnit, DrainScript: QueueDrainScript, DrainHook: QueueDrainHook,
 		OK: webtier.BootOK,
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/laravel"
+	"github.com/tierkit/tierkit/constructs/releases"
 	"github.com/tierkit/tierkit/internal/cdktest"
 	"github.com/tierkit/tierkit/internal/check"
 	"github.com/tierkit/tierkit/internal/fakeaws"
@@ -40,6 +41,16 @@ func TestWorkerGroupHasItsSizeFromTheFleetsLaunchTemplate(t *testing.T) {
 	}
 	if api.tier.App().WorkerGroup() != nil || onRHEL.tier.App().WorkerGroup() != nil {
 		t.Error("a worker group without QueueWorkers worker-group")
+	}
+}
+
+// TestWorkersCarryTheReleaseTheyRun: the release's tag, added to the fleet
+// before the worker group, reaches it too.
+func TestWorkersCarryTheReleaseTheyRun(t *testing.T) {
+	_, g := workerGroup(t, released(t))
+	want := `{"Key":"` + releases.Tag + `","PropagateAtLaunch":true,"Value":"` + releaseID + `"}`
+	if tags := cdktest.JSON(cdktest.Props(g)["Tags"]); !strings.Contains(tags, want) {
+		t.Errorf("the worker group lacks %s: %s", want, tags)
 	}
 }
 
