@@ -57,7 +57,7 @@ func TestMigrationsRunAsTheWebUserBeforeTheWebServerStarts(t *testing.T) {
 	if i, j := strings.Index(r.Log, "serving release "+releaseID), strings.Index(r.Log, "step laravel-migrate"); i < 0 || j < i {
 		t.Errorf("the release is served from %d, laravel-migrate runs at %d:\n%s", i, j, r.Log)
 	}
-	if got := withReleases.tier.BootSteps(); !slices.Equal(got, []string{"cron-off", "rds-ca", "release", "laravel-env", "laravel-cache", "laravel-migrate", "scheduler"}) {
+	if got := withReleases.tier.BootSteps(); !slices.Equal(got, []string{"cron-off", "rds-ca", "release", "laravel-env", "laravel-cache", "laravel-migrate", "queue-worker", "scheduler"}) {
 		t.Errorf("BootSteps() = %q; want laravel-migrate after laravel-cache", got)
 	}
 }
