@@ -66,7 +66,7 @@ func (a *App) upgradeStep(t webtier.Parts) []webtier.Step {
 	}
 	return []webtier.Step{{Name: "nextcloud-upgrade", Body: boot.RenderStep(upgradeTemplate, struct {
 		InstallPath, WebUser, Program, Log, Fence, Unit, PHP string
-		Interval, FenceWait, Wait, ReadWait                         int
+		Interval, FenceWait, Wait, ReadWait                  int
 	}{
 		cmp.Or(a.InstallPath, defaultInstallPath), t.Props().WebUser, UpgradeProgram, UpgradeLog, FenceFile, GuardUnit, upgradePHP,
 		GuardSeconds, FenceSeconds, UpgradeLockSeconds, UpgradeLockSeconds + 60,
