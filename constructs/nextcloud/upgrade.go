@@ -65,10 +65,10 @@ func (a *App) upgradeStep(t webtier.Parts) []webtier.Step {
 		return nil
 	}
 	return []webtier.Step{{Name: "nextcloud-upgrade", Body: boot.RenderStep(upgradeTemplate, struct {
-		InstallPath, WebUser, Program, Log, Fence, Unit, PHP string
-		Interval, FenceWait, Wait, ReadWait                  int
+		InstallPath, WebUser, Program, Log, Unit, PHP string
+		Interval, FenceWait, Wait, ReadWait           int
 	}{
-		cmp.Or(a.InstallPath, defaultInstallPath), t.Props().WebUser, UpgradeProgram, UpgradeLog, FenceFile, GuardUnit, upgradePHP,
+		cmp.Or(a.InstallPath, defaultInstallPath), t.Props().WebUser, UpgradeProgram, UpgradeLog, GuardUnit, upgradePHP,
 		GuardSeconds, FenceSeconds, UpgradeLockSeconds, UpgradeLockSeconds + 60,
 	})}}
 }
