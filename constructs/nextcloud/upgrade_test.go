@@ -345,3 +345,123 @@ func TestTheUpgradeProgramIsValidPHP(t *testing.T) {
 		t.Errorf("php -l upgrade.php: %v\n%s", err, out)
 	}
 }
+
+// TestTheProgramLocksRecordsAndFencesOnARealDatabase runs the upgrade
+// program against a real MariaDB where one is installed (and the test runs
+// as root, which mariadbd's --user needs): a second server's lock waits
+// while the first holds it and answers busy after its wait; the records
+// are shared; an older server's guard fences it once the target is newer.
+func TestTheProgramLocksRecordsAndFencesOnARealDatabase(t *testing.T) {
+	php, errPHP := exec.LookPath("php")
+	_, errD := exec.LookPath("mariadbd")
+	_, errI := exec.LookPath("mariadb-install-db")
+	if errPHP != nil || errD != nil || errI != nil || os.Geteuid() != 0 || exec.Command("id", "mysql").Run() != nil {
+		t.Skip("needs php, mariadbd, mariadb-install-db, the mysql user and root")
+	}
+	dir := t.TempDir()
+	// mariadbd runs as mysql: the test's directories must let it through.
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{"data", "run"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command("chown", "-R", "mysql:mysql", dir).CombinedOutput(); err != nil {
+		t.Fatalf("chown: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("mariadb-install-db", "--no-defaults", "--user=mysql", "--datadir="+filepath.Join(dir, "data"),
+		"--auth-root-authentication-method=socket", "--skip-test-db", "--tmpdir="+filepath.Join(dir, "run")).CombinedOutput(); err != nil {
+		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	sock := filepath.Join(dir, "run", "mysqld.sock")
+	db := exec.Command("mariadbd", "--no-defaults", "--user=mysql", "--datadir="+filepath.Join(dir, "data"), "--socket="+sock,
+		"--pid-file="+filepath.Join(dir, "run", "mysqld.pid"), "--bind-address=127.0.0.1", fmt.Sprintf("--port=%d", port),
+		"--skip-name-resolve", "--skip-log-bin", "--innodb-buffer-pool-size=16M", "--tmpdir="+filepath.Join(dir, "run"))
+	if err := db.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Process.Kill(); _ = db.Wait() })
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		out, err := exec.Command("mariadb", "--socket="+sock, "-e", "CREATE DATABASE app; CREATE USER 'nc'@'%' IDENTIFIED BY 'pw'; GRANT ALL ON app.* TO 'nc'@'%'; CREATE TABLE app.oc_migrations (app VARCHAR(255), version VARCHAR(255))").CombinedOutput()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mariadb: %v\n%s", err, out)
+		}
+	}
+	// A server of the new version and one of the old, sharing the database.
+	install := func(version string) string {
+		d := t.TempDir()
+		cdktest.WriteFile(t, filepath.Join(d, "version.php"), "<?php\n$OC_Version = array("+strings.ReplaceAll(version, ".", ",")+");\n", 0o644)
+		cdktest.WriteFile(t, filepath.Join(d, "config/config.php"), fmt.Sprintf("<?php\n$CONFIG = array('dbtype' => 'mysql', 'dbhost' => '127.0.0.1:%d', 'dbname' => 'app', 'dbuser' => 'nc', 'dbpassword' => 'pw', 'version' => '31.0.0.1', 'installed' => true);\n", port), 0o640)
+		return d
+	}
+	newer, older := install("31.0.9.1"), install("31.0.0.1")
+	program := func(server string, args ...string) (string, int) {
+		cmd := exec.Command(php, append([]string{"upgrade.php", server}, args...)...)
+		out, _ := cmd.Output()
+		return strings.TrimSpace(string(out)), cmd.ProcessState.ExitCode()
+	}
+	if got, _ := program(newer, "state"); got != "31.0.9.1 31.0.0.1 - -" {
+		t.Errorf("state of a new server before any record: %q", got)
+	}
+	// The first server holds the lock until its stdin ends.
+	first := exec.Command(php, "upgrade.php", newer, "hold", "10")
+	stdin, _ := first.StdinPipe()
+	stdout, _ := first.StdoutPipe()
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line := make([]byte, 7)
+	if _, err := io.ReadFull(stdout, line); err != nil || string(line) != "locked\n" {
+		t.Fatalf("the first hold said %q, %v", line, err)
+	}
+	if got, code := program(older, "hold", "1"); got != "busy" || code != 75 {
+		t.Errorf("a second hold while the first holds: %q, exit %d; want busy, 75", got, code)
+	}
+	_ = stdin.Close()
+	_ = first.Wait()
+	second := exec.Command(php, "upgrade.php", older, "hold", "1")
+	second.Stdin = strings.NewReader("")
+	if out, err := second.Output(); err != nil || string(out) != "locked\n" {
+		t.Errorf("a hold after the first ended: %q, %v", out, err)
+	}
+	if _, code := program(newer, "set", "target", "31.0.9.1"); code != 0 {
+		t.Fatalf("set target: exit %d", code)
+	}
+	if got, _ := program(older, "state"); got != "31.0.0.1 31.0.0.1 31.0.9.1 -" {
+		t.Errorf("state of the old server after the new one recorded its target: %q", got)
+	}
+	if got, _ := program(newer, "migrations"); got != "0" {
+		t.Errorf("migrations: %q", got)
+	}
+	// The old server's guard fences it within its interval.
+	guard := exec.Command(php, "upgrade.php", older, "guard", "1", "")
+	if err := guard.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = guard.Process.Kill(); _ = guard.Wait() }()
+	fence := filepath.Join(older, nextcloud.FenceFile)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, err := os.Stat(fence); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the old server's guard wrote no fence within 5 s")
+		}
+	}
+	if _, err := os.Stat(filepath.Join(newer, nextcloud.FenceFile)); !os.IsNotExist(err) {
+		t.Errorf("the new server is fenced: %v", err)
+	}
+}
