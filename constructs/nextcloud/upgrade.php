@@ -4,9 +4,10 @@
 // php nextcloud-upgrade.php INSTALL hold SECONDS          takes the upgrade lock, prints "locked", holds it until stdin ends
 // php nextcloud-upgrade.php INSTALL set NAME VALUE|-      records target or done ("-" removes it)
 // php nextcloud-upgrade.php INSTALL migrations            prints how many migrations the database ran
-// php nextcloud-upgrade.php INSTALL fence TARGET GROUP    writes or removes the fence for the version TARGET|-
-// php nextcloud-upgrade.php INSTALL guard SECONDS GROUP   fences this server whenever the database is newer than its code
-// It connects with the tier's own Nextcloud configuration (config.php and *.config.php, merged as Nextcloud merges them).
+// php nextcloud-upgrade.php INSTALL fence TARGET|-         writes or removes the fence for the version TARGET
+// php nextcloud-upgrade.php INSTALL guard SECONDS         fences this server whenever the database is newer than its code
+// It connects with the tier's own Nextcloud configuration (config.php and *.config.php, merged as Nextcloud merges them),
+// and runs as the web user, as occ does.
 declare(strict_types=1);
 
 const TABLE = 'tierkit_upgrade';
@@ -80,7 +81,7 @@ function record(PDO $db, string $table, string $name): ?string {
 }
 
 // fence writes the fence when target is newer than code, and removes it otherwise.
-function fence(string $install, string $code, ?string $target, string $group): void {
+function fence(string $install, string $code, ?string $target): void {
 	$file = "$install/config/" . FENCE;
 	if ($target !== null && version_compare($target, $code, '>')) {
 		if (is_file($file)) {
@@ -100,7 +101,6 @@ function fence(string $install, string $code, ?string $target, string $group): v
 			. "}\n"
 			. "\$CONFIG = ['maintenance' => true];\n");
 		chmod($tmp, 0640);
-		@chgrp($tmp, $group);
 		rename($tmp, $file);
 		fwrite(STDERR, "nextcloud-upgrade: fenced: the database is upgraded to Nextcloud $target, this server runs $code\n");
 	} elseif (is_file($file)) {
@@ -165,7 +165,7 @@ try {
 		echo $db->query('SELECT COUNT(*) FROM ' . ($c['dbtableprefix'] ?? 'oc_') . 'migrations')->fetchColumn(), "\n";
 		break;
 	case 'fence':
-		fence($install, code_version($install), ($args[0] ?? '-') === '-' ? null : $args[0], $args[1] ?? '');
+		fence($install, code_version($install), ($args[0] ?? '-') === '-' ? null : $args[0]);
 		break;
 	case 'guard':
 		$interval = max(1, (int)($args[0] ?? 10));
@@ -176,7 +176,7 @@ try {
 			try {
 				$c = config($install);
 				$db ??= connect($c);
-				fence($install, $code, record($db, table($db, $c), 'target'), $args[1] ?? '');
+				fence($install, $code, record($db, table($db, $c), 'target'));
 				$problem = '';
 			} catch (Throwable $e) {
 				$db = null;

@@ -44,7 +44,7 @@ occ:*)
 `+occ+`
 ;;
 esac`)
-	m.Stub(t, "runuser", `echo "runuser $*" >>"$TIERKIT_TEST_CALLS"
+	m.Stub(t, "runuser", `echo "runuser ${*//"$TIERKIT_ROOT"/}" >>"$TIERKIT_TEST_CALLS"
 shift 3
 exec "$@"`)
 	m.Stub(t, "sleep", `echo "sleep $*" >>"$TIERKIT_TEST_CALLS"`)
@@ -99,7 +99,7 @@ func TestTheFirstServerOfANewVersionUpgradesOnceBeforeServing(t *testing.T) {
 		occ("db:add-missing-indices"), occ("db:add-missing-columns"), occ("db:add-missing-primary-keys"),
 		occ("maintenance:mode --off"),
 		"php " + program + " set done 31.0.9.1",
-		"php " + program + " fence - www-data",
+		"php " + program + " fence -",
 		"systemctl restart " + nextcloud.GuardUnit,
 		"systemctl restart apache2",
 	}
@@ -234,18 +234,23 @@ func TestAServerGivesUpWhenTheLockStaysTaken(t *testing.T) {
 	}
 }
 
-// TestTheGuardUnitRunsTheProgramEveryInterval: the unit the step writes.
+// TestTheGuardUnitRunsTheProgramEveryInterval: the unit the step writes
+// runs the program as the web user, whom the program file does not let
+// change it; every call of the program at boot is the web user's too.
 func TestTheGuardUnitRunsTheProgramEveryInterval(t *testing.T) {
-	m, _ := bootUpgrade(t, "31.0.9.1 31.0.9.1 31.0.9.1 31.0.9.1", "")
+	m, r := bootUpgrade(t, "31.0.9.1 31.0.9.1 31.0.9.1 31.0.9.1", "")
 	unit := m.Read(t, "etc/systemd/system/"+nextcloud.GuardUnit)
-	if !strings.Contains(unit, "\nExecStart=/usr/bin/env php "+program+" guard 10 www-data\n") || !strings.Contains(unit, "\nRestart=always\n") {
+	if !strings.Contains(unit, "\nUser=www-data\nExecStart=/usr/bin/env php "+program+" guard 10\n") || !strings.Contains(unit, "\nRestart=always\n") {
 		t.Errorf("%s:\n%s", nextcloud.GuardUnit, unit)
 	}
 	if got := m.Read(t, strings.TrimPrefix(nextcloud.UpgradeProgram, "/")); !strings.Contains(got, "GET_LOCK") || !strings.Contains(got, "'"+nextcloud.UpgradeTable+"'") {
 		t.Errorf("the program is not written:\n%.300s", got)
 	}
-	if fi, err := os.Stat(filepath.Join(m.Root, nextcloud.UpgradeProgram)); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("%s: %v, %v; want mode 0600", nextcloud.UpgradeProgram, fi, err)
+	if fi, err := os.Stat(filepath.Join(m.Root, nextcloud.UpgradeProgram)); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("%s: %v, %v; want mode 0644", nextcloud.UpgradeProgram, fi, err)
+	}
+	if !slices.Contains(r.Calls, "runuser -u www-data -- php "+program+" state") {
+		t.Errorf("the program's state is not read as the web user:\n%s", strings.Join(r.Calls, "\n"))
 	}
 }
 
@@ -283,7 +288,7 @@ func TestTheFenceAnswers503ToTheWebAndMaintenanceToTheCommandLine(t *testing.T) 
 		}
 		return string(out)
 	}
-	if out := run("fence", "31.0.9.1", ""); !strings.Contains(out, "fenced: the database is upgraded to Nextcloud 31.0.9.1, this server runs 31.0.0.1") {
+	if out := run("fence", "31.0.9.1"); !strings.Contains(out, "fenced: the database is upgraded to Nextcloud 31.0.9.1, this server runs 31.0.0.1") {
 		t.Errorf("fence said %q", out)
 	}
 	if fi, err := os.Stat(fence); err != nil || fi.Mode().Perm() != 0o640 {
@@ -300,7 +305,7 @@ func TestTheFenceAnswers503ToTheWebAndMaintenanceToTheCommandLine(t *testing.T) 
 	if code, body := serve(t, php, install, "/status.php"); code != 503 || strings.Contains(body, "healthy") {
 		t.Errorf("a web request through the fence answers %d %q; want 503", code, body)
 	}
-	run("fence", "31.0.0.1", "")
+	run("fence", "31.0.0.1")
 	if _, err := os.Stat(fence); !os.IsNotExist(err) {
 		t.Errorf("the fence stays for a target at the server's version: %v", err)
 	}
@@ -447,7 +452,7 @@ func TestTheProgramLocksRecordsAndFencesOnARealDatabase(t *testing.T) {
 		t.Errorf("migrations: %q", got)
 	}
 	// The old server's guard fences it within its interval.
-	guard := exec.Command(php, "upgrade.php", older, "guard", "1", "")
+	guard := exec.Command(php, "upgrade.php", older, "guard", "1")
 	if err := guard.Start(); err != nil {
 		t.Fatal(err)
 	}
