@@ -88,6 +88,13 @@ function fence(string $install, string $code, ?string $target): void {
 			return;
 		}
 		$tmp = tempnam("$install/config", '.tierkit-fence.');
+		// tempnam falls back to the system's temporary directory when config/ is not writable.
+		if ($tmp === false || dirname($tmp) !== "$install/config") {
+			if ($tmp !== false) {
+				unlink($tmp);
+			}
+			fail("cannot write the fence into $install/config (Nextcloud's config directory must be the web user's)");
+		}
 		file_put_contents($tmp, "<?php\n"
 			. "// Written by tierkit: the database is upgraded to Nextcloud $target, newer than this server's $code.\n"
 			. "// Every web request, the health check's included, answers 503, and the load balancer takes the server out;\n"
@@ -101,7 +108,9 @@ function fence(string $install, string $code, ?string $target): void {
 			. "}\n"
 			. "\$CONFIG = ['maintenance' => true];\n");
 		chmod($tmp, 0640);
-		rename($tmp, $file);
+		if (!rename($tmp, $file)) {
+			fail("cannot write $file");
+		}
 		fwrite(STDERR, "nextcloud-upgrade: fenced: the database is upgraded to Nextcloud $target, this server runs $code\n");
 	} elseif (is_file($file)) {
 		unlink($file);
