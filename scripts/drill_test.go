@@ -19,6 +19,7 @@ import (
 //	                    describe answers the first and drops it while more remain
 //	asg/ID              the group of an instance of an Auto Scaling group
 //	suspended/GROUP     the group's processes suspended before the drill
+//	release/ID          the release tag of an instance (None without)
 //	ignore-stop         stop-instances changes nothing
 //	fail-stack          describe-stack-resources fails as for a missing stack
 const drillFakeAWS = `op="$1 $2"
@@ -40,7 +41,14 @@ case $op in
     [[ ${arg[target-group-arn]} == arn:aws:elasticloadbalancing:* ]] || { echo "bad target group" >&2; exit 254; }
     for f in "$s"/target/*; do printf '%s\t%s\n' "${f##*/}" "$(pop "$f")"; done ;;
   "elbv2 describe-target-groups") echo /up ;;
-  "ec2 describe-instances") pop "$s/ec2/${arg[instance-ids]}" ;;
+  "ec2 describe-instances")
+    if [[ ${arg[query]} == *tierkit-release* ]]; then
+      for id in ${arg[instance-ids]}; do
+        printf '%s\t%s\n' "$id" "$(cat "$s/release/$id" 2>/dev/null || echo None)"
+      done
+    else
+      pop "$s/ec2/${arg[instance-ids]}"
+    fi ;;
   "ec2 stop-instances")
     id=${arg[instance-ids]}
     if [[ ! -f $s/ignore-stop ]]; then
@@ -385,5 +393,34 @@ func TestDrillRefusesBeforeAnyChangeWhenTheStackIsMissingOrHasOneHealthyServer(t
 			wantOutput(t, out, tc.want)
 			tc.f.wantChanges(out)
 		})
+	}
+}
+
+func TestDrillSaysWhichReleaseEveryHealthyServerRuns(t *testing.T) {
+	f := newAutoScalingDrill(t)
+	f.setState("release/i-0000000000000000a", "20261203-1612-a1b2c3d")
+	f.setState("release/i-0000000000000000c", "20261203-1612-a1b2c3d")
+	out, code := f.run("prod", "laravel", "--confirm", "prod")
+	if code != 0 || !strings.Contains(out, "every healthy server runs the release 20261203-1612-a1b2c3d") {
+		t.Errorf("exit %d; want 0 and the release named:\n%s", code, out)
+	}
+}
+
+func TestDrillRefusesWhileTwoReleasesServe(t *testing.T) {
+	f := newAutoScalingDrill(t)
+	f.setState("release/i-0000000000000000a", "r1")
+	f.setState("release/i-0000000000000000c", "r2")
+	out, code := f.run("prod", "laravel", "--confirm", "prod")
+	if code != 1 || !strings.Contains(out, "run different releases (r1 r2): a rollout is under way") {
+		t.Errorf("exit %d; want 1 and the rollout named:\n%s", code, out)
+	}
+	f.wantChanges(out)
+}
+
+func TestDrillOfATierWithoutReleasesNamesNone(t *testing.T) {
+	f := newAutoScalingDrill(t)
+	out, code := f.run("prod", "laravel", "--confirm", "prod")
+	if code != 0 || strings.Contains(out, "release") {
+		t.Errorf("exit %d; want 0 and no release line:\n%s", code, out)
 	}
 }

@@ -27,6 +27,18 @@ import (
 	"time"
 )
 
+// WorkerTag is the EC2 tag, set to "true", of a worker server: one of a
+// fleet's worker groups, in no target group, which serves no requests. Its
+// boot stops the web server and never starts it, makes no health check,
+// and names its log streams with WorkerStreamPrefix; steps test it with
+// is_worker.
+const WorkerTag = "tierkit-worker"
+
+// WorkerStreamPrefix starts the name of every log stream a worker server
+// writes (the agent's log_stream_name, e.g. worker-{instance_id}), in the
+// same log groups as the web servers.
+const WorkerStreamPrefix = "worker-"
+
 // MaxUserDataBytes is EC2's limit on user data, counted before base64 encoding.
 const MaxUserDataBytes = 16 * 1024
 
@@ -260,8 +272,10 @@ func New(props *Props) *Script {
 // it. body runs as a function under set -Eeuo pipefail and sees ROOT (prefix
 // every path with it), LOCAL_IP, INSTANCE_ID, REGION, and the functions imds
 // PATH, imds_tag KEY, is_singleton (succeeds only on the fleet's singleton
-// server, see fleet.Props.Singleton), first_boot (succeeds until a boot of
-// this instance succeeded: guard what must happen once per instance),
+// server, see fleet.Props.Singleton), is_worker (succeeds only on a worker
+// server, tagged WorkerTag=true: see fleet's AddWorkerGroup), first_boot
+// (succeeds until a boot of this instance succeeded: guard what must happen
+// once per instance),
 // secret_field SECRET_ID FIELD (a field of a JSON secret read with the
 // instance role), read_reference VAR REF (sets VAR to the value of
 // "secretsmanager:ARN", "secretsmanager:ARN#KEY" or "ssm:NAME", any
@@ -311,8 +325,9 @@ func (s *Script) Render() string {
 	}
 	data := struct {
 		Props
-		Steps []step
-	}{props, s.steps}
+		Steps              []step
+		WorkerStreamPrefix string
+	}{props, s.steps, WorkerStreamPrefix}
 	if err := scriptTemplate.Execute(&b, data); err != nil {
 		panic(fmt.Sprintf("boot: rendering the script: %v", err))
 	}

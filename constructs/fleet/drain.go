@@ -3,6 +3,7 @@ package fleet
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -19,9 +20,10 @@ const (
 	maxTerminationHeartbeat = 2 * time.Hour
 )
 
-// AddTerminationHook adds a termination lifecycle hook named name to every
-// Auto Scaling group of the fleet (the main group and the singleton's): a
-// server leaving the group, by scale-in, instance refresh or replacement,
+// AddTerminationHook adds a termination lifecycle hook named name to groups,
+// Auto Scaling groups of the fleet, or without groups to every one (the main
+// group, the singleton's and the worker groups of AddWorkerGroup): a server
+// leaving the group, by scale-in, instance refresh or replacement,
 // waits in Terminating:Wait, already out of the load balancer, until
 // something on it completes the hook (CompleteLifecycleAction, which the
 // boot's policy allows on the stack's groups) or heartbeat passes; either
@@ -31,9 +33,10 @@ const (
 //
 // A fleet of Fixed servers has no group: CloudFormation replaces or removes
 // a server without a hook, and systemd stops its services at shutdown. It
-// returns whether a hook was added. It panics on a bad name or heartbeat,
-// or when called twice with one name.
-func (f *Fleet) AddTerminationHook(name string, heartbeat time.Duration) bool {
+// returns whether a hook was added. It panics on a bad name or heartbeat, on
+// a group that is not the fleet's, or when called twice with one name on a
+// group.
+func (f *Fleet) AddTerminationHook(name string, heartbeat time.Duration, groups ...awsautoscaling.AutoScalingGroup) bool {
 	switch {
 	case !hookName.MatchString(name) || name == LifecycleHookName:
 		panic(fmt.Sprintf("fleet %s: AddTerminationHook: name %q; allowed: 1 to 64 letters, digits, -, _ or ., not %q", *f.Node().Path(), name, LifecycleHookName))
@@ -43,10 +46,19 @@ func (f *Fleet) AddTerminationHook(name string, heartbeat time.Duration) bool {
 	if f.group == nil {
 		return false
 	}
-	for _, group := range []awsautoscaling.AutoScalingGroup{f.group, f.singletonGroup} {
-		if group == nil {
-			continue
+	own := f.groups()
+	for _, g := range groups {
+		if g == nil {
+			panic(fmt.Sprintf("fleet %s: AddTerminationHook: a nil group; allowed: the fleet's groups", *f.Node().Path()))
 		}
+		if !slices.Contains(own, g) {
+			panic(fmt.Sprintf("fleet %s: AddTerminationHook: %s is not a group of the fleet", *f.Node().Path(), *g.Node().Path()))
+		}
+	}
+	if len(groups) == 0 {
+		groups = own
+	}
+	for _, group := range groups {
 		// The construct id is part of the hook's logical ID; the hook holds
 		// no data, so renaming it only replaces the hook.
 		group.AddLifecycleHook(jsii.String("Drain-"+name), &awsautoscaling.BasicLifecycleHookProps{

@@ -377,6 +377,8 @@ type Fleet struct {
 	template       awsec2.LaunchTemplate
 	group          awsautoscaling.AutoScalingGroup
 	singletonGroup awsautoscaling.AutoScalingGroup
+	workerGroups   []awsautoscaling.AutoScalingGroup
+	serverTags     [][2]string
 	instances      []awsec2.CfnInstance
 	targets        []awselasticloadbalancingv2.IApplicationLoadBalancerTarget
 	script         *boot.Script
@@ -444,6 +446,20 @@ func (f *Fleet) SingletonGroup() awsautoscaling.AutoScalingGroup { return f.sing
 // Mode returns how the servers are run.
 func (f *Fleet) Mode() Mode { return f.mode }
 
+// TagServers tags every server of the fleet with key and value: each
+// group (worker groups added later included), for the servers it launches,
+// or each instance in Fixed mode. The launch template and the role are left
+// alone, so a changed value updates the tags only.
+func (f *Fleet) TagServers(key, value string) {
+	f.serverTags = append(f.serverTags, [2]string{key, value})
+	for _, g := range f.groups() {
+		tagLaunched(g, key, value)
+	}
+	for _, inst := range f.instances {
+		awscdk.Tags_Of(inst).Add(jsii.String(key), jsii.String(value), nil)
+	}
+}
+
 // ScaleOnRequestCount adds the requests-per-server scaling policy when Props
 // ScaleOn is ScaleOnRequests, and does nothing otherwise. Call it once the
 // group is registered in an Application Load Balancer's target group (the
@@ -465,8 +481,9 @@ func (f *Fleet) NotificationTopic() awssns.ITopic { return f.topic }
 // of alarms goes into ALARM while it replaces servers or during its bake time
 // (RefreshBakeTime); CloudFormation then rolls the update back, which
 // refreshes the group back to the previous launch template version. At most
-// 10 alarms in all; it does nothing in Fixed mode. webtier passes the target
-// 5xx, unhealthy hosts and failed boot alarms.
+// 10 alarms in all; it does nothing in Fixed mode. The worker groups
+// (AddWorkerGroup) watch the same alarms. webtier passes the target 5xx,
+// unhealthy hosts and failed boot alarms.
 func (f *Fleet) WatchRefresh(alarms ...awscloudwatch.IAlarm) {
 	if f.group == nil {
 		return
@@ -475,7 +492,9 @@ func (f *Fleet) WatchRefresh(alarms ...awscloudwatch.IAlarm) {
 		panic(fmt.Sprintf("fleet %s: WatchRefresh: %d alarms; an instance refresh takes at most 10", *f.Node().Id(), len(f.refreshAlarms)+len(alarms)))
 	}
 	f.refreshAlarms = append(f.refreshAlarms, alarms...)
-	f.setRefreshPolicy(f.group, 100, 200)
+	for _, g := range append([]awsautoscaling.AutoScalingGroup{f.group}, f.workerGroups...) {
+		f.setRefreshPolicy(g, 100, 200)
+	}
 }
 
 // setRefreshPolicy renders the group's update policy: an instance refresh
@@ -873,7 +892,7 @@ func (f *Fleet) newGroup(p Props, private *awsec2.SubnetSelection) {
 	// healthy before an old one goes (100% stays in service). A stall of
 	// what every server shares (the database) makes the replacements fail
 	// their boot's health check too, so the servers in place are kept.
-	f.group = f.newAutoScalingGroup("Group", p, private, grace, minimum, maximum, 100, 200)
+	f.group = f.newAutoScalingGroup("Group", p, private, grace, minimum, maximum, 100, 200, true)
 	f.scaleOn, f.targetRequests = p.ScaleOn, p.TargetRequestsPerMinute
 	if f.targetRequests == 0 {
 		f.targetRequests = 1000
@@ -890,7 +909,7 @@ func (f *Fleet) newGroup(p Props, private *awsec2.SubnetSelection) {
 		// Its refresh and its maintenance policy stop the old server before
 		// they start the new one (0 to 100%, the exception to launch first),
 		// so there is never a moment with two.
-		f.singletonGroup = f.newAutoScalingGroup("Singleton", p, private, grace, 1, 1, 0, 100)
+		f.singletonGroup = f.newAutoScalingGroup("Singleton", p, private, grace, 1, 1, 0, 100, true)
 		awscdk.Tags_Of(f.singletonGroup).Add(jsii.String(SingletonTag), jsii.String("true"), &awscdk.TagProps{ApplyToLaunchedInstances: jsii.Bool(true)})
 		f.targets = append(f.targets, f.singletonGroup)
 	}
@@ -898,7 +917,19 @@ func (f *Fleet) newGroup(p Props, private *awsec2.SubnetSelection) {
 
 // newAutoScalingGroup creates a group of the fleet's servers that rolls by
 // instance refresh within minHealthy to maxHealthy percent of its capacity.
-func (f *Fleet) newAutoScalingGroup(id string, p Props, private *awsec2.SubnetSelection, grace awscdk.Duration, minimum, maximum, minHealthy, maxHealthy int) awsautoscaling.AutoScalingGroup {
+// A group that serves is registered in the load balancer and replaces the
+// servers its health check fails; one that does not (a worker group) knows
+// EC2's status checks only.
+func (f *Fleet) newAutoScalingGroup(id string, p Props, private *awsec2.SubnetSelection, grace awscdk.Duration, minimum, maximum, minHealthy, maxHealthy int, serves bool) awsautoscaling.AutoScalingGroup {
+	// The load balancer's health check is the one that knows whether PHP
+	// answers; EC2's only knows the machine runs.
+	health := awsautoscaling.HealthChecks_WithAdditionalChecks(&awsautoscaling.AdditionalHealthChecksOptions{
+		AdditionalTypes: &[]awsautoscaling.AdditionalHealthCheckType{awsautoscaling.AdditionalHealthCheckType_ELB},
+		GracePeriod:     grace,
+	})
+	if !serves {
+		health = awsautoscaling.HealthChecks_Ec2(&awsautoscaling.Ec2HealthChecksOptions{GracePeriod: grace})
+	}
 	// No DesiredCapacity: CloudFormation would reset the group to it on every
 	// deployment, undoing the scaling policy's work.
 	group := awsautoscaling.NewAutoScalingGroup(f, jsii.String(id), &awsautoscaling.AutoScalingGroupProps{
@@ -907,12 +938,8 @@ func (f *Fleet) newAutoScalingGroup(id string, p Props, private *awsec2.SubnetSe
 		LaunchTemplate: f.template,
 		MinCapacity:    jsii.Number(minimum),
 		MaxCapacity:    jsii.Number(maximum),
-		// The load balancer's health check is the one that knows whether PHP
-		// answers; EC2's only knows the machine runs.
-		HealthChecks: awsautoscaling.HealthChecks_WithAdditionalChecks(&awsautoscaling.AdditionalHealthChecksOptions{
-			AdditionalTypes: &[]awsautoscaling.AdditionalHealthCheckType{awsautoscaling.AdditionalHealthCheckType_ELB},
-			GracePeriod:     grace,
-		}),
+		// The load balancer's, or EC2's for a group that does not serve.
+		HealthChecks:          health,
 		DefaultInstanceWarmup: grace,
 		// The instance maintenance policy: replacing an unhealthy server
 		// (and rebalancing) stays within the same bounds as a refresh.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
@@ -71,8 +72,13 @@ var fixedTemplate = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 })
 
 // singletonFleets are the Singleton variants of both modes, each with a
-// target group for all its targets.
-var singletonFleets = map[fleet.Mode]*fleet.Fleet{}
+// target group for all its targets, and their servers tagged release=r1;
+// the AutoScaling one has a worker group too (workerGroup, added after the
+// tag), whose servers drain through a termination hook.
+var (
+	singletonFleets = map[fleet.Mode]*fleet.Fleet{}
+	workerGroup     awsautoscaling.AutoScalingGroup
+)
 
 func singletonTemplate(mode fleet.Mode) func(testing.TB) *cdktest.Template {
 	return cdktest.Shared(func(tb testing.TB) awscdk.Stack {
@@ -84,7 +90,12 @@ func singletonTemplate(mode fleet.Mode) func(testing.TB) *cdktest.Template {
 			props.Instances = 2
 		}
 		f := fleet.New(stack, "Fleet", props)
+		f.TagServers("release", "r1")
 		singletonFleets[mode] = f
+		if mode == fleet.AutoScaling {
+			workerGroup = f.AddWorkerGroup("Workers", &fleet.WorkerGroupProps{MinCapacity: 3})
+			f.AddTerminationHook("drain-workers", 2*time.Minute, workerGroup)
+		}
 		targets := f.Targets()
 		awselasticloadbalancingv2.NewApplicationTargetGroup(stack, jsii.String("Targets"), &awselasticloadbalancingv2.ApplicationTargetGroupProps{
 			Vpc: vpc, Port: jsii.Number(80), Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP, TargetType: awselasticloadbalancingv2.TargetType_INSTANCE, Targets: &targets,
@@ -106,6 +117,8 @@ var rolloutTemplate = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 		return awscloudwatch.NewAlarm(stack, jsii.String(id), &awscloudwatch.AlarmProps{Metric: metric, Threshold: jsii.Number(1), EvaluationPeriods: jsii.Number(1)})
 	}
 	f.WatchRefresh(alarm("Errors"))
+	// Added between the two: it watches the alarms before it and after it.
+	f.AddWorkerGroup("Workers", nil)
 	f.WatchRefresh(alarm("Unhealthy"))
 	return stack
 })
@@ -844,8 +857,15 @@ func TestSingletonGroupIsOneServerNeverScaledAndReplacedStopFirst(t *testing.T) 
 			"Preferences": assertions.Match_ObjectLike(&map[string]any{"MinHealthyPercentage": 0, "MaxHealthyPercentage": 100}),
 		})},
 	})
-	tpl.ResourceCountIs(t, group, 2)
-	tpl.ResourceCountIs(t, "AWS::AutoScaling::ScalingPolicy", 1)
+	// The main group, the singleton's and the worker group; the singleton's
+	// alone is not scaled.
+	tpl.ResourceCountIs(t, group, 3)
+	tpl.ResourceCountIs(t, "AWS::AutoScaling::ScalingPolicy", 2)
+	for id, p := range tpl.Resources("AWS::AutoScaling::ScalingPolicy") {
+		if strings.Contains(cdktest.JSON(p), "FleetSingleton") {
+			t.Errorf("scaling policy %s scales the singleton", id)
+		}
+	}
 }
 
 func TestOnlyTheSingletonCarriesTheSingletonTag(t *testing.T) {
@@ -883,5 +903,33 @@ func TestSingletonServesRequestsLikeTheOthers(t *testing.T) {
 	singletonGroupTemplate(t)
 	if got := len(singletonFleets[fleet.AutoScaling].Targets()); got != 2 {
 		t.Errorf("got %d targets, want the main group and the singleton group", got)
+	}
+}
+
+func TestTagServersTagsEveryServerAndNothingElse(t *testing.T) {
+	for name, tpl := range map[string]*cdktest.Template{"autoscaling": singletonGroupTemplate(t), "fixed": singletonFixedTemplate(t)} {
+		servers := 0
+		for _, typ := range []string{group, "AWS::EC2::Instance"} {
+			for id, r := range tpl.Resources(typ) {
+				servers++
+				want := `{"Key":"release","Value":"r1"}`
+				if typ == group {
+					want = `{"Key":"release","PropagateAtLaunch":true,"Value":"r1"}`
+				}
+				if tags := cdktest.JSON(cdktest.Props(r)["Tags"]); !strings.Contains(tags, want) {
+					t.Errorf("%s: %s lacks %s: %s", name, id, want, tags)
+				}
+			}
+		}
+		if servers < 2 {
+			t.Errorf("%s: %d groups or instances; want the main and the singleton", name, servers)
+		}
+		for _, typ := range []string{launchTemplate, "AWS::EC2::SecurityGroup", "AWS::IAM::Role"} {
+			for id, r := range tpl.Resources(typ) {
+				if strings.Contains(cdktest.JSON(r), `"release"`) {
+					t.Errorf("%s: %s %s carries the servers' tag", name, typ, id)
+				}
+			}
+		}
 	}
 }

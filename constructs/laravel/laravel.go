@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -247,17 +248,37 @@ type App struct {
 	// (QUEUE_CONNECTION stays as the AMI's .env has it); "every-node", one
 	// worker under systemd on every server of the fleet, started once its
 	// boot succeeded and stopped gracefully (the job in hand finishes)
-	// before Auto Scaling terminates the server.
+	// before Auto Scaling terminates the server; "worker-group", the same
+	// worker on every server of a group of its own (QueueWorkerMinCapacity
+	// to QueueWorkerMaxCapacity servers from the fleet's launch template,
+	// in no target group, its web server never started; the scheduler stays
+	// on the fleet's singleton) and on no web server. "worker-group" needs
+	// Fleet Mode autoscaling.
 	//
 	// Default: "off".
 	QueueWorkers string `json:"queueWorkers"`
+
+	// QueueWorkerMinCapacity is the worker group's minimum size, 1 to 99,
+	// also its size after the first deployment. Only with QueueWorkers
+	// "worker-group".
+	//
+	// Default: 2, spread over two Availability Zones.
+	QueueWorkerMinCapacity int `json:"queueWorkerMinCapacity"`
+
+	// QueueWorkerMaxCapacity is the worker group's maximum size, which CPU
+	// scaling (the fleet's TargetCPUPercent) may reach: greater than
+	// QueueWorkerMinCapacity (an instance refresh adds a server before it
+	// removes one), at most 100. Only with QueueWorkers "worker-group".
+	//
+	// Default: twice QueueWorkerMinCapacity, at most 100 (4).
+	QueueWorkerMaxCapacity int `json:"queueWorkerMaxCapacity"`
 
 	// QueueConnection is QUEUE_CONNECTION, the queue the workers take jobs
 	// from: "sqs", a queue the tier creates (encrypted, TLS only, with a
 	// dead-letter queue and alarms; SQS_PREFIX and SQS_QUEUE are written),
 	// or "redis", the tier's Redis (SessionDriver or CacheStore "redis").
-	// Only with QueueWorkers "every-node"; "sync" and the other
-	// connections are refused.
+	// Only with QueueWorkers "every-node" or "worker-group"; "sync" and
+	// the other connections are refused.
 	//
 	// Default: "sqs" when QueueWorkers runs workers.
 	QueueConnection string `json:"queueConnection"`
@@ -281,6 +302,7 @@ type App struct {
 	removed []string
 
 	queue, deadLetters awssqs.Queue
+	workerGroup        awsautoscaling.AutoScalingGroup
 }
 
 // APITier is a Laravel API served by the web tier.
@@ -363,7 +385,7 @@ func (a *App) Validate(p webtier.Props) error {
 		pr.Add("LogChannel", "%q does not write to storage/logs, the files the CloudWatch agent ships; allowed: daily, single (\"\" for the default, daily)", a.LogChannel)
 	}
 	a.validateSettings(p, &pr)
-	a.validateQueue(&pr)
+	a.validateQueue(p, &pr)
 	a.validateMigrate(p, &pr)
 	return pr.Err()
 }

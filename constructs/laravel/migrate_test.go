@@ -57,22 +57,26 @@ func TestMigrationsRunAsTheWebUserBeforeTheWebServerStarts(t *testing.T) {
 	if i, j := strings.Index(r.Log, "serving release "+releaseID), strings.Index(r.Log, "step laravel-migrate"); i < 0 || j < i {
 		t.Errorf("the release is served from %d, laravel-migrate runs at %d:\n%s", i, j, r.Log)
 	}
-	if got := withReleases.tier.BootSteps(); !slices.Equal(got, []string{"cron-off", "rds-ca", "release", "laravel-env", "laravel-cache", "laravel-migrate", "scheduler"}) {
+	if got := withReleases.tier.BootSteps(); !slices.Equal(got, []string{"cron-off", "rds-ca", "release", "laravel-env", "laravel-cache", "laravel-migrate", "queue-worker", "scheduler"}) {
 		t.Errorf("BootSteps() = %q; want laravel-migrate after laravel-cache", got)
 	}
 }
 
 // TestFailedMigrationFailsTheBoot: the boot fails, the web server stays
-// stopped, and the log names the migration but not its SQL.
+// stopped, and the log names the migration but not its SQL, in Laravel 10's
+// format (Connection: ..., SQL: ...) or Laravel 9's (SQL: ...), the first
+// with migrate --isolated.
 func TestFailedMigrationFailsTheBoot(t *testing.T) {
 	m, r := bootReleased(t, `echo "  2026_12_01_000000_add_orders_table ........ 3.21ms FAIL"
 echo "  Illuminate\Database\QueryException"
 echo "  SQLSTATE[42S01]: Base table or view already exists: 1050 Table 'orders' already exists (Connection: mysql, SQL: insert into tokens values ('s3cr3t-value'))"
-exit 1`, "php artisan migrate failed (exit 1)", "step laravel-migrate failed", "artisan: 2026_12_01_000000_add_orders_table", "Table 'orders' already exists")
+echo "  SQLSTATE[HY000]: General error: 1364 Field 'id' doesn't have a default value (SQL: insert into tokens values ('s3cr3t-nine'))"
+exit 1`, "php artisan migrate failed (exit 1)", "step laravel-migrate failed", "artisan: 2026_12_01_000000_add_orders_table", "Table 'orders' already exists",
+		"artisan: SQLSTATE[HY000]: General error: 1364 Field 'id' doesn't have a default value\n")
 	if slices.Contains(r.Calls, "systemctl restart apache2") {
 		t.Errorf("the web server was started after a failed migration:\n%s", strings.Join(r.Calls, "\n"))
 	}
-	if strings.Contains(r.Log, "s3cr3t-value") || strings.Contains(r.Log, "insert into") {
+	if strings.Contains(r.Log, "s3cr3t-value") || strings.Contains(r.Log, "s3cr3t-nine") || strings.Contains(r.Log, "insert into") {
 		t.Errorf("the boot log holds the migration's SQL:\n%s", r.Log)
 	}
 	// The whole output stays on the server, for root only.

@@ -391,17 +391,37 @@ type APIProps struct {
 	// (QUEUE_CONNECTION stays as the AMI's .env has it); "every-node", one
 	// worker under systemd on every server of the fleet, started once its
 	// boot succeeded and stopped gracefully (the job in hand finishes)
-	// before Auto Scaling terminates the server.
+	// before Auto Scaling terminates the server; "worker-group", the same
+	// worker on every server of a group of its own (QueueWorkerMinCapacity
+	// to QueueWorkerMaxCapacity servers from the fleet's launch template,
+	// in no target group, its web server never started; the scheduler stays
+	// on the fleet's singleton) and on no web server. "worker-group" needs
+	// Fleet Mode autoscaling.
 	//
 	// Default: "off".
 	QueueWorkers string
+
+	// QueueWorkerMinCapacity is the worker group's minimum size, 1 to 99,
+	// also its size after the first deployment. Only with QueueWorkers
+	// "worker-group".
+	//
+	// Default: 2, spread over two Availability Zones.
+	QueueWorkerMinCapacity int
+
+	// QueueWorkerMaxCapacity is the worker group's maximum size, which CPU
+	// scaling (the fleet's TargetCPUPercent) may reach: greater than
+	// QueueWorkerMinCapacity (an instance refresh adds a server before it
+	// removes one), at most 100. Only with QueueWorkers "worker-group".
+	//
+	// Default: twice QueueWorkerMinCapacity, at most 100 (4).
+	QueueWorkerMaxCapacity int
 
 	// QueueConnection is QUEUE_CONNECTION, the queue the workers take jobs
 	// from: "sqs", a queue the tier creates (encrypted, TLS only, with a
 	// dead-letter queue and alarms; SQS_PREFIX and SQS_QUEUE are written),
 	// or "redis", the tier's Redis (SessionDriver or CacheStore "redis").
-	// Only with QueueWorkers "every-node"; "sync" and the other
-	// connections are refused.
+	// Only with QueueWorkers "every-node" or "worker-group"; "sync" and
+	// the other connections are refused.
 	//
 	// Default: "sqs" when QueueWorkers runs workers.
 	QueueConnection string
@@ -461,26 +481,28 @@ func (p *APIProps) split() (webtier.Props, App) {
 			Releases:           p.Releases,
 			Release:            p.Release,
 		}, App{
-			AppPath:            p.AppPath,
-			AppEnv:             p.AppEnv,
-			SessionDriver:      p.SessionDriver,
-			CacheStore:         p.CacheStore,
-			RedisHost:          p.RedisHost,
-			RedisPort:          p.RedisPort,
-			RedisTLS:           p.RedisTLS,
-			RedisAuthSecret:    p.RedisAuthSecret,
-			RedisAuthSecretKey: p.RedisAuthSecretKey,
-			RedisAuthKmsKeyArn: p.RedisAuthKmsKeyArn,
-			Cache:              p.Cache,
-			FrontendOrigins:    p.FrontendOrigins,
-			LogChannel:         p.LogChannel,
-			Scheduler:          p.Scheduler,
-			Env:                p.Env,
-			EnvSecrets:         p.EnvSecrets,
-			DecryptKeys:        p.DecryptKeys,
-			SessionDomain:      p.SessionDomain,
-			QueueWorkers:       p.QueueWorkers,
-			QueueConnection:    p.QueueConnection,
-			Migrate:            p.Migrate,
+			AppPath:                p.AppPath,
+			AppEnv:                 p.AppEnv,
+			SessionDriver:          p.SessionDriver,
+			CacheStore:             p.CacheStore,
+			RedisHost:              p.RedisHost,
+			RedisPort:              p.RedisPort,
+			RedisTLS:               p.RedisTLS,
+			RedisAuthSecret:        p.RedisAuthSecret,
+			RedisAuthSecretKey:     p.RedisAuthSecretKey,
+			RedisAuthKmsKeyArn:     p.RedisAuthKmsKeyArn,
+			Cache:                  p.Cache,
+			FrontendOrigins:        p.FrontendOrigins,
+			LogChannel:             p.LogChannel,
+			Scheduler:              p.Scheduler,
+			Env:                    p.Env,
+			EnvSecrets:             p.EnvSecrets,
+			DecryptKeys:            p.DecryptKeys,
+			SessionDomain:          p.SessionDomain,
+			QueueWorkers:           p.QueueWorkers,
+			QueueWorkerMinCapacity: p.QueueWorkerMinCapacity,
+			QueueWorkerMaxCapacity: p.QueueWorkerMaxCapacity,
+			QueueConnection:        p.QueueConnection,
+			Migrate:                p.Migrate,
 		}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
@@ -17,15 +18,24 @@ import (
 	"github.com/tierkit/tierkit/internal/check"
 )
 
-// Where queue workers run (QueueWorkers). A worker group of its own is a
-// later value of the same setting.
+// Where queue workers run (QueueWorkers).
 const (
 	// QueueWorkersOff runs no worker: QUEUE_CONNECTION and the queue's
 	// settings stay as the AMI's .env has them.
 	QueueWorkersOff = "off"
 	// QueueWorkersEveryNode runs one worker on every server of the fleet.
 	QueueWorkersEveryNode = "every-node"
+	// QueueWorkersGroup runs one worker on every server of a worker group
+	// of its own (fleet's AddWorkerGroup: the fleet's launch template, in
+	// no target group, no web server), and none on the web servers.
+	QueueWorkersGroup = "worker-group"
 )
+
+// QueueWorkerGroupID is the construct id of the worker group under the
+// fleet (QueueWorkers "worker-group"), part of its logical ID, and of its
+// alarm QueueWorkersBelowDesired. The group holds no data: renaming it
+// replaces the group, whose servers drain first.
+const QueueWorkerGroupID = "QueueWorkers"
 
 // The queue connections a worker takes jobs from (QueueConnection).
 const (
@@ -83,7 +93,7 @@ const (
 )
 
 var (
-	queueWorkerModes = []string{QueueWorkersOff, QueueWorkersEveryNode}
+	queueWorkerModes = []string{QueueWorkersOff, QueueWorkersEveryNode, QueueWorkersGroup}
 	queueConnections = []string{QueueSQS, QueueRedis}
 	// queueEnvKeys are the .env keys the tier writes (or removes) when
 	// workers run: Env and EnvSecrets may not set them then.
@@ -98,7 +108,13 @@ var QueueActions = []string{
 }
 
 // workers reports whether queue workers run.
-func (a *App) workers() bool { return a.QueueWorkers == QueueWorkersEveryNode }
+func (a *App) workers() bool {
+	return a.QueueWorkers == QueueWorkersEveryNode || a.QueueWorkers == QueueWorkersGroup
+}
+
+// WorkerGroup returns the queue workers' group (QueueWorkers
+// "worker-group"), or nil.
+func (a *App) WorkerGroup() awsautoscaling.AutoScalingGroup { return a.workerGroup }
 
 // queueConnection is QueueConnection with its default.
 func (a *App) queueConnection() string {
@@ -114,14 +130,16 @@ func (a *App) Queue() awssqs.Queue { return a.queue }
 // DeadLetterQueue returns the SQS queue's dead-letter queue, or nil.
 func (a *App) DeadLetterQueue() awssqs.Queue { return a.deadLetters }
 
-// validateQueue reports what is wrong with QueueWorkers and QueueConnection.
-func (a *App) validateQueue(pr *check.Problems) {
+// validateQueue reports what is wrong with QueueWorkers, QueueConnection
+// and the worker group's sizes for the tier p.
+func (a *App) validateQueue(p webtier.Props, pr *check.Problems) {
 	if !pr.OneOf("QueueWorkers", a.QueueWorkers, queueWorkerModes, QueueWorkersOff) {
 		return
 	}
+	a.validateWorkerGroup(p, pr)
 	if !a.workers() {
 		if a.QueueConnection != "" {
-			pr.Add("QueueConnection", "%q is set, but QueueWorkers is off: no worker would take the jobs; allowed: only with QueueWorkers %q", a.QueueConnection, QueueWorkersEveryNode)
+			pr.Add("QueueConnection", "%q is set, but QueueWorkers is off: no worker would take the jobs; allowed: only with QueueWorkers %q or %q", a.QueueConnection, QueueWorkersEveryNode, QueueWorkersGroup)
 		}
 		return
 	}
@@ -151,12 +169,17 @@ func (a *App) validateQueue(pr *check.Problems) {
 }
 
 // attachQueue creates the SQS queue, its dead-letter queue, their alarms
-// and the role's grants, and the termination hook that drains the workers.
+// and the role's grants, the worker group (QueueWorkers "worker-group") and
+// the termination hook that drains the workers.
 func (a *App) attachQueue(t webtier.Parts) {
 	if !a.workers() {
 		return
 	}
-	t.Fleet().AddTerminationHook(QueueDrainHook, QueueDrainHeartbeat)
+	if a.QueueWorkers == QueueWorkersGroup {
+		a.attachWorkerGroup(t)
+	} else {
+		t.Fleet().AddTerminationHook(QueueDrainHook, QueueDrainHeartbeat)
+	}
 	if a.queueConnection() != QueueSQS {
 		return
 	}
@@ -244,7 +267,10 @@ type queueStepData struct {
 	StopSeconds, JobSeconds   int
 	// Drain is set on a fleet of Auto Scaling groups, whose servers wait in
 	// the termination hook QueueDrainHook.
-	Drain                                             bool
+	Drain bool
+	// Group is set with a worker group: only its servers (is_worker) run
+	// the worker.
+	Group                                             bool
 	Unit, Path, DrainUnit, DrainScript, DrainHook, OK string
 }
 
@@ -259,6 +285,7 @@ func (a *App) queueStep(t webtier.Parts, app string) []webtier.Step {
 		Command:     "php artisan queue:work --sleep=3 --tries=3 --timeout=" + strconv.Itoa(int(QueueJobTimeout.Seconds())) + " --max-time=3600",
 		StopSeconds: int(QueueStopTimeout.Seconds()), JobSeconds: int(QueueJobTimeout.Seconds()),
 		Drain: t.Fleet().Mode() == fleet.AutoScaling,
+		Group: a.QueueWorkers == QueueWorkersGroup,
 		Unit:  QueueWorkerUnit, Path: QueueWorkerPath, DrainUnit: QueueDrainUnit, DrainScript: QueueDrainScript, DrainHook: QueueDrainHook,
 		OK: webtier.BootOK,
 	}

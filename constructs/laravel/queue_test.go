@@ -329,7 +329,7 @@ func TestInvalidQueueSettings(t *testing.T) {
 		props laravel.APIProps
 		want  string
 	}{
-		{with(laravel.APIProps{}, "worker-group", ""), `QueueWorkers: "worker-group" is not supported; allowed: off, every-node`},
+		{with(laravel.APIProps{}, "lambda", ""), `QueueWorkers: "lambda" is not supported; allowed: off, every-node, worker-group`},
 		{with(laravel.APIProps{}, "", "sqs"), `QueueConnection: "sqs" is set, but QueueWorkers is off`},
 		{with(laravel.APIProps{}, "every-node", "sync"), "QueueConnection: sync runs each job inside the web request"},
 		{with(laravel.APIProps{}, "every-node", "database"), `QueueConnection: "database" is not a queue the tier sets up; allowed: sqs (created by the tier), redis`},

@@ -43,12 +43,14 @@ func tarball(files map[string]string) []byte {
 }
 
 // releasedProps is the article's API with releases on, running releaseID,
-// and migrating the database at boot.
+// migrating the database at boot, and its queue workers (on SQS) in a
+// worker group of 3 to 6 servers.
 func releasedProps(stack awscdk.Stack) *laravel.APIProps {
 	p := defaultProps(stack)
 	sum := sha256.Sum256(releaseArchive)
 	p.Releases, p.Release = true, &releases.Release{ID: releaseID, SHA256: hex.EncodeToString(sum[:])}
 	p.Migrate = laravel.MigrateOnBoot
+	p.QueueWorkers, p.QueueWorkerMinCapacity = laravel.QueueWorkersGroup, 3
 	return p
 }
 

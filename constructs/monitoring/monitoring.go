@@ -379,6 +379,7 @@ type Monitoring struct {
 	// (see layout), so that the alarm status widget lists the alarms WatchCache
 	// adds after New.
 	rows      [][]awscloudwatch.IWidget
+	groupRow  []awscloudwatch.IWidget
 	cacheRows [][]awscloudwatch.IWidget
 	cache     bool
 }
@@ -572,29 +573,9 @@ func (m *Monitoring) singletonAlarm(p Props, minute awscdk.Duration) {
 // fleetAlarm creates the FleetBelowDesired alarm and returns its graph.
 func (m *Monitoring) fleetAlarm(p Props, minute awscdk.Duration) awscloudwatch.IWidget {
 	if p.AutoScalingGroup != nil {
-		group := func(name, label string) awscloudwatch.IMetric {
-			return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-				Namespace:     jsii.String("AWS/AutoScaling"),
-				MetricName:    jsii.String(name),
-				DimensionsMap: &map[string]*string{"AutoScalingGroupName": p.AutoScalingGroup.AutoScalingGroupName()},
-				Period:        minute,
-				Statistic:     jsii.String("Average"),
-				Label:         jsii.String(label),
-			})
-		}
-		desired, inService := group("GroupDesiredCapacity", "Desired"), group("GroupInServiceInstances", "In service")
-		missing := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-			Expression:   jsii.String("desired - inService"),
-			UsingMetrics: &map[string]awscloudwatch.IMetric{"desired": desired, "inService": inService},
-			Label:        jsii.String("Desired minus in service"),
-			Period:       minute,
-		})
-		alarm := m.alarm("FleetBelowDesired", missing, alarmSpec{
-			threshold: 0, comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD, periods: 10,
-			description: "The Auto Scaling group had fewer instances in service than desired for 10 minutes: new servers fail to launch, to boot or to pass the health check. " +
-				"Look at the group's Activity tab in the EC2 console (launch errors, health check replacements), then the servers' boot logs (dashboard, Logs).",
-		})
-		return graph("Fleet", 12, alarm, desired, inService)
+		return m.belowDesired("FleetBelowDesired", "Fleet", p.AutoScalingGroup,
+			"The Auto Scaling group had fewer instances in service than desired for 10 minutes: new servers fail to launch, to boot or to pass the health check. "+
+				"Look at the group's Activity tab in the EC2 console (launch errors, health check replacements), then the servers' boot logs (dashboard, Logs).")
 	}
 	healthy := m.props.TargetGroup.Metrics().HealthyHostCount(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Minimum")})
 	alarm := m.alarm("FleetBelowDesired", healthy, alarmSpec{
@@ -735,7 +716,11 @@ func (l *layout) Visit(node constructs.IConstruct) {
 	m.dashboard.AddWidgets(awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
 		Title: jsii.String("Alarms"), Alarms: &alarms, Width: jsii.Number(24), Height: jsii.Number(height),
 	}))
-	for _, row := range append(append([][]awscloudwatch.IWidget(nil), m.rows...), m.cacheRows...) {
+	rows := slices.Clone(m.rows)
+	if len(m.groupRow) > 0 {
+		rows = append(rows, m.groupRow)
+	}
+	for _, row := range append(rows, m.cacheRows...) {
 		m.dashboard.AddWidgets(row...)
 	}
 	if len(m.props.LogGroups) > 0 {

@@ -51,8 +51,9 @@ var template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 		BootLog:          boot,
 		SingletonGroup:   awsautoscaling.AutoScalingGroup_FromAutoScalingGroupName(stack, jsii.String("Singleton"), jsii.String(singletonGroupName)),
 	})
-	rollout = m.RolloutAlarms()
+	rollout, watched = m.RolloutAlarms(), m
 	m.WatchCache(jsii.String("tierkit-cache"), 2)
+	m.WatchGroup("Workers", "Queue workers", "queue worker", awsautoscaling.AutoScalingGroup_FromAutoScalingGroupName(stack, jsii.String("Workers"), jsii.String(workerGroupName)))
 	return stack
 })
 
@@ -102,6 +103,9 @@ const singletonGroupName = "web-singleton"
 
 // rollout is what the template's RolloutAlarms returned.
 var rollout []awscloudwatch.IAlarm
+
+// watched is template's Monitoring.
+var watched *monitoring.Monitoring
 
 // The logical IDs the contract's construct ids give.
 const (
@@ -242,7 +246,7 @@ func TestAlarmsKeepTheirConstructIDs(t *testing.T) {
 	for _, id := range []string{
 		"UnhealthyHosts", "Target5xx", "LoadBalancer5xx", "ResponseTime", "DatabaseCPU", "DatabaseFreeStorage",
 		"DatabaseFreeMemory", "FleetBelowDesired", "CacheCPU1", "CacheMemory1", "CacheCPU2", "CacheMemory2",
-		"BootFailed", "SingletonDown",
+		"BootFailed", "SingletonDown", "WorkersBelowDesired",
 	} {
 		found := 0
 		for logicalID := range alarms {
@@ -255,8 +259,8 @@ func TestAlarmsKeepTheirConstructIDs(t *testing.T) {
 			t.Errorf("alarm %s: found %d, want 1", id, found)
 		}
 	}
-	if len(alarms) != 14 {
-		t.Errorf("%d alarms, want 14", len(alarms))
+	if len(alarms) != 15 {
+		t.Errorf("%d alarms, want 15", len(alarms))
 	}
 }
 

@@ -143,6 +143,19 @@ type App struct {
 	// Default: "single-node".
 	BackgroundJobs string `json:"backgroundJobs"`
 
+	// Upgrade is when a new Nextcloud version (in the AMI or a release)
+	// upgrades the database: "off", never (occ upgrade by hand); "on-boot",
+	// at the boot of the first server of the new version, before any
+	// server of it serves: maintenance mode on, occ upgrade, the
+	// db:add-missing-indices, -columns and -primary-keys repairs,
+	// maintenance mode off, once across the fleet under a lock in the
+	// tier's database (the other servers only record the version in their
+	// config.php), while every server of an older version is fenced out of
+	// the load balancer (see the README's Nextcloud upgrades).
+	//
+	// Default: "off".
+	Upgrade string `json:"upgrade"`
+
 	// Config are more config.php keys, written into ConfigFile on every
 	// server, e.g. {"default_phone_region": "DE", "mail_smtpport": 587,
 	// "enabledPreviewProviders": ["OC\\Preview\\PNG"]}: strings, numbers,
@@ -279,11 +292,13 @@ func (a *App) Validate(p webtier.Props) error {
 		}
 	}
 	a.validateSettings(&pr)
+	a.validateUpgrade(&pr)
 	return pr.Err()
 }
 
 // Attach creates the shared cache and the seed secret, lets the fleet reach
-// and read them, and returns the nextcloud-config step; with "efs"
+// and read them, and returns the nextcloud-config step (and with Upgrade the
+// nextcloud-upgrade step after it); with "efs"
 // PrimaryStorage it creates the data directory's file system first and
 // returns the step that mounts it (DataStep) before nextcloud-config.
 func (a *App) Attach(t webtier.Parts) []webtier.Step {
@@ -299,7 +314,9 @@ func (a *App) Attach(t webtier.Parts) []webtier.Step {
 		// Mounted before the configuration names it as datadirectory.
 		steps = append(steps, a.attachFileSystem(t))
 	}
-	return append(steps, webtier.Step{Name: "nextcloud-config", Body: boot.RenderStep(configTemplate, a.stepData(t))})
+	steps = append(steps, webtier.Step{Name: "nextcloud-config", Body: boot.RenderStep(configTemplate, a.stepData(t))})
+	// After the configuration occ and the upgrade program read.
+	return append(steps, a.upgradeStep(t)...)
 }
 
 // newSeed creates the generated-values secret. Retained: a new seed would

@@ -287,6 +287,19 @@ type Props struct {
 	// Default: "single-node".
 	BackgroundJobs string
 
+	// Upgrade is when a new Nextcloud version (in the AMI or a release)
+	// upgrades the database: "off", never (occ upgrade by hand); "on-boot",
+	// at the boot of the first server of the new version, before any
+	// server of it serves: maintenance mode on, occ upgrade, the
+	// db:add-missing-indices, -columns and -primary-keys repairs,
+	// maintenance mode off, once across the fleet under a lock in the
+	// tier's database (the other servers only record the version in their
+	// config.php), while every server of an older version is fenced out of
+	// the load balancer (see the README's Nextcloud upgrades).
+	//
+	// Default: "off".
+	Upgrade string
+
 	// Config are more config.php keys, written into ConfigFile on every
 	// server, e.g. {"default_phone_region": "DE", "mail_smtpport": 587,
 	// "enabledPreviewProviders": ["OC\\Preview\\PNG"]}: strings, numbers,
@@ -371,6 +384,7 @@ func (p *Props) split() (webtier.Props, App) {
 			DataDirectory:       p.DataDirectory,
 			DataDirectoryShared: p.DataDirectoryShared,
 			BackgroundJobs:      p.BackgroundJobs,
+			Upgrade:             p.Upgrade,
 			Config:              p.Config,
 			ConfigSecrets:       p.ConfigSecrets,
 			DecryptKeys:         p.DecryptKeys,

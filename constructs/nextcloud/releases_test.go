@@ -39,11 +39,13 @@ var releaseArchive = func() []byte {
 
 const releaseID = "31.0.9-1"
 
-// releasedProps is article 004's Nextcloud with releases on, running releaseID.
+// releasedProps is article 004's Nextcloud with releases on, running
+// releaseID, and upgrading Nextcloud at boot.
 func releasedProps(stack awscdk.Stack) *nextcloud.Props {
 	p := defaultProps(stack)
 	sum := sha256.Sum256(releaseArchive)
 	p.Releases, p.Release = true, &releases.Release{ID: releaseID, SHA256: hex.EncodeToString(sum[:])}
+	p.Upgrade = nextcloud.UpgradeOnBoot
 	return p
 }
 
@@ -51,6 +53,7 @@ func TestABootInstallsTheReleaseAndKeepsTheAMIsConfiguration(t *testing.T) {
 	tpl := released(t)
 	m := newMachine(t, false, "/var/www/nextcloud", installedConfig)
 	m.AWS.PutObject(cdktest.RefValue(cdktest.LogicalID(t, tpl, "AWS::S3::Bucket", "TierReleasesBucket")), "releases/"+releaseID+".tar.gz", releaseArchive)
+	stubUpgrade(t, m, "31.0.0.1 31.0.0.1 31.0.0.1 31.0.0.1", "")
 	r := m.Boot(t, tpl)
 	if r.Err != nil {
 		t.Fatalf("boot failed: %v\n%s", r.Err, r.Console)

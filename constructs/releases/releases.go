@@ -37,6 +37,10 @@ const Prefix = "releases/"
 // releases directory: the fallback when no release is current.
 const AMI = "ami"
 
+// Tag is the EC2 tag naming the release a server runs (AMI without a
+// release): the drill and the review read it.
+const Tag = "tierkit-release"
+
 // DefaultKeep is how many installed releases a server keeps besides the one
 // it serves and the AMI's code.
 const DefaultKeep = 3

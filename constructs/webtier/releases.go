@@ -51,6 +51,9 @@ func (t *Tier[A]) addReleases(profile Profile) {
 	if r := t.props.Release; r != nil {
 		id = r.ID
 	}
+	// The servers carry the release they run, as the console, the drill
+	// and the review show it.
+	t.fleet.TagServers(releases.Tag, id)
 	for _, o := range []struct{ id, description, value string }{
 		{"ReleaseBucket", "The tier's release bucket (scripts/release)", *t.releases.Bucket().BucketName()},
 		{"Release", "The release the servers run (" + releases.AMI + ": the AMI's code)", id},

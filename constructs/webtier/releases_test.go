@@ -141,3 +141,23 @@ func TestReleaseSettingsAreValidated(t *testing.T) {
 		}
 	}
 }
+
+// Every server carries the release it runs: the drill and the review read
+// the tag, and an operator sees it in the console.
+func TestEveryServerIsTaggedWithItsRelease(t *testing.T) {
+	groups := released(t).Resources("AWS::AutoScaling::AutoScalingGroup")
+	if len(groups) == 0 {
+		t.Fatal("no Auto Scaling group")
+	}
+	want := `{"Key":"` + releases.Tag + `","PropagateAtLaunch":true,"Value":"` + currentRelease.ID + `"}`
+	for id, g := range groups {
+		if tags := cdktest.JSON(cdktest.Props(g)["Tags"]); !strings.Contains(tags, want) {
+			t.Errorf("group %s lacks %s: %s", id, want, tags)
+		}
+	}
+	for id, lt := range released(t).Resources("AWS::EC2::LaunchTemplate") {
+		if strings.Contains(cdktest.JSON(lt), releases.Tag) {
+			t.Errorf("launch template %s carries %s: only the servers do", id, releases.Tag)
+		}
+	}
+}

@@ -41,7 +41,7 @@ func TestLaravelQueueKeysOfTheWrongType(t *testing.T) {
 // is reported under the key's path in cdk.json.
 func TestLaravelQueueRefusalsNameTheirConfigurationPath(t *testing.T) {
 	for _, c := range []struct{ tier, want string }{
-		{`{"queueWorkers": "worker-group"}`, `environments.prod.tiers.laravel.queueWorkers: "worker-group" is not supported; allowed: off, every-node`},
+		{`{"queueWorkers": "lambda"}`, `environments.prod.tiers.laravel.queueWorkers: "lambda" is not supported; allowed: off, every-node, worker-group`},
 		{`{"queueConnection": "sqs"}`, `environments.prod.tiers.laravel.queueConnection: "sqs" is set, but QueueWorkers is off`},
 		{`{"queueWorkers": "every-node", "queueConnection": "sync"}`, "environments.prod.tiers.laravel.queueConnection: sync runs each job inside the web request"},
 		{`{"queueWorkers": "every-node", "queueConnection": "redis"}`, "environments.prod.tiers.laravel.queueConnection: redis, but neither SessionDriver nor CacheStore is redis"},

@@ -46,12 +46,13 @@ const (
 )
 
 // Instance is what IMDS answers one instance: its private address, its id,
-// whether it carries the fleet's singleton tag (404 otherwise, as for an
-// absent tag), and the tags naming what its boot signals (the fleet's
-// tierkit-signal-resource and tierkit-lifecycle-hook; none when empty).
+// whether it carries the fleet's singleton tag or the worker tag of a
+// worker group (404 otherwise, as for an absent tag), and the tags naming
+// what its boot signals (the fleet's tierkit-signal-resource and
+// tierkit-lifecycle-hook; none when empty).
 type Instance struct {
 	IP, ID                        string
-	Singleton                     bool
+	Singleton, Worker             bool
 	SignalResource, LifecycleHook string
 	// LifecycleState is autoscaling/target-lifecycle-state, the state Auto
 	// Scaling moves the instance to (InService, Terminated, ...); 404 when
@@ -85,6 +86,16 @@ func NewIMDS(t *testing.T, singleton bool) *IMDS {
 	return f
 }
 
+// AsWorker makes m a server of a worker group: its IMDS answers the tag
+// tierkit-worker=true, and no singleton tag.
+func (m *Machine) AsWorker(t *testing.T) {
+	t.Helper()
+	i := Instance{IP: instanceIP, ID: instanceID, Worker: true, SignalResource: SignalResource, LifecycleHook: LifecycleHook}
+	f := &IMDS{Server: httptest.NewServer(IMDSHandler(func(*http.Request) (Instance, bool) { return i, true }))}
+	t.Cleanup(f.Close)
+	m.IMDS = f
+}
+
 // IMDSHandler answers IMDSv2 requests (a token, then metadata read with it)
 // for the instance instance returns for a request; a request it does not
 // know (ok false) is refused 403, as the real service never answers
@@ -111,6 +122,8 @@ func IMDSHandler(instance func(*http.Request) (i Instance, ok bool)) http.Handle
 		case r.Header.Get("X-aws-ec2-metadata-token") != imdsToken:
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 		case r.URL.Path == "/latest/meta-data/tags/instance/tierkit-singleton" && i.Singleton:
+			w.Write([]byte("true"))
+		case r.URL.Path == "/latest/meta-data/tags/instance/tierkit-worker" && i.Worker:
 			w.Write([]byte("true"))
 		case r.URL.Path == "/latest/meta-data/tags/instance/tierkit-signal-resource" && i.SignalResource != "":
 			w.Write([]byte(i.SignalResource))

@@ -26,6 +26,7 @@ import (
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/laravel"
 	"github.com/tierkit/tierkit/constructs/nextcloud"
+	"github.com/tierkit/tierkit/constructs/releases"
 	"github.com/tierkit/tierkit/internal/cdktest"
 	"github.com/tierkit/tierkit/internal/fakeaws"
 )
@@ -58,6 +59,10 @@ type scenario struct {
 	// efs: Nextcloud's data directory on the tier's file system (a shared
 	// export here, e2e_efs_test.go) instead of the bucket.
 	efs bool
+	// releases: the tier's Releases and Laravel's Migrate on boot; the
+	// fleet boots release, then releases roll out (e2e_release_test.go).
+	releases bool
+	release  *releases.Release
 	// queue: Laravel's queue workers on every server, on the Redis
 	// (e2e_queue_test.go); drained through the termination hook, so with
 	// autoscaling.
@@ -65,7 +70,7 @@ type scenario struct {
 }
 
 var scenarios = []scenario{
-	{name: "laravel-apache-mariadb", tier: "laravel", web: "apache2", engine: database.MariaDB, autoscaling: true, settings: true},
+	{name: "laravel-apache-mariadb", tier: "laravel", web: "apache2", engine: database.MariaDB, autoscaling: true, settings: true, releases: true},
 	{name: "laravel-nginx-postgres", tier: "laravel", web: "nginx", engine: database.Postgres, autoscaling: true, redis: true, denied: true, queue: true},
 	{name: "nextcloud-nginx-mariadb", tier: "nextcloud", web: "nginx", engine: database.MariaDB, autoscaling: true, settings: true},
 	{name: "nextcloud-apache-postgres", tier: "nextcloud", web: "apache2", engine: database.Postgres, efs: true},
@@ -111,6 +116,9 @@ func (sc scenario) build(stack awscdk.Stack) {
 		}
 		if sc.settings {
 			laravelSettings(p)
+		}
+		if sc.releases {
+			p.Releases, p.Release, p.Migrate = true, sc.release, laravel.MigrateOnBoot
 		}
 		if sc.queue {
 			p.QueueWorkers, p.QueueConnection = laravel.QueueWorkersEveryNode, laravel.QueueRedis
@@ -176,6 +184,9 @@ type fleetRun struct {
 func runScenario(t *testing.T, s *Stack, sc scenario) {
 	a := apps[sc.tier]
 	start := time.Now()
+	if sc.releases {
+		sc.release = publishRelease(t, s, 1)
+	}
 	tpl := Synth(t, sc.build)
 	// As `cdk deploy` does: the boot script's asset goes to the bootstrap
 	// bucket; CloudFormation resolves the user data (the loader).
@@ -253,6 +264,7 @@ func runScenario(t *testing.T, s *Stack, sc scenario) {
 	if sc.denied {
 		names = append(names, sc.name[:strings.Index(sc.name, "-")]+"-denied")
 	}
+	names = append(names, sc.spareNames(len(names))...)
 	lb, err := s.NewLB(a.domain, healthPath, names, func(i int) string { return ServerIP(i + 1) })
 	if err != nil {
 		t.Fatal(err)
@@ -360,6 +372,9 @@ func runScenario(t *testing.T, s *Stack, sc scenario) {
 	}
 	if sc.tier == "nextcloud" && sc.autoscaling {
 		t.Run("SessionLockOfADeadServerExpires", func(t *testing.T) { f.sessionLockExpires(t, s) })
+	}
+	if sc.releases {
+		f.rollOutReleases(t, s)
 	}
 	t.Logf("scenario done in %.1f s", time.Since(start).Seconds())
 }

@@ -51,7 +51,8 @@ const (
 
 // Delivered returns the fleet's boot as CloudFormation and `cdk deploy` would
 // deliver it in the test's world: the user data (the loader) resolved with
-// the database and the cache at the hub's names, the uploads bucket, the
+// the database and the cache at the hub's names, the uploads bucket (the
+// release bucket ReleaseBucket), the
 // secrets by ARN, the VPC's CIDR and this stack's ID; the boot script as
 // synthesized beside the template (the asset), to be published in the
 // bootstrap bucket (see Stack.Publish).
@@ -68,6 +69,9 @@ func Delivered(t *testing.T, tpl *cdktest.Template, dbPort int) cdktest.Boot {
 		case "Ref":
 			switch types[args[0]] {
 			case "AWS::S3::Bucket":
+				if strings.Contains(args[0], "Releases") {
+					return ReleaseBucket
+				}
 				return Bucket
 			case "AWS::SecretsManager::Secret", "AWS::SecretsManager::SecretTargetAttachment":
 				return SecretARN(args[0])

@@ -52,6 +52,8 @@ const (
 	DBHost    = "db.tierkit.test"
 	CacheHost = "cache.tierkit.test"
 	Bucket    = "tierkit-uploads"
+	// ReleaseBucket is the tier's release bucket (Releases).
+	ReleaseBucket = "tierkit-releases"
 	// RedisToken is the cache's AUTH token. The Laravel tier reads it at boot
 	// from RedisAuthSecret (JSON key "token"), which the fake Secrets Manager
 	// serves; the golden .env carries a stale REDIS_PASSWORD instead.
@@ -79,6 +81,7 @@ var awsNames = []string{
 	"s3." + fakeaws.Region + ".amazonaws.com",
 	Bucket + ".s3." + fakeaws.Region + ".amazonaws.com",
 	BootstrapBucket + ".s3." + fakeaws.Region + ".amazonaws.com",
+	ReleaseBucket + ".s3." + fakeaws.Region + ".amazonaws.com",
 	"cloudformation." + fakeaws.Region + ".amazonaws.com",
 	"autoscaling." + fakeaws.Region + ".amazonaws.com",
 }

@@ -92,6 +92,8 @@ func writeStack(m *markdown, r *Result, s Stack) {
 		m.para("No reviewed template yet: every resource is new. %s records it.", code("scripts/review --update"))
 	}
 
+	writeRelease(m, r.Releases[s.Name])
+
 	writeArchitecture(m, r, s)
 
 	m.heading(4, "%s", SectionInternet)
@@ -204,6 +206,22 @@ func writeArchitecture(m *markdown, r *Result, s Stack) {
 		m.para("Marked since the reviewed template: %s.", strings.Join(marked, ", "))
 	default:
 		m.para("Marked since the reviewed template: %s. %d other change(s) are not drawn: see %s.", strings.Join(marked, ", "), notDrawn, SectionChanges)
+	}
+}
+
+// writeRelease says which release the stack's servers run, and what a
+// change of release does to them.
+func writeRelease(m *markdown, rc ReleaseChange) {
+	switch {
+	case rc == ReleaseChange{}:
+	case rc.Reviewed == rc.Now:
+		m.para("Release %s, as reviewed.", code(rc.Now))
+	case rc.Now == "":
+		m.para("Releases are turned off (reviewed: release %s): the servers go back to the AMI's code, and every server is replaced.", code(rc.Reviewed))
+	case rc.Reviewed == "":
+		m.para("Release %s, new since the reviewed template: every server is replaced, as for a new AMI.", code(rc.Now))
+	default:
+		m.para("Release %s, reviewed %s: every server is replaced, as for a new AMI (the boot script, and so the launch template, changes).", code(rc.Now), code(rc.Reviewed))
 	}
 }
 

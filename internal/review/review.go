@@ -42,7 +42,14 @@ type Result struct {
 	// Stale are accepted entries that match no change: left in place, they
 	// would accept a later loss nobody reviewed.
 	Stale []string
+	// Releases are the releases the servers run, by stack name: the stacks
+	// whose servers carry a release tag now or in the reviewed template.
+	Releases map[string]ReleaseChange
 }
+
+// ReleaseChange is the release a stack's servers run in the reviewed
+// template and in the synthesized one ("" where they carry none).
+type ReleaseChange struct{ Reviewed, Now string }
 
 // Run reviews the assembly against the reviewed templates.
 func Run(o Options) (*Result, error) {
@@ -61,7 +68,12 @@ func Run(o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Result{Reviewed: o.Reviewed, Stacks: stacks, Changes: map[string][]Change{}, Gone: map[string]Template{}, Accepted: accepted}
+	r := &Result{Reviewed: o.Reviewed, Stacks: stacks, Changes: map[string][]Change{}, Gone: map[string]Template{}, Accepted: accepted, Releases: map[string]ReleaseChange{}}
+	for _, s := range stacks {
+		if rc := (ReleaseChange{Reviewed: reviewed[s.Name].Release(), Now: s.Template.Release()}); rc != (ReleaseChange{}) {
+			r.Releases[s.Name] = rc
+		}
+	}
 
 	// Each `cdk diff` is a Node.js process of about 2 s: run them side by side.
 	var wg sync.WaitGroup

@@ -324,3 +324,46 @@ func TestMainRefusesBadArguments(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 2 and the usage", code, stderr.String())
 	}
 }
+
+// withRelease is base with an Auto Scaling group whose servers run release.
+func withRelease(t *testing.T, release string) string {
+	return edit(t, func(r map[string]map[string]any) {
+		r["Group"] = map[string]any{"Type": "AWS::AutoScaling::AutoScalingGroup", "Properties": map[string]any{"Tags": []any{
+			map[string]any{"Key": "team", "PropagateAtLaunch": true, "Value": "web"},
+			map[string]any{"Key": releaseTag, "PropagateAtLaunch": true, "Value": release},
+		}}}
+	})
+}
+
+func report(t *testing.T, r *Result) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestTheReportNamesANewReleaseAndWhatItReplaces(t *testing.T) {
+	r := newFixture(t, map[string]string{"dev-app": withRelease(t, "r2")}, map[string]string{"dev-app": withRelease(t, "r1")}).run(t, nil)
+	if got := r.Releases["dev-app"]; got != (ReleaseChange{Reviewed: "r1", Now: "r2"}) {
+		t.Errorf("releases %+v; want r1 reviewed, r2 now", got)
+	}
+	if out := report(t, r); !strings.Contains(out, "Release `r2`, reviewed `r1`: every server is replaced") {
+		t.Errorf("the report does not name the release change:\n%s", out)
+	}
+}
+
+func TestTheReportNamesAnUnchangedRelease(t *testing.T) {
+	r := newFixture(t, map[string]string{"dev-app": withRelease(t, "r1")}, map[string]string{"dev-app": withRelease(t, "r1")}).run(t, nil)
+	if out := report(t, r); !strings.Contains(out, "Release `r1`, as reviewed.") {
+		t.Errorf("the report does not name the release:\n%s", out)
+	}
+}
+
+func TestWithoutReleasesTheReportNamesNone(t *testing.T) {
+	r := newFixture(t, map[string]string{"dev-app": base}, map[string]string{"dev-app": base}).run(t, nil)
+	if out := report(t, r); len(r.Releases) != 0 || strings.Contains(out, "Release `") {
+		t.Errorf("releases %v in a review without any:\n%s", r.Releases, out)
+	}
+}

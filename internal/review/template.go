@@ -77,6 +77,23 @@ func (t Template) ids(types ...string) []string {
 	return ids
 }
 
+// releaseTag is the EC2 tag naming the release a tier's servers run
+// (releases.Tag: "ami" for the AMI's own code), on its groups or instances.
+const releaseTag = "tierkit-release"
+
+// Release is the release the template's servers run, or "" when they carry
+// no release tag (a tier without releases).
+func (t Template) Release() string {
+	for _, id := range t.ids("AWS::AutoScaling::AutoScalingGroup", "AWS::EC2::Instance") {
+		for _, tag := range list(t.Resources[id].Prop("Tags")) {
+			if tag := obj(tag); str(tag["Key"]) == releaseTag {
+				return str(tag["Value"])
+			}
+		}
+	}
+	return ""
+}
+
 func str(v any) string {
 	s, _ := v.(string)
 	return s

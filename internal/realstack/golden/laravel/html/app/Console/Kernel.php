@@ -8,7 +8,8 @@ use Illuminate\Support\Facades\DB;
 
 class Kernel extends ConsoleKernel
 {
-    protected $commands = [];
+    // migrate with --isolated, backported (Commands/MigrateCommand.php).
+    protected $commands = [Commands\MigrateCommand::class];
 
     // One row per run and server, on the default connection: the harness
     // counts who ran the scheduler. Deliberately no onOneServer(): the

@@ -40,6 +40,9 @@ class ProbeController extends Controller
             'mail_from_name' => config('mail.from.name'),
             'mail_username' => config('mail.mailers.smtp.username'),
             'mail_password_sha256' => hash('sha256', (string) config('mail.mailers.smtp.password')),
+            // The release this code came from (the file RELEASE a release
+            // archive carries), null for the AMI's own code.
+            'release' => is_file(base_path('RELEASE')) ? trim(file_get_contents(base_path('RELEASE'))) : null,
         ];
         // The cipher of this app's own connection, null when it is plaintext;
         // a failed connection is reported, not raised: the answer stays 200.
