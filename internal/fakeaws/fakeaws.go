@@ -54,6 +54,10 @@ type Instance struct {
 	IP, ID                        string
 	Singleton, Worker             bool
 	SignalResource, LifecycleHook string
+	// LifecycleState is autoscaling/target-lifecycle-state, the state Auto
+	// Scaling moves the instance to (InService, Terminated, ...); 404 when
+	// empty, as for an instance outside any group.
+	LifecycleState string
 }
 
 // The tags a fleet gives its servers for their signals, as NewIMDS answers
@@ -125,6 +129,8 @@ func IMDSHandler(instance func(*http.Request) (i Instance, ok bool)) http.Handle
 			w.Write([]byte(i.SignalResource))
 		case r.URL.Path == "/latest/meta-data/tags/instance/tierkit-lifecycle-hook" && i.LifecycleHook != "":
 			w.Write([]byte(i.LifecycleHook))
+		case r.URL.Path == "/latest/meta-data/autoscaling/target-lifecycle-state" && i.LifecycleState != "":
+			w.Write([]byte(i.LifecycleState))
 		case values[r.URL.Path] != "":
 			w.Write([]byte(values[r.URL.Path]))
 		default:

@@ -57,7 +57,10 @@ func TestAPayloadHashThatIsNotTheBodysIsRefused(t *testing.T) {
 func TestIMDSAnswersEachInstanceItsOwnValuesAndNoOtherHost(t *testing.T) {
 	h := fakeaws.IMDSHandler(func(r *http.Request) (fakeaws.Instance, bool) {
 		if r.Header.Get("X-Test-From") == "10.0.1.11" {
-			return fakeaws.Instance{IP: "10.0.1.11", ID: "i-0aaa", Singleton: true}, true
+			return fakeaws.Instance{IP: "10.0.1.11", ID: "i-0aaa", Singleton: true, LifecycleState: "Terminated"}, true
+		}
+		if r.Header.Get("X-Test-From") == "10.0.1.12" {
+			return fakeaws.Instance{IP: "10.0.1.12", ID: "i-0bbb"}, true
 		}
 		return fakeaws.Instance{}, false
 	})
@@ -78,6 +81,12 @@ func TestIMDSAnswersEachInstanceItsOwnValuesAndNoOtherHost(t *testing.T) {
 	}
 	if code, tag := get("10.0.1.11", "/latest/meta-data/tags/instance/tierkit-singleton"); code != 200 || tag != "true" {
 		t.Errorf("singleton tag: %d %q; want true", code, tag)
+	}
+	if code, state := get("10.0.1.11", "/latest/meta-data/autoscaling/target-lifecycle-state"); code != 200 || state != "Terminated" {
+		t.Errorf("target lifecycle state: %d %q; want Terminated", code, state)
+	}
+	if code, _ := get("10.0.1.12", "/latest/meta-data/autoscaling/target-lifecycle-state"); code != http.StatusNotFound {
+		t.Errorf("target lifecycle state of an instance outside a group: %d; want 404", code)
 	}
 	if code, _ := get("10.0.9.9", "/latest/meta-data/local-ipv4"); code != http.StatusForbidden {
 		t.Errorf("an unknown host got %d; want 403", code)

@@ -63,11 +63,15 @@ type scenario struct {
 	// fleet boots release, then releases roll out (e2e_release_test.go).
 	releases bool
 	release  *releases.Release
+	// queue: Laravel's queue workers on every server, on the Redis
+	// (e2e_queue_test.go); drained through the termination hook, so with
+	// autoscaling.
+	queue bool
 }
 
 var scenarios = []scenario{
 	{name: "laravel-apache-mariadb", tier: "laravel", web: "apache2", engine: database.MariaDB, autoscaling: true, settings: true, releases: true},
-	{name: "laravel-nginx-postgres", tier: "laravel", web: "nginx", engine: database.Postgres, redis: true, denied: true},
+	{name: "laravel-nginx-postgres", tier: "laravel", web: "nginx", engine: database.Postgres, autoscaling: true, redis: true, denied: true, queue: true},
 	{name: "nextcloud-nginx-mariadb", tier: "nextcloud", web: "nginx", engine: database.MariaDB, autoscaling: true, settings: true},
 	{name: "nextcloud-apache-postgres", tier: "nextcloud", web: "apache2", engine: database.Postgres, efs: true},
 }
@@ -115,6 +119,9 @@ func (sc scenario) build(stack awscdk.Stack) {
 		}
 		if sc.releases {
 			p.Releases, p.Release, p.Migrate = true, sc.release, laravel.MigrateOnBoot
+		}
+		if sc.queue {
+			p.QueueWorkers, p.QueueConnection = laravel.QueueWorkersEveryNode, laravel.QueueRedis
 		}
 		laravel.NewAPITier(stack, "Api", p)
 	case "nextcloud":
@@ -355,7 +362,12 @@ func runScenario(t *testing.T, s *Stack, sc scenario) {
 	if sc.efs {
 		t.Run("DataDirectoryIsSharedAndMountedFirst", func(t *testing.T) { f.dataDirectoryIsShared(t, s) })
 	}
-	if sc.autoscaling {
+	if sc.queue {
+		f.queueSubtests(t, s)
+	}
+	// The queue's drain ends with a server terminated; the other Auto
+	// Scaling scenarios run the drill.
+	if sc.autoscaling && !sc.queue {
 		t.Run("FailoverDrill", func(t *testing.T) { f.failoverDrill(t, s) })
 	}
 	if sc.tier == "nextcloud" && sc.autoscaling {

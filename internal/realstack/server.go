@@ -106,8 +106,12 @@ mount -t sysfs sysfs %[3]s/sys || true`, lower, srv.dir, srv.merged)
 			return err
 		}
 	}
-	srv.stack.Machine(fakeaws.Instance{IP: srv.IP, ID: srv.InstanceID, Singleton: srv.Singleton,
-		SignalResource: srv.Tags.SignalResource, LifecycleHook: srv.Tags.LifecycleHook})
+	machine := fakeaws.Instance{IP: srv.IP, ID: srv.InstanceID, Singleton: srv.Singleton,
+		SignalResource: srv.Tags.SignalResource, LifecycleHook: srv.Tags.LifecycleHook}
+	if srv.Tags.LifecycleHook != "" { // launched by an Auto Scaling group
+		machine.LifecycleState = "InService"
+	}
+	srv.stack.Machine(machine)
 	// What AWS gives every instance outside its AMI: the VPC's DNS (here
 	// the hosts file) and the public CAs AWS's endpoints are signed by.
 	hosts := fmt.Sprintf("%s %s %s %s\n", HubIP, DBHost, CacheHost, strings.Join(awsNames, " "))

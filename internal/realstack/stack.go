@@ -305,6 +305,17 @@ func (s *Stack) Machine(i fakeaws.Instance) {
 	s.machines[i.IP] = i
 }
 
+// SetLifecycleState sets the target lifecycle state IMDS answers the
+// instance at ip (autoscaling/target-lifecycle-state), as Auto Scaling
+// moves it: "Terminated" when the group terminates it.
+func (s *Stack) SetLifecycleState(ip, state string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := s.machines[ip]
+	i.LifecycleState = state
+	s.machines[ip] = i
+}
+
 // Forget removes the instance at ip (it was terminated).
 func (s *Stack) Forget(ip string) {
 	s.mu.Lock()

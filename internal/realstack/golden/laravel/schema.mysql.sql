@@ -36,3 +36,15 @@ CREATE TABLE IF NOT EXISTS scheduled_runs (
   ran_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
   PRIMARY KEY (id)
 ) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- One row per run of a queued job (app/Jobs/RecordRun.php): which worker
+-- ran it, which attempt, when it started and finished.
+CREATE TABLE IF NOT EXISTS queued_runs (
+  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  job VARCHAR(255) NOT NULL,
+  host VARCHAR(255) NOT NULL,
+  attempt INT NOT NULL,
+  started_at DATETIME(3) NOT NULL,
+  finished_at DATETIME(3) NULL,
+  PRIMARY KEY (id)
+) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -31,3 +31,14 @@ CREATE TABLE IF NOT EXISTS scheduled_runs (
   host VARCHAR(255) NOT NULL,
   ran_at TIMESTAMP(0) WITHOUT TIME ZONE NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
+
+-- One row per run of a queued job (app/Jobs/RecordRun.php): which worker
+-- ran it, which attempt, when it started and finished.
+CREATE TABLE IF NOT EXISTS queued_runs (
+  id BIGSERIAL PRIMARY KEY,
+  job VARCHAR(255) NOT NULL,
+  host VARCHAR(255) NOT NULL,
+  attempt INTEGER NOT NULL,
+  started_at TIMESTAMP(3) WITHOUT TIME ZONE NOT NULL,
+  finished_at TIMESTAMP(3) WITHOUT TIME ZONE NULL
+);

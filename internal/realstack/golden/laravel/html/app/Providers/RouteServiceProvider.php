@@ -13,6 +13,7 @@ class RouteServiceProvider extends ServiceProvider
             // Without the "api" prefix: the harness calls /up, /whoami, /upload.
             Route::middleware('api')->group(base_path('routes/api.php'));
             Route::middleware('web')->group(base_path('routes/web.php'));
+            Route::middleware('api')->group(base_path('routes/queue.php'));
         });
     }
 }
