@@ -388,7 +388,17 @@ func TestTheProgramLocksRecordsAndFencesOnARealDatabase(t *testing.T) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	_ = l.Close()
-	sock := filepath.Join(dir, "run", "mysqld.sock")
+	// A UNIX socket's path has at most 107 bytes: a short directory of its
+	// own, whatever TMPDIR and the test's name make of dir.
+	short, err := os.MkdirTemp("/tmp", "ncdb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(short) })
+	if out, err := exec.Command("chown", "mysql:mysql", short).CombinedOutput(); err != nil {
+		t.Fatalf("chown: %v\n%s", err, out)
+	}
+	sock := filepath.Join(short, "mysqld.sock")
 	db := exec.Command("mariadbd", "--no-defaults", "--user=mysql", "--datadir="+filepath.Join(dir, "data"), "--socket="+sock,
 		"--pid-file="+filepath.Join(dir, "run", "mysqld.pid"), "--bind-address=127.0.0.1", fmt.Sprintf("--port=%d", port),
 		"--skip-name-resolve", "--skip-log-bin", "--innodb-buffer-pool-size=16M", "--tmpdir="+filepath.Join(dir, "run"))
