@@ -225,6 +225,9 @@ func (f *fleetRun) rollOutReleases(t *testing.T, s *Stack) {
 		return
 	}
 	t.Run("TheMigrationRanExactlyOnce", func(t *testing.T) { f.migrationRanOnce(t, s, second) })
+	if f.workers != nil {
+		t.Run("TheWorkersRunTheSecondRelease", func(t *testing.T) { f.workersRunTheSecondRelease(t, scenario, s, second) })
+	}
 	t.Run("ABrokenReleaseLeavesThePreviousReleaseServing", func(t *testing.T) {
 		f.brokenReleaseLeavesThePrevious(t, scenario, s, second, spares[secondReleaseServers:], used+secondReleaseServers+1)
 	})
@@ -382,6 +385,7 @@ func (f *fleetRun) migrationRanOnce(t *testing.T, s *Stack, second rollout) {
 	for i := 1; i <= 3; i++ {
 		firstDeploy = append(firstDeploy, fmt.Sprintf("%s-%d", f.sc.name[:strings.Index(f.sc.name, "-")], i))
 	}
+	firstDeploy = append(firstDeploy, f.firstDeployWorkers()...)
 	var secondNames []string
 	for _, srv := range second.servers {
 		secondNames = append(secondNames, srv.Name)
@@ -392,8 +396,8 @@ func (f *fleetRun) migrationRanOnce(t *testing.T, s *Stack, second rollout) {
 		t.Errorf("the migrations' runs:\n%s\nwant exactly one run of the first release's migration (on one of %v) and one of the second's (on one of %v)", runs, firstDeploy, secondNames)
 	}
 	t.Logf("runs (migration, server):\n%s", runs)
-	if locks, err := s.Query(f.sc.dbKind(), "SELECT COUNT(*) FROM cache_locks WHERE `key` LIKE '%command-migrate%'"); err != nil || strings.TrimSpace(locks) != "0" {
-		t.Errorf("migrate locks left in cache_locks: %q (%v); want none", locks, err)
+	if locks, err := f.migrateLocks(s); err != nil || locks != "0" {
+		t.Errorf("migrate locks left in the cache store: %q (%v); want none", locks, err)
 	}
 	// The second release's migration takes seconds: the servers booted
 	// beside the one running it found the lock taken, waited, and then
@@ -470,8 +474,8 @@ func (f *fleetRun) brokenReleaseLeavesThePrevious(t, scenario *testing.T, s *Sta
 	if migrations, runs := f.migrationState(t, s); migrations != migrationsBefore || runs != runsBefore {
 		t.Errorf("after the broken release: migrations\n%s\nruns\n%s\nwant as before:\n%s\n%s", migrations, runs, migrationsBefore, runsBefore)
 	}
-	if locks, err := s.Query(f.sc.dbKind(), "SELECT COUNT(*) FROM cache_locks WHERE `key` LIKE '%command-migrate%'"); err != nil || strings.TrimSpace(locks) != "0" {
-		t.Errorf("migrate locks left in cache_locks: %q (%v); want none (a failed migration releases it)", locks, err)
+	if locks, err := f.migrateLocks(s); err != nil || locks != "0" {
+		t.Errorf("migrate locks left in the cache store: %q (%v); want none (a failed migration releases it)", locks, err)
 	}
 	// The refresh's rollback terminates the failed servers.
 	for _, srv := range r.servers {

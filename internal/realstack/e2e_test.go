@@ -67,10 +67,13 @@ type scenario struct {
 	// (e2e_queue_test.go); drained through the termination hook, so with
 	// autoscaling.
 	queue bool
+	// workerGroup: Laravel's queue workers on a worker group of their own,
+	// on the Redis, which is the cache store (e2e_workers_test.go).
+	workerGroup bool
 }
 
 var scenarios = []scenario{
-	{name: "laravel-apache-mariadb", tier: "laravel", web: "apache2", engine: database.MariaDB, autoscaling: true, settings: true, releases: true},
+	{name: "laravel-apache-mariadb", tier: "laravel", web: "apache2", engine: database.MariaDB, autoscaling: true, settings: true, releases: true, workerGroup: true},
 	{name: "laravel-nginx-postgres", tier: "laravel", web: "nginx", engine: database.Postgres, autoscaling: true, redis: true, denied: true, queue: true},
 	{name: "nextcloud-nginx-mariadb", tier: "nextcloud", web: "nginx", engine: database.MariaDB, autoscaling: true, settings: true},
 	{name: "nextcloud-apache-postgres", tier: "nextcloud", web: "apache2", engine: database.Postgres, efs: true},
@@ -123,6 +126,7 @@ func (sc scenario) build(stack awscdk.Stack) {
 		if sc.queue {
 			p.QueueWorkers, p.QueueConnection = laravel.QueueWorkersEveryNode, laravel.QueueRedis
 		}
+		sc.buildWorkerGroup(p)
 		laravel.NewAPITier(stack, "Api", p)
 	case "nextcloud":
 		p := &nextcloud.Props{
@@ -170,7 +174,8 @@ type fleetRun struct {
 	lb         *LB
 	servers    []*Server // the ones that must serve
 	singleton  *Server
-	bad        *Server // the server whose boot must fail, or nil
+	bad        *Server    // the server whose boot must fail, or nil
+	workers    *workerRun // the worker group's servers, or nil
 	tpl        *cdktest.Template
 	boot       cdktest.Boot // the loader and the boot script, as delivered
 	s3From     int          // the first of S3's requests made in this scenario
@@ -216,7 +221,7 @@ func runScenario(t *testing.T, s *Stack, sc scenario) {
 	if id := secretIDs["cache"]; id != "" {
 		s.Secrets.Secrets[id] = map[string]any{"token": RedisToken}
 	}
-	if sc.redis {
+	if sc.redis || sc.workerGroup {
 		s.Secrets.Secrets[RedisAuthSecret] = map[string]any{"token": RedisToken}
 	}
 	if id := secretIDs["seed"]; id != "" {
@@ -299,6 +304,7 @@ func runScenario(t *testing.T, s *Stack, sc scenario) {
 	} else {
 		s.Secrets.DenyFrom = map[string]bool{}
 	}
+	all = append(all, f.launchWorkers(t, s, len(names))...)
 
 	// Boot every server at once, as an Auto Scaling group launches them:
 	// the enabled services first, then the user data.
@@ -364,6 +370,9 @@ func runScenario(t *testing.T, s *Stack, sc scenario) {
 	}
 	if sc.queue {
 		f.queueSubtests(t, s)
+	}
+	if sc.workerGroup {
+		f.workerSubtests(t, s)
 	}
 	// The queue's drain ends with a server terminated; the other Auto
 	// Scaling scenarios run the drill.
@@ -473,6 +482,9 @@ func (f *fleetRun) configurationIsTheTiers(t *testing.T, s *Stack) {
 				want["session_driver"], want["cache_store"] = "redis", "redis"
 			} else {
 				want["session_driver"], want["cache_store"] = "database", "database"
+			}
+			if f.sc.workerGroup {
+				want["cache_store"] = "redis"
 			}
 			for k, v := range want {
 				if w[k] != v {

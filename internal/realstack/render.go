@@ -121,6 +121,9 @@ func UserData(t *testing.T, tpl *cdktest.Template, dbPort int) string {
 // Tags are the EC2 tags of a server that its boot reads from IMDS.
 type Tags struct {
 	Singleton bool
+	// Worker (tierkit-worker=true) marks a server of a worker group
+	// (fleet's AddWorkerGroup): its boot serves nothing.
+	Worker bool
 	// SignalResource (tierkit-signal-resource) is the logical ID the server
 	// signals CloudFormation for; LifecycleHook (tierkit-lifecycle-hook) the
 	// launch lifecycle hook it completes.
@@ -146,6 +149,8 @@ func tags(t *testing.T, id string, props map[string]any, launched bool) Tags {
 		switch key {
 		case fleet.SingletonTag:
 			out.Singleton = value == "true"
+		case fleet.WorkerTag:
+			out.Worker = value == "true"
 		case fleet.SignalTag:
 			out.SignalResource = value
 		case fleet.LifecycleHookTag:
@@ -186,21 +191,44 @@ func InstanceTags(t *testing.T, tpl *cdktest.Template) []Tags {
 
 // GroupTags returns the tags the Auto Scaling groups give the servers they
 // launch: the main group's, and the singleton group's (zero without one).
+// Worker groups are left out (WorkerGroupTags).
 func GroupTags(t *testing.T, tpl *cdktest.Template) (main, singleton Tags) {
 	t.Helper()
 	groups := tpl.Resources("AWS::AutoScaling::AutoScalingGroup")
+	n := 0
 	for id, r := range groups {
 		tg := tags(t, id, cdktest.Props(r), true)
-		if tg.Singleton {
+		switch {
+		case tg.Worker:
+			continue
+		case tg.Singleton:
 			singleton = tg
-		} else {
+		default:
 			main = tg
 		}
+		n++
 	}
-	if main.SignalResource == "" || len(groups) > 2 {
-		t.Fatalf("%d groups; want the main one and at most a singleton group", len(groups))
+	if main.SignalResource == "" || n > 2 {
+		t.Fatalf("%d groups besides worker groups; want the main one and at most a singleton group", n)
 	}
 	return main, singleton
+}
+
+// WorkerGroupTags returns the tags the fleet's one worker group gives the
+// servers it launches, and the group's logical ID.
+func WorkerGroupTags(t *testing.T, tpl *cdktest.Template) (Tags, string) {
+	t.Helper()
+	var out Tags
+	var ids []string
+	for id, r := range tpl.Resources("AWS::AutoScaling::AutoScalingGroup") {
+		if tg := tags(t, id, cdktest.Props(r), true); tg.Worker {
+			out, ids = tg, append(ids, id)
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("worker groups %v; want one", ids)
+	}
+	return out, ids[0]
 }
 
 // Secrets returns the secrets the user data reads, by kind: "database",

@@ -106,7 +106,7 @@ mount -t sysfs sysfs %[3]s/sys || true`, lower, srv.dir, srv.merged)
 			return err
 		}
 	}
-	machine := fakeaws.Instance{IP: srv.IP, ID: srv.InstanceID, Singleton: srv.Singleton,
+	machine := fakeaws.Instance{IP: srv.IP, ID: srv.InstanceID, Singleton: srv.Singleton, Worker: srv.Tags.Worker,
 		SignalResource: srv.Tags.SignalResource, LifecycleHook: srv.Tags.LifecycleHook}
 	if srv.Tags.LifecycleHook != "" { // launched by an Auto Scaling group
 		machine.LifecycleState = "InService"

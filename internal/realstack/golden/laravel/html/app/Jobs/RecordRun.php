@@ -9,7 +9,9 @@ use Illuminate\Queue\InteractsWithQueue;
 use Illuminate\Support\Facades\DB;
 
 // A queued job that records each run in queued_runs: its name, the server
-// whose worker ran it, the attempt, when it started and when it finished.
+// whose worker ran it, the release of the code that ran it (the file RELEASE
+// a release archive carries, as /whoami reads it; null for the AMI's own
+// code), the attempt, when it started and when it finished.
 // It works for $seconds first, as a slow job does, so that it is in hand
 // when the harness drains the server: a worker asked to stop lets it finish
 // (the loop, not one sleep(), which a signal would cut short).
@@ -32,6 +34,7 @@ class RecordRun implements ShouldQueue
         $id = DB::table('queued_runs')->insertGetId([
             'job' => $this->name,
             'host' => gethostname(),
+            'app_release' => is_file(base_path('RELEASE')) ? trim(file_get_contents(base_path('RELEASE'))) : null,
             'attempt' => $this->attempts(),
             'started_at' => now()->format('Y-m-d H:i:s.v'),
         ]);

@@ -21,7 +21,8 @@ use Symfony\Component\Console\Output\OutputInterface;
 //   default false);
 // - the guard: Illuminate\Console\Command::execute, with
 //   Illuminate\Console\CacheCommandMutex: an atomic lock of the default cache
-//   store (the database store's cache_locks table here) named
+//   store (the Redis in the test's scenario with releases; the database
+//   store's cache_locks table with that store) named
 //   framework/command-migrate, held at most an hour; when another process
 //   holds it, the command prints "The [migrate] command is already running."
 //   and exits with the code given to --isolated (0 without one), without
