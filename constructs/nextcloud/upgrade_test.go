@@ -314,6 +314,32 @@ func TestTheFenceAnswers503ToTheWebAndMaintenanceToTheCommandLine(t *testing.T) 
 	}
 }
 
+// TestTheGuardFencesAServerWhoseCodeIsARelease: with Releases the install
+// path is a link to the release, whose config/ links to the AMI's copy; the
+// guard writes the fence through both links, where Nextcloud reads it.
+func TestTheGuardFencesAServerWhoseCodeIsARelease(t *testing.T) {
+	php, err := exec.LookPath("php")
+	if err != nil {
+		t.Skip("php is not installed")
+	}
+	root := t.TempDir()
+	cdktest.WriteFile(t, filepath.Join(root, "releases/ami/config/config.php"), installedConfig, 0o640)
+	cdktest.WriteFile(t, filepath.Join(root, "releases/r1/version.php"), "<?php\n$OC_Version = array(31,0,0,1);\n", 0o644)
+	for link, target := range map[string]string{"releases/r1/config": "../ami/config", "nextcloud": "releases/r1"} {
+		if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	install := filepath.Join(root, "nextcloud")
+	out, err := exec.Command(php, "upgrade.php", install, "fence", "31.0.9.1").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "fenced: the database is upgraded to Nextcloud 31.0.9.1") {
+		t.Fatalf("fence through the release's links: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(root, "releases/ami", nextcloud.FenceFile)); err != nil {
+		t.Errorf("the fence is not in the AMI's config directory, which the release's links to: %v", err)
+	}
+}
+
 // serve answers one GET of path from PHP's built-in web server on dir.
 func serve(t *testing.T, php, dir, path string) (int, string) {
 	t.Helper()
