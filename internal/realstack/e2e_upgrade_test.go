@@ -46,6 +46,14 @@ const (
 	ncNewVersion = "30.0.0.14"
 	ncMigration  = "30000Date20241201000000"
 	ncReleaseID  = "e2e-nextcloud-30"
+	// ncRefusedVersion is a release Nextcloud 30 may not upgrade to
+	// (two major versions on): its occ upgrade refuses before any
+	// migration.
+	ncRefusedVersion    = "32.0.0.1"
+	ncRefusedReleaseID  = "e2e-nextcloud-32"
+	ncRefusedVersionPHP = "<?php\n// Nextcloud 32 upgrades from 31 only: from 30 occ upgrade refuses.\n" +
+		"$OC_Version = [32, 0, 0, 1];\n$OC_VersionString = '32.0.0';\n" +
+		"$OC_VersionCanBeUpgradedFrom = ['nextcloud' => ['31.0' => true, '32.0' => true], 'owncloud' => []];\n"
 )
 
 // upgradeSpareNames are the balancer's names of the Nextcloud 30 servers,
@@ -56,7 +64,7 @@ func (sc scenario) upgradeSpareNames(used int) []string {
 	}
 	prefix := sc.name[:strings.Index(sc.name, "-")]
 	var out []string
-	for i := 1; i <= upgradeServers; i++ {
+	for i := 1; i <= upgradeServers+1; i++ {
 		out = append(out, fmt.Sprintf("%s-%d", prefix, used+i))
 	}
 	return out
@@ -66,7 +74,9 @@ func (sc scenario) upgradeSpareNames(used int) []string {
 // a directory: the stand-in's code (golden/nextcloud without its installer,
 // schemas and README) with golden/nextcloud-upgrade over it, and puts it in
 // the release bucket.
-func publishNextcloudRelease(t *testing.T, s *Stack) *releases.Release {
+//
+// id names the release; over, when not nil, replaces files of it.
+func publishNextcloudRelease(t *testing.T, s *Stack, id string, over map[string][]byte) *releases.Release {
 	t.Helper()
 	files := map[string][]byte{}
 	for _, dir := range []string{filepath.Join("golden", "nextcloud"), filepath.Join("golden", "nextcloud-upgrade")} {
@@ -84,6 +94,9 @@ func publishNextcloudRelease(t *testing.T, s *Stack) *releases.Release {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	for name, body := range over {
+		files[name] = body
 	}
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
@@ -119,11 +132,11 @@ func publishNextcloudRelease(t *testing.T, s *Stack) *releases.Release {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	r := &releases.Release{ID: ncReleaseID, SHA256: hex.EncodeToString(sum[:])}
+	r := &releases.Release{ID: id, SHA256: hex.EncodeToString(sum[:])}
 	if err := s.Publish(ReleaseBucket, r.Key(), buf.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("release %s (Nextcloud %s): %d files, %d bytes, in s3://%s/%s", r.ID, ncNewVersion, len(files), buf.Len(), ReleaseBucket, r.Key())
+	t.Logf("release %s: %d files, %d bytes, in s3://%s/%s", r.ID, len(files), buf.Len(), ReleaseBucket, r.Key())
 	return r
 }
 
@@ -167,18 +180,20 @@ func (f *fleetRun) watchFence(servers []*Server) (stop func() fenceSeen) {
 // it replaced, and what the watcher saw of the old ones.
 type upgrade struct {
 	servers, old []*Server
-	fence         fenceSeen
-	took          time.Duration
+	fence        fenceSeen
+	took         time.Duration
 }
 
-// launchUpgrade ships Nextcloud 30 as a release and boots a batch of new
-// servers with the new template at once, as an instance refresh does,
-// while the old servers serve and the watcher observes them.
-func (f *fleetRun) launchUpgrade(t, scenario *testing.T, s *Stack, spares []string, first int) upgrade {
+// launchUpgrade ships a newer Nextcloud as release id (files over
+// replaced) and boots a batch of new servers with the new template at
+// once, as an instance refresh does, while the old servers serve and the
+// watcher observes them. When the new servers must serve (healthy), they
+// become the fleet.
+func (f *fleetRun) launchUpgrade(t, scenario *testing.T, s *Stack, id string, over map[string][]byte, spares []string, first int, healthy bool) upgrade {
 	t.Helper()
 	start := time.Now()
 	sc := f.sc
-	sc.release = publishNextcloudRelease(t, s)
+	sc.release = publishNextcloudRelease(t, s, id, over)
 	tpl := Synth(t, sc.build)
 	delivered := Delivered(t, tpl, sc.dbPort())
 	if err := s.Publish(delivered.Bucket, delivered.Key, []byte(delivered.Script)); err != nil {
@@ -217,11 +232,14 @@ func (f *fleetRun) launchUpgrade(t, scenario *testing.T, s *Stack, spares []stri
 			mu.Lock()
 			defer mu.Unlock()
 			f.boots[srv.Name] = b
-			t.Logf("%s (Nextcloud %s): services that did not start: %v; boot %.1f s (%v)", srv.Name, ncNewVersion, failed, b.Duration.Seconds(), b.Err)
+			t.Logf("%s (release %s): services that did not start: %v; boot %.1f s (%v)", srv.Name, id, failed, b.Duration.Seconds(), b.Err)
 		}()
 	}
 	wg.Wait()
 	for _, srv := range u.servers {
+		if !healthy {
+			break
+		}
 		if _, err := f.lb.WaitStatus(srv.Name, "UP", 15*time.Second); err != nil {
 			t.Errorf("%v\nboot log:\n%s", err, tail(f.boots[srv.Name].Console, 4000))
 		}
@@ -231,13 +249,16 @@ func (f *fleetRun) launchUpgrade(t, scenario *testing.T, s *Stack, spares []stri
 	stopUp()
 	u.fence = stopFence()
 	u.took = time.Since(start)
+	t.Logf("release %s: synthesized, %d servers booted in %.1f s", id, len(u.servers), u.took.Seconds())
+	if !healthy {
+		return u
+	}
 	f.servers, f.tpl, f.boot, f.singleton = u.servers, tpl, delivered, nil
 	for _, srv := range u.servers {
 		if srv.Singleton {
 			f.singleton = srv
 		}
 	}
-	t.Logf("Nextcloud %s: released, synthesized, %d servers booted and in service in %.1f s", ncNewVersion, len(u.servers), u.took.Seconds())
 	return u
 }
 
@@ -248,10 +269,11 @@ func (f *fleetRun) upgradeSubtests(t *testing.T, s *Stack) {
 	if f.bad != nil {
 		used++
 	}
+	spares := f.sc.upgradeSpareNames(used)
 	t.Run("TheFirstBootRecordsTheAMIsVersionAndGuardsEveryServer", func(t *testing.T) { f.firstBootRecordsTheVersion(t, s) })
 	var u upgrade
 	if !t.Run("ANewNextcloudVersionUpgradesTheDatabaseOnce", func(t *testing.T) {
-		u = f.launchUpgrade(t, scenario, s, f.sc.upgradeSpareNames(used), used+1)
+		u = f.launchUpgrade(t, scenario, s, ncReleaseID, nil, spares[:upgradeServers], used+1, true)
 		f.upgradedOnce(t, s, u)
 	}) {
 		return
@@ -260,6 +282,9 @@ func (f *fleetRun) upgradeSubtests(t *testing.T, s *Stack) {
 	for _, srv := range u.old {
 		srv.Kill()
 	}
+	t.Run("TheFenceLiftsAfterARefusedUpgrade", func(t *testing.T) {
+		f.fenceLiftsAfterARefusedUpgrade(t, scenario, s, spares[upgradeServers:], used+upgradeServers+1)
+	})
 }
 
 // upgradeRecords returns the tier's tierkit_upgrade table, "name value" a line.
@@ -393,7 +418,7 @@ func (f *fleetRun) upgradedOnce(t *testing.T, s *Stack, u upgrade) {
 func (f *fleetRun) fencedBeforeTheSchemaChanges(t *testing.T, s *Stack, u upgrade) {
 	var at time.Time
 	for _, r := range occRuns(t, s, f) {
-		if r[1] == "upgrade" {
+		if r[1] == "upgrade" && at.IsZero() {
 			sec, err := strconv.ParseFloat(r[2], 64)
 			if err != nil {
 				t.Fatal(err)
@@ -420,5 +445,67 @@ func (f *fleetRun) fencedBeforeTheSchemaChanges(t *testing.T, s *Stack, u upgrad
 			t.Errorf("%s (Nextcloud %s) is %s in the balancer after the upgrade", srv.Name, ncOldVersion, st)
 		}
 		t.Logf("%s: fenced %.1f s and out of the balancer %.1f s before occ upgrade started", srv.Name, at.Sub(fenced).Seconds(), at.Sub(out).Seconds())
+	}
+}
+
+// fenceLiftsAfterARefusedUpgrade ships Nextcloud 32, which may not upgrade
+// from 30: the new server records the target, the Nextcloud 30 servers
+// fence themselves and leave the balancer; its occ upgrade refuses before
+// any migration, so its boot fails, the target returns to 30, the guards
+// lift the fences and every Nextcloud 30 server serves again, with the
+// schema as it was.
+func (f *fleetRun) fenceLiftsAfterARefusedUpgrade(t, scenario *testing.T, s *Stack, spares []string, first int) {
+	migrations := func() string {
+		t.Helper()
+		out, err := s.Query(f.sc.dbKind(), "SELECT app, version FROM oc_migrations ORDER BY app, version")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before := migrations()
+	u := f.launchUpgrade(t, scenario, s, ncRefusedReleaseID, map[string][]byte{"version.php": []byte(ncRefusedVersionPHP)}, spares, first, false)
+	for _, srv := range u.servers {
+		b := f.boots[srv.Name]
+		want := "occ upgrade to Nextcloud " + ncRefusedVersion + " failed before any migration ran: the servers of Nextcloud " + ncNewVersion + " serve again"
+		if b.Err == nil || !strings.Contains(b.Log, want) || !strings.Contains(b.Log, "occ: Exception: Updates between multiple major versions and downgrades are unsupported.") {
+			t.Errorf("%s: the boot of Nextcloud %s ended %v; want it failed with %q and occ's refusal:\n%s", srv.Name, ncRefusedVersion, b.Err, want, tail(b.Log, 3000))
+		}
+		if _, up := f.firstUp[srv.Name]; up {
+			t.Errorf("%s: the balancer saw the refused server healthy", srv.Name)
+		}
+	}
+	for _, srv := range u.old {
+		if u.fence.fenced[srv.Name].IsZero() || u.fence.out[srv.Name].IsZero() {
+			t.Errorf("%s (Nextcloud %s) was not fenced (503 %s, out %s) while the database's target was %s", srv.Name, ncNewVersion,
+				u.fence.fenced[srv.Name].Format(time.StampMilli), u.fence.out[srv.Name].Format(time.StampMilli), ncRefusedVersion)
+		}
+	}
+	if got, want := upgradeRecords(t, s, f), "done\t"+ncNewVersion+"\ntarget\t"+ncNewVersion; got != want {
+		t.Errorf("tierkit_upgrade after the refused upgrade:\n%s\nwant:\n%s", got, want)
+	}
+	if got := migrations(); got != before {
+		t.Errorf("the migrations changed:\n%s\nwant as before:\n%s", got, before)
+	}
+	// The guards read the target every 10 s; then two health checks.
+	var slowest time.Duration
+	for _, srv := range u.old {
+		took, err := f.lb.WaitStatus(srv.Name, "UP", 30*time.Second)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		slowest = max(slowest, took)
+		if _, err := srv.Exec(t.Context(), "", "test", "-e", f.a.appDir+"/"+nextcloud.FenceFile); err == nil {
+			t.Errorf("%s: the fence is still there", srv.Name)
+		}
+		if st := direct(t, srv, f.a.domain, "/status.php"); st["version"] != ncNewVersion || st["maintenance"] != false {
+			t.Errorf("%s: status.php answers %v; want Nextcloud %s out of maintenance", srv.Name, st, ncNewVersion)
+		}
+	}
+	t.Logf("Nextcloud %s servers fenced during the refused upgrade, back in the balancer at most %.1f s after its boot failed (%.1f s after the launch)",
+		ncNewVersion, slowest.Seconds(), u.took.Seconds())
+	for _, srv := range u.servers {
+		srv.Kill()
 	}
 }
