@@ -125,6 +125,21 @@ func TestTheFirstServerOfANewVersionUpgradesOnceBeforeServing(t *testing.T) {
 	}
 }
 
+// TestAServerFromAnOlderAMIRecordsTheDatabasesVersionBeforeUpgrading: the
+// code is 32, the database at 31, config.php (the AMI's) says 30: occ
+// upgrade, which checks the version jump from config.php's version, must
+// see 31, so config.php records 31 first, after the fence's wait.
+func TestAServerFromAnOlderAMIRecordsTheDatabasesVersionBeforeUpgrading(t *testing.T) {
+	_, r := bootUpgrade(t, "32.0.0.1 30.0.0.2 31.0.0.1 31.0.0.1", `echo "Update successful"`)
+	set, sleep, on := slices.Index(r.Calls, occ("config:system:set version --value=31.0.0.1")), slices.Index(r.Calls, fmt.Sprintf("sleep %d", nextcloud.FenceSeconds)), slices.Index(r.Calls, occ("maintenance:mode --on"))
+	if set < 0 || set < sleep || set > on {
+		t.Errorf("config.php does not record the database's 31.0.0.1 after the fence's wait and before maintenance mode:\n%s", strings.Join(r.Calls, "\n"))
+	}
+	if !strings.Contains(r.Log, "config.php says Nextcloud 30.0.0.2, the database is at 31.0.0.1") || !strings.Contains(r.Log, "upgraded Nextcloud from 31.0.0.1 to 32.0.0.1 on this server") {
+		t.Errorf("the boot log does not tell it:\n%s", r.Log)
+	}
+}
+
 // TestAnotherServerRecordsTheVersionWithoutUpgrading: the database is at
 // the server's version already (another server upgraded it): the server
 // records the version in its config.php and runs neither occ upgrade nor

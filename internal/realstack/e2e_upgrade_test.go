@@ -471,6 +471,11 @@ func (f *fleetRun) fenceLiftsAfterARefusedUpgrade(t, scenario *testing.T, s *Sta
 		if b.Err == nil || !strings.Contains(b.Log, want) || !strings.Contains(b.Log, "occ: Exception: Updates between multiple major versions and downgrades are unsupported.") {
 			t.Errorf("%s: the boot of Nextcloud %s ended %v; want it failed with %q and occ's refusal:\n%s", srv.Name, ncRefusedVersion, b.Err, want, tail(b.Log, 3000))
 		}
+		// Its config.php is the AMI's (29): occ upgrade must judge the jump
+		// from the database's 30.
+		if !strings.Contains(b.Log, "config.php says Nextcloud "+ncOldVersion+", the database is at "+ncNewVersion) {
+			t.Errorf("%s: config.php did not record the database's %s before occ upgrade:\n%s", srv.Name, ncNewVersion, tail(b.Log, 3000))
+		}
 		if _, up := f.firstUp[srv.Name]; up {
 			t.Errorf("%s: the balancer saw the refused server healthy", srv.Name)
 		}
