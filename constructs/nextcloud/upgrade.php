@@ -87,9 +87,11 @@ function fence(string $install, string $code, ?string $target): void {
 		if (is_file($file)) {
 			return;
 		}
-		$tmp = tempnam("$install/config", '.tierkit-fence.');
-		// tempnam falls back to the system's temporary directory when config/ is not writable.
-		if ($tmp === false || dirname($tmp) !== "$install/config") {
+		// tempnam resolves links (with Releases the install path and its config/ are links) and falls back to the
+		// system's temporary directory when config/ is not writable: compare with config/'s real path.
+		$dir = realpath("$install/config");
+		$tmp = $dir === false ? false : tempnam($dir, '.tierkit-fence.');
+		if ($tmp === false || dirname($tmp) !== $dir) {
 			if ($tmp !== false) {
 				unlink($tmp);
 			}

@@ -125,6 +125,21 @@ func TestTheFirstServerOfANewVersionUpgradesOnceBeforeServing(t *testing.T) {
 	}
 }
 
+// TestAServerFromAnOlderAMIRecordsTheDatabasesVersionBeforeUpgrading: the
+// code is 32, the database at 31, config.php (the AMI's) says 30: occ
+// upgrade, which checks the version jump from config.php's version, must
+// see 31, so config.php records 31 first, after the fence's wait.
+func TestAServerFromAnOlderAMIRecordsTheDatabasesVersionBeforeUpgrading(t *testing.T) {
+	_, r := bootUpgrade(t, "32.0.0.1 30.0.0.2 31.0.0.1 31.0.0.1", `echo "Update successful"`)
+	set, sleep, on := slices.Index(r.Calls, occ("config:system:set version --value=31.0.0.1")), slices.Index(r.Calls, fmt.Sprintf("sleep %d", nextcloud.FenceSeconds)), slices.Index(r.Calls, occ("maintenance:mode --on"))
+	if set < 0 || set < sleep || set > on {
+		t.Errorf("config.php does not record the database's 31.0.0.1 after the fence's wait and before maintenance mode:\n%s", strings.Join(r.Calls, "\n"))
+	}
+	if !strings.Contains(r.Log, "config.php says Nextcloud 30.0.0.2, the database is at 31.0.0.1") || !strings.Contains(r.Log, "upgraded Nextcloud from 31.0.0.1 to 32.0.0.1 on this server") {
+		t.Errorf("the boot log does not tell it:\n%s", r.Log)
+	}
+}
+
 // TestAnotherServerRecordsTheVersionWithoutUpgrading: the database is at
 // the server's version already (another server upgraded it): the server
 // records the version in its config.php and runs neither occ upgrade nor
@@ -311,6 +326,32 @@ func TestTheFenceAnswers503ToTheWebAndMaintenanceToTheCommandLine(t *testing.T) 
 	}
 	if code, body := serve(t, php, install, "/status.php"); code != 200 || body != "healthy" {
 		t.Errorf("without the fence a web request answers %d %q; want 200", code, body)
+	}
+}
+
+// TestTheGuardFencesAServerWhoseCodeIsARelease: with Releases the install
+// path is a link to the release, whose config/ links to the AMI's copy; the
+// guard writes the fence through both links, where Nextcloud reads it.
+func TestTheGuardFencesAServerWhoseCodeIsARelease(t *testing.T) {
+	php, err := exec.LookPath("php")
+	if err != nil {
+		t.Skip("php is not installed")
+	}
+	root := t.TempDir()
+	cdktest.WriteFile(t, filepath.Join(root, "releases/ami/config/config.php"), installedConfig, 0o640)
+	cdktest.WriteFile(t, filepath.Join(root, "releases/r1/version.php"), "<?php\n$OC_Version = array(31,0,0,1);\n", 0o644)
+	for link, target := range map[string]string{"releases/r1/config": "../ami/config", "nextcloud": "releases/r1"} {
+		if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	install := filepath.Join(root, "nextcloud")
+	out, err := exec.Command(php, "upgrade.php", install, "fence", "31.0.9.1").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "fenced: the database is upgraded to Nextcloud 31.0.9.1") {
+		t.Fatalf("fence through the release's links: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(root, "releases/ami", nextcloud.FenceFile)); err != nil {
+		t.Errorf("the fence is not in the AMI's config directory, which the release's links to: %v", err)
 	}
 }
 

@@ -70,12 +70,15 @@ type scenario struct {
 	// workerGroup: Laravel's queue workers on a worker group of their own,
 	// on the Redis, which is the cache store (e2e_workers_test.go).
 	workerGroup bool
+	// upgrade: Nextcloud's Releases and Upgrade on boot; a release of a
+	// newer Nextcloud rolls out last (e2e_upgrade_test.go).
+	upgrade bool
 }
 
 var scenarios = []scenario{
 	{name: "laravel-apache-mariadb", tier: "laravel", web: "apache2", engine: database.MariaDB, autoscaling: true, settings: true, releases: true, workerGroup: true},
 	{name: "laravel-nginx-postgres", tier: "laravel", web: "nginx", engine: database.Postgres, autoscaling: true, redis: true, denied: true, queue: true},
-	{name: "nextcloud-nginx-mariadb", tier: "nextcloud", web: "nginx", engine: database.MariaDB, autoscaling: true, settings: true},
+	{name: "nextcloud-nginx-mariadb", tier: "nextcloud", web: "nginx", engine: database.MariaDB, autoscaling: true, settings: true, upgrade: true},
 	{name: "nextcloud-apache-postgres", tier: "nextcloud", web: "apache2", engine: database.Postgres, efs: true},
 }
 
@@ -136,6 +139,9 @@ func (sc scenario) build(stack awscdk.Stack) {
 		}
 		if sc.settings {
 			nextcloudSettings(p)
+		}
+		if sc.upgrade {
+			p.Releases, p.Release, p.Upgrade = true, sc.release, nextcloud.UpgradeOnBoot
 		}
 		nextcloud.NewTier(stack, "Cloud", p)
 	}
@@ -270,6 +276,7 @@ func runScenario(t *testing.T, s *Stack, sc scenario) {
 		names = append(names, sc.name[:strings.Index(sc.name, "-")]+"-denied")
 	}
 	names = append(names, sc.spareNames(len(names))...)
+	names = append(names, sc.upgradeSpareNames(len(names))...)
 	lb, err := s.NewLB(a.domain, healthPath, names, func(i int) string { return ServerIP(i + 1) })
 	if err != nil {
 		t.Fatal(err)
@@ -384,6 +391,9 @@ func runScenario(t *testing.T, s *Stack, sc scenario) {
 	}
 	if sc.releases {
 		f.rollOutReleases(t, s)
+	}
+	if sc.upgrade {
+		f.upgradeSubtests(t, s)
 	}
 	t.Logf("scenario done in %.1f s", time.Since(start).Seconds())
 }

@@ -18,7 +18,7 @@ nc=/var/www/nextcloud
 
 # The code, owned by the web user as Nextcloud's installer leaves it.
 install -d -o www-data -g www-data -m 0750 "$nc" "$nc/lib" "$nc/config" "$nc/data"
-for f in status.php whoami.php session.php upload.php cron.php lib/base.php; do
+for f in status.php whoami.php session.php upload.php cron.php occ version.php lib/base.php; do
   install -o www-data -g www-data -m 0640 "$fixture/$f" "$nc/$f"
   php -l "$nc/$f" >/dev/null || die "$f is not valid PHP"
 done

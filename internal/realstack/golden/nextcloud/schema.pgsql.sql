@@ -12,3 +12,19 @@ CREATE TABLE IF NOT EXISTS oc_filecache (
   size BIGINT NOT NULL,
   mtime BIGINT NOT NULL
 );
+-- migrations: MigrationService's record of the migrations that ran (occ
+-- upgrade); the golden server's Nextcloud 29 ran core's last one.
+CREATE TABLE IF NOT EXISTS oc_migrations (
+  app VARCHAR(255) NOT NULL,
+  version VARCHAR(255) NOT NULL,
+  PRIMARY KEY (app, version)
+);
+INSERT INTO oc_migrations (app, version) VALUES ('core', '29000Date20240124132201');
+-- e2e_occ_runs: the stand-in's occ records each command it ran (the test's
+-- record, not Nextcloud's): host, command, start time (epoch seconds).
+CREATE TABLE IF NOT EXISTS oc_e2e_occ_runs (
+  id BIGSERIAL PRIMARY KEY,
+  host VARCHAR(255) NOT NULL,
+  command VARCHAR(255) NOT NULL,
+  at VARCHAR(32) NOT NULL
+);

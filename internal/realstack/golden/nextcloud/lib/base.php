@@ -8,8 +8,13 @@
  */
 declare(strict_types=1);
 
-const NC_VERSION = '29.0.0.19';
-const NC_VERSION_STRING = '29.0.0';
+// OC_Util::getVersion: the code's version is version.php's, beside lib/.
+(static function (): void {
+	$OC_Version = $OC_VersionString = null;
+	require dirname(__DIR__) . '/version.php';
+	define('NC_VERSION', implode('.', $OC_Version));
+	define('NC_VERSION_STRING', (string)$OC_VersionString);
+})();
 // Request::REGEX_LOCALHOST: localhost is always a trusted domain.
 const NC_REGEX_LOCALHOST = '/^(127\.0\.0\.1|localhost|\[::1\])$/';
 
@@ -96,6 +101,42 @@ final class NcConfig {
 	public function string(string $key, string $default = ''): string {
 		$value = $this->get($key, $default);
 		return is_scalar($value) ? (string)$value : $default;
+	}
+
+	/** The merged values of the files, without the environment's (Config::$cache). */
+	public function all(): array {
+		return $this->values;
+	}
+
+	/**
+	 * Config::setValue and writeData: the merged configuration with $key set
+	 * (null deletes it) is var_export'ed into config.php under an exclusive
+	 * lock, 0640: the keys of every *.config.php land in config.php too.
+	 */
+	public function set(string $key, mixed $value): void {
+		if ($value === null) {
+			unset($this->values[$key]);
+		} else {
+			$this->values[$key] = $value;
+		}
+		$file = $this->dir . 'config.php';
+		touch($file);
+		$fp = fopen($file, 'r+');
+		if ($fp === false) {
+			throw new NcError(sprintf("Can't write into config directory! This can usually be fixed by giving the web server write access to the config directory (%s)", $this->dir));
+		}
+		@chmod($file, 0640);
+		if (!flock($fp, LOCK_EX)) {
+			throw new NcError(sprintf('Could not acquire an exclusive lock on the config file %s', $file));
+		}
+		ftruncate($fp, 0);
+		fwrite($fp, "<?php\n\$CONFIG = " . var_export($this->values, true) . ";\n");
+		fflush($fp);
+		flock($fp, LOCK_UN);
+		fclose($fp);
+		if (function_exists('opcache_invalidate')) {
+			@opcache_invalidate($file, true);
+		}
 	}
 
 	public function has(string $key): bool {
