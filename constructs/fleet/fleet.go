@@ -446,6 +446,10 @@ func (f *Fleet) SingletonGroup() awsautoscaling.AutoScalingGroup { return f.sing
 // Mode returns how the servers are run.
 func (f *Fleet) Mode() Mode { return f.mode }
 
+// BootTimeout returns how long a new server's boot may take (Props
+// BootTimeout with its default, 15 minutes, applied).
+func (f *Fleet) BootTimeout() time.Duration { return f.props.BootTimeout }
+
 // TagServers tags every server of the fleet with key and value: each
 // group (worker groups added later included), for the servers it launches,
 // or each instance in Fixed mode. The launch template and the role are left

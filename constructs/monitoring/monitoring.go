@@ -374,6 +374,8 @@ type Monitoring struct {
 	props     Props
 	alarms    []awscloudwatch.Alarm
 	rollout   []awscloudwatch.IAlarm
+	// bootFailed is the failed boot alarm, nil without BootLog.
+	bootFailed awscloudwatch.Alarm
 	dashboard awscloudwatch.Dashboard
 	// rows are the dashboard's widgets, laid out when the app synthesizes
 	// (see layout), so that the alarm status widget lists the alarms WatchCache
@@ -392,6 +394,17 @@ func (m *Monitoring) Alarms() []awscloudwatch.Alarm {
 // RolloutAlarms returns the alarms that stop a rollout of new servers: the
 // unhealthy hosts, target 5xx and, with BootLog, failed boot alarms.
 func (m *Monitoring) RolloutAlarms() []awscloudwatch.IAlarm { return slices.Clone(m.rollout) }
+
+// BootAlarms returns the rollout alarms that watch the new servers alone:
+// the failed boot alarm with BootLog, otherwise none. A rollout that takes
+// the old servers out by design (a maintenance window) watches these
+// instead of RolloutAlarms, whose unhealthy hosts and 5xx the window raises.
+func (m *Monitoring) BootAlarms() []awscloudwatch.IAlarm {
+	if m.bootFailed == nil {
+		return nil
+	}
+	return []awscloudwatch.IAlarm{m.bootFailed}
+}
 
 // BootFailuresMetric is the metric the BootLog filter counts failed boots in,
 // in logs.MetricsNamespace ("tierkit").
@@ -531,12 +544,13 @@ func (m *Monitoring) bootAlarm(p Props, minute awscdk.Duration) {
 		MetricValue:     jsii.String("1"),
 	})
 	failures := filter.Metric(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")})
-	m.rollout = append(m.rollout, m.alarm("BootFailed", failures, alarmSpec{
+	m.bootFailed = m.alarm("BootFailed", failures, alarmSpec{
 		threshold: 1, comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, periods: 1,
 		missing: awscloudwatch.TreatMissingData_NOT_BREACHING,
 		description: "A server's boot failed: it signalled FAILURE and stays out of the load balancer (an Auto Scaling group replaces it; CloudFormation rolls back the deployment that launched it). " +
 			"Look at the boot log group (dashboard, Logs) for \"tierkit-boot: step <name> failed\" and the lines before it.",
-	}))
+	})
+	m.rollout = append(m.rollout, m.bootFailed)
 }
 
 // singletonAlarm alarms when no server runs what runs on the singleton only.

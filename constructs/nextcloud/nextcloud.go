@@ -249,6 +249,9 @@ func (a *App) Profile() webtier.Profile {
 		RateLimit: defaultRateLimit,
 		// A release is the code: the configuration and the data stay.
 		AppPath: install, Shared: []string{"config", "data"},
+		// An upgrade fences every old server until the first new one
+		// serves: the refresh must not read that window as a failure.
+		RolloutMaintenance: a.Upgrade == UpgradeOnBoot,
 	}
 }
 

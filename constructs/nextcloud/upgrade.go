@@ -3,6 +3,7 @@ package nextcloud
 import (
 	"cmp"
 	_ "embed"
+	"time"
 
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/webtier"
@@ -47,10 +48,18 @@ const (
 	// and the load balancer's two failed health checks 10 s apart with
 	// their 5 s timeout, and a margin (35 seconds).
 	FenceSeconds = 35
-	// UpgradeLockSeconds bounds the wait of a server while another one
-	// upgrades: 10 minutes; the boot fails after it.
-	UpgradeLockSeconds = 600
+	// UpgradeLockMargin is what a server waiting for another one's upgrade
+	// leaves of the fleet's BootTimeout for the rest of its boot: it waits
+	// BootTimeout minus 2 minutes (13 minutes by default), then its boot
+	// fails, before the launch hook or the creation policy gives up on it.
+	UpgradeLockMargin = 2 * time.Minute
 )
+
+// upgradeLockSeconds is how long a server waits for the upgrade lock in a
+// fleet whose boot may take bootTimeout.
+func upgradeLockSeconds(bootTimeout time.Duration) int {
+	return int((bootTimeout - UpgradeLockMargin).Seconds())
+}
 
 var upgradeModes = []string{UpgradeOff, UpgradeOnBoot}
 
@@ -64,12 +73,13 @@ func (a *App) upgradeStep(t webtier.Parts) []webtier.Step {
 	if a.Upgrade != UpgradeOnBoot {
 		return nil
 	}
+	wait := upgradeLockSeconds(t.Fleet().BootTimeout())
 	return []webtier.Step{{Name: "nextcloud-upgrade", Body: boot.RenderStep(upgradeTemplate, struct {
 		InstallPath, WebUser, Program, Log, Unit, PHP string
 		Interval, FenceWait, Wait, ReadWait           int
 	}{
 		cmp.Or(a.InstallPath, defaultInstallPath), t.Props().WebUser, UpgradeProgram, UpgradeLog, GuardUnit, upgradePHP,
-		GuardSeconds, FenceSeconds, UpgradeLockSeconds, UpgradeLockSeconds + 60,
+		GuardSeconds, FenceSeconds, wait, wait + 60,
 	})}}
 }
 

@@ -90,7 +90,7 @@ func occ(command string) string { return fmt.Sprintf(occCall, command) }
 func TestTheFirstServerOfANewVersionUpgradesOnceBeforeServing(t *testing.T) {
 	_, r := bootUpgrade(t, "31.0.9.1 31.0.0.1 31.0.0.1 31.0.0.1", `echo "Updating database schema"; echo "Update successful"`)
 	want := []string{
-		"php " + program + " hold 600",
+		"php " + program + " hold 780",
 		"php " + program + " state",
 		"php " + program + " set target 31.0.9.1",
 		fmt.Sprintf("sleep %d", nextcloud.FenceSeconds),
@@ -136,6 +136,21 @@ func TestAServerFromAnOlderAMIRecordsTheDatabasesVersionBeforeUpgrading(t *testi
 		t.Errorf("config.php does not record the database's 31.0.0.1 after the fence's wait and before maintenance mode:\n%s", strings.Join(r.Calls, "\n"))
 	}
 	if !strings.Contains(r.Log, "config.php says Nextcloud 30.0.0.2, the database is at 31.0.0.1") || !strings.Contains(r.Log, "upgraded Nextcloud from 31.0.0.1 to 32.0.0.1 on this server") {
+		t.Errorf("the boot log does not tell it:\n%s", r.Log)
+	}
+}
+
+// TestAnAMIUpgradedByHandStillUpgradesTheDatabase: the team ran occ upgrade
+// on the golden server against its own database, so config.php is at the
+// code's version; the tier's database is at the version it recorded, and
+// this server upgrades it, after config.php records the database's version.
+func TestAnAMIUpgradedByHandStillUpgradesTheDatabase(t *testing.T) {
+	_, r := bootUpgrade(t, "32.0.0.1 32.0.0.1 31.0.0.1 31.0.0.1", `echo "Update successful"`)
+	set, up := slices.Index(r.Calls, occ("config:system:set version --value=31.0.0.1")), slices.Index(r.Calls, occ("upgrade"))
+	if set < 0 || up < 0 || set > up {
+		t.Errorf("config.php does not record the database's 31.0.0.1 before occ upgrade:\n%s", strings.Join(r.Calls, "\n"))
+	}
+	if !strings.Contains(r.Log, "upgraded Nextcloud from 31.0.0.1 to 32.0.0.1 on this server") {
 		t.Errorf("the boot log does not tell it:\n%s", r.Log)
 	}
 }
@@ -244,7 +259,7 @@ func TestAServerGivesUpWhenTheLockStaysTaken(t *testing.T) {
 	stubUpgrade(t, m, "", "")
 	m.Stub(t, "php", `[[ $3 != hold ]] || { echo busy; exit 75; }`)
 	r := m.Boot(t, tpl)
-	if r.Err == nil || !strings.Contains(r.Log, "another server has held the Nextcloud upgrade lock in the database for 600 seconds") {
+	if r.Err == nil || !strings.Contains(r.Log, "another server has held the Nextcloud upgrade lock in the database for 780 seconds") {
 		t.Errorf("boot: %v\n%s\n%s", r.Err, r.Log, strings.Join(r.Calls, "\n"))
 	}
 }
@@ -519,5 +534,49 @@ func TestTheProgramLocksRecordsAndFencesOnARealDatabase(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(newer, nextcloud.FenceFile)); !os.IsNotExist(err) {
 		t.Errorf("the new server is fenced: %v", err)
+	}
+}
+
+// refreshAlarms returns, by group, the alarm logical IDs each main group's
+// instance refresh watches.
+func refreshAlarms(t *testing.T, tpl *cdktest.Template) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for id, g := range tpl.Resources("AWS::AutoScaling::AutoScalingGroup") {
+		if !strings.HasPrefix(id, "TierFleetGroup") {
+			continue // the singleton's refresh, stop-first, watches no alarm
+		}
+		policy, _ := g["UpdatePolicy"].(map[string]any)
+		refresh, _ := policy["AutoScalingInstanceRefresh"].(map[string]any)
+		prefs, _ := refresh["Preferences"].(map[string]any)
+		out[id] = cdktest.JSON(prefs["AlarmSpecification"])
+	}
+	if len(out) == 0 {
+		t.Fatal("no main Auto Scaling group")
+	}
+	return out
+}
+
+// With Upgrade, an upgrade fences every old server until the first new
+// one serves, by design: the refresh watches failed boots only, so that the
+// window's unhealthy hosts and 503s do not roll back a deploy whose
+// database is already upgraded (the older servers could not serve it).
+func TestWithUpgradeTheRefreshWatchesFailedBootsOnly(t *testing.T) {
+	tpl := released(t)
+	want := cdktest.JSON(map[string]any{"Alarms": []any{map[string]any{"Ref": cdktest.LogicalID(t, tpl, "AWS::CloudWatch::Alarm", "TierMonitoringBootFailed")}}})
+	for id, got := range refreshAlarms(t, tpl) {
+		if got != want {
+			t.Errorf("%s: the instance refresh watches %s; want the failed boot alarm only", id, got)
+		}
+	}
+}
+
+func TestWithoutUpgradeTheRefreshWatchesUnhealthyHostsAnd5xxToo(t *testing.T) {
+	tpl := template(t)
+	unhealthy := cdktest.LogicalID(t, tpl, "AWS::CloudWatch::Alarm", "TierMonitoringUnhealthyHosts")
+	for id, got := range refreshAlarms(t, tpl) {
+		if !strings.Contains(got, unhealthy) {
+			t.Errorf("%s: the instance refresh watches %s; want the unhealthy hosts alarm among them", id, got)
+		}
 	}
 }

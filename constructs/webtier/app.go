@@ -53,6 +53,16 @@ type Profile struct {
 	// Name names the application in errors, e.g. "laravel".
 	Name string
 
+	// RolloutMaintenance is set when a rollout may, by design, take every
+	// old server out of service (Nextcloud's upgrade fences them: a
+	// maintenance window). The instance refresh then watches the failed
+	// boot alarm only, not the unhealthy hosts and target 5xx alarms the
+	// window raises, which would roll back a deploy whose database is
+	// already upgraded.
+	//
+	// Default: false, every rollout alarm.
+	RolloutMaintenance bool
+
 	// HealthCheckPath is the application's health path, e.g. "/up".
 	HealthCheckPath string
 

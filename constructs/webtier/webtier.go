@@ -336,7 +336,11 @@ func (t *Tier[A]) compose() {
 		mp.LogGroups = append(mp.LogGroups, t.firewall.LogGroup())
 	}
 	t.monitoring = monitoring.New(s, "Monitoring", &mp)
-	t.fleet.WatchRefresh(t.monitoring.RolloutAlarms()...)
+	if t.app.Profile().RolloutMaintenance {
+		t.fleet.WatchRefresh(t.monitoring.BootAlarms()...)
+	} else {
+		t.fleet.WatchRefresh(t.monitoring.RolloutAlarms()...)
+	}
 
 	role := t.fleet.Role()
 	t.database.AllowFrom(t.fleet)
