@@ -32,13 +32,6 @@ var wantPolicies = []string{
 	"arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
 }
 
-func TestNoValidationOrNagFindings(t *testing.T) {
-	// The three stacks are one app: one report.
-	if findings := cdktest.Findings(t, template(t).Outdir); len(findings) > 0 {
-		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
-	}
-}
-
 func TestLogicalIDsArePinned(t *testing.T) {
 	tpl := template(t)
 	for typ, want := range map[string]string{vaultType: vaultID, planType: planID, selectionType: selectionID, roleType: roleID} {

@@ -371,12 +371,12 @@ func (p Props) Validate() error {
 // Monitoring is the alarms and the dashboard of a web tier.
 type Monitoring struct {
 	constructs.Construct
-	props     Props
-	alarms    []awscloudwatch.Alarm
-	rollout   []awscloudwatch.IAlarm
+	props   Props
+	alarms  []awscloudwatch.Alarm
+	rollout []awscloudwatch.IAlarm
 	// bootFailed is the failed boot alarm, nil without BootLog.
 	bootFailed awscloudwatch.Alarm
-	dashboard awscloudwatch.Dashboard
+	dashboard  awscloudwatch.Dashboard
 	// rows are the dashboard's widgets, laid out when the app synthesizes
 	// (see layout), so that the alarm status widget lists the alarms WatchCache
 	// adds after New.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
@@ -165,8 +166,10 @@ func Nagged(app awscdk.App) awscdk.App {
 
 // NewStack returns a stack in us-east-1 with no account: the region is
 // concrete (ALB access logs need one) and nothing triggers a context lookup.
-func NewStack(app awscdk.App, id string) awscdk.Stack {
-	return awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}})
+// scope is an app, or a construct of an app that holds no stack (as
+// internal/conformance gives each block's fixtures their own).
+func NewStack(scope constructs.Construct, id string) awscdk.Stack {
+	return awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}})
 }
 
 // Check runs one assertion and turns its panic, which is how aws-cdk
