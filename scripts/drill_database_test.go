@@ -132,6 +132,7 @@ func (f *databaseDrill) wantReboots(out string, n int) {
 var databaseErrors = regexp.MustCompile(`errors: +about ([\d.]+) s \(([1-9]\d*) failed answer\(s\) x 0\.1 s\), first at \d\d:\d\d:\d\d, last at \d\d:\d\d:\d\d`)
 
 func TestDrillDatabaseFailsOverAndMeasuresTheErrors(t *testing.T) {
+	t.Parallel()
 	f := newDatabaseDrill(t)
 	out := f.mustRun(0, "prod", "laravel", "--confirm", "prod")
 	f.wantReboots(out, 1)
@@ -176,6 +177,7 @@ func TestDrillDatabaseFailsOverAndMeasuresTheErrors(t *testing.T) {
 }
 
 func TestDrillDatabaseSaysWhenTheServiceNeverFailed(t *testing.T) {
+	t.Parallel()
 	f := newDatabaseDrill(t)
 	f.unset("curl-fails-while-rebooting")
 	out := f.mustRun(0, "prod", "laravel", "--confirm", "prod", "--url", "https://api.example.org/orders")
@@ -192,6 +194,7 @@ func TestDrillDatabaseSaysWhenTheServiceNeverFailed(t *testing.T) {
 }
 
 func TestDrillDatabaseTimeoutNamesWhatItWaitedFor(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		flag, timeout string
 		want          []string
@@ -226,6 +229,7 @@ func TestDrillDatabaseTimeoutNamesWhatItWaitedFor(t *testing.T) {
 }
 
 func TestDrillDatabaseInterruptedSaysTheFailoverGoesOnAndStopsItsPoller(t *testing.T) {
+	t.Parallel()
 	f := newDatabaseDrill(t)
 	f.set("no-failover")
 	cmd, buf := f.command("prod", "laravel", "--confirm", "prod")
@@ -266,6 +270,7 @@ func TestDrillDatabaseRefusesWithoutTheEnvironmentsName(t *testing.T) {
 }
 
 func TestDrillDatabaseAsksOnTheTerminal(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		answer  string
 		code    int

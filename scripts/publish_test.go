@@ -261,6 +261,7 @@ func brokenPages(t *testing.T, events []string) []string {
 var publishTimestamp = regexp.MustCompile(`(?m)^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] `)
 
 func TestPublishUploadsFilesThenPagesThenInvalidatesAndDeletesTheOldFilesLast(t *testing.T) {
+	t.Parallel()
 	f := newPublishFake(t)
 	out := f.mustRun(0, "prod", f.site, "--confirm", "prod")
 	// The old files go only once CloudFront no longer serves the old pages
@@ -339,6 +340,7 @@ func TestPublishUploadsFilesThenPagesThenInvalidatesAndDeletesTheOldFilesLast(t 
 }
 
 func TestPublishWithNoWaitDoesNotWaitForTheInvalidation(t *testing.T) {
+	t.Parallel()
 	f := newPublishFake(t)
 	out := f.mustRun(0, "prod", f.site, "--confirm", "prod", "--no-wait")
 	f.wantSteps(out, "describe-stacks", "sync", "sync", "sync", "create-invalidation", "sync --delete", "sync --delete")
@@ -350,6 +352,7 @@ func TestPublishWithNoWaitDoesNotWaitForTheInvalidation(t *testing.T) {
 }
 
 func TestPublishDryRunPassesDryrunAndDoesNotInvalidate(t *testing.T) {
+	t.Parallel()
 	f := newPublishFake(t)
 	out := f.mustRun(0, "prod", f.site, "--confirm", "prod", "--dry-run")
 	f.wantSteps(out, "describe-stacks", "sync", "sync", "sync", "sync --delete", "sync --delete")
@@ -370,6 +373,7 @@ func TestPublishDryRunPassesDryrunAndDoesNotInvalidate(t *testing.T) {
 }
 
 func TestPublishStopsAtTheFailedStepAndNamesIt(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, fail, want string
 		invalidates      bool
@@ -408,6 +412,7 @@ func TestPublishStopsAtTheFailedStepAndNamesIt(t *testing.T) {
 }
 
 func TestPublishRefusesWithoutEnvironmentAndDir(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{nil, {"prod"}, {"prod", "SITE", "extra"}, {"prod", "SITE", "--confirm"}, {"prod", "SITE", "--dryrun"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			f := newPublishFake(t)
@@ -423,6 +428,7 @@ func TestPublishRefusesWithoutEnvironmentAndDir(t *testing.T) {
 }
 
 func TestPublishRefusesADirWithoutIndexHTML(t *testing.T) {
+	t.Parallel()
 	f := newPublishFake(t)
 	empty, output := t.TempDir(), t.TempDir()
 	f.write(filepath.Join(output, "public", "index.html"), "<html>", 0o644)
@@ -444,6 +450,7 @@ func TestPublishRefusesADirWithoutIndexHTML(t *testing.T) {
 }
 
 func TestPublishRefusesAConfirmationOfAnotherEnvironment(t *testing.T) {
+	t.Parallel()
 	f := newPublishFake(t)
 	out, code := f.run("prod", f.site, "--confirm", "staging")
 	// Not even a read: a typo must not look at the wrong account.
@@ -451,6 +458,7 @@ func TestPublishRefusesAConfirmationOfAnotherEnvironment(t *testing.T) {
 }
 
 func TestPublishRefusesWithoutATerminalOrConfirm(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{nil, {"--dry-run"}} {
 		f := newPublishFake(t)
 		out, code := f.run(append([]string{"prod", f.site}, args...)...)
@@ -465,6 +473,7 @@ func TestPublishRefusesWithoutATerminalOrConfirm(t *testing.T) {
 }
 
 func TestPublishRefusesAStackWithoutTheOutputs(t *testing.T) {
+	t.Parallel()
 	f := newPublishFake(t)
 	f.setState("outputs", "SiteURL\t"+publishURL+"\nBucketName\t"+publishBucket+"\n")
 	out, code := f.run("prod", f.site, "--confirm", "prod")
@@ -476,6 +485,7 @@ func TestPublishRefusesAStackWithoutTheOutputs(t *testing.T) {
 }
 
 func TestPublishAsksOnTheTerminalNamingTheSite(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		answer string
 		code   int

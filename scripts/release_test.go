@@ -80,6 +80,7 @@ func (f *releaseFake) object(key string) []byte {
 }
 
 func TestReleaseUploadsTheArchiveAndItsChecksumRecordsItAndDeploys(t *testing.T) {
+	t.Parallel()
 	f := newReleaseFake(t)
 	out := f.mustRun(0, "prod", "laravel", f.app, "--id", "r2", "--confirm", "prod")
 	archive := f.object("releases/r2.tar.gz")
@@ -106,6 +107,7 @@ func TestReleaseUploadsTheArchiveAndItsChecksumRecordsItAndDeploys(t *testing.T)
 }
 
 func TestReleaseTakesATarballAsIs(t *testing.T) {
+	t.Parallel()
 	f := newReleaseFake(t)
 	tarball := filepath.Join(t.TempDir(), "app.tar.gz")
 	if out, err := exec.Command("tar", "-czf", tarball, "-C", f.app, ".").CombinedOutput(); err != nil {
@@ -119,6 +121,7 @@ func TestReleaseTakesATarballAsIs(t *testing.T) {
 }
 
 func TestReleaseRollbackMakesThePreviousReleaseCurrent(t *testing.T) {
+	t.Parallel()
 	f := newReleaseFake(t)
 	f.mustRun(0, "prod", "laravel", f.app, "--id", "r1", "--confirm", "prod")
 	f.write(filepath.Join(f.app, "public/index.php"), "<?php echo 'v3';", 0o644)
@@ -136,6 +139,7 @@ func TestReleaseRollbackMakesThePreviousReleaseCurrent(t *testing.T) {
 }
 
 func TestReleaseRollbackRefusesWithoutAnEarlierRelease(t *testing.T) {
+	t.Parallel()
 	f := newReleaseFake(t)
 	out, code := f.run("--rollback", "prod", "laravel", "--confirm", "prod")
 	f.wantRefused(out, code, 1, "records no release of prod-laravel: nothing to roll back to")
@@ -147,6 +151,7 @@ func TestReleaseRollbackRefusesWithoutAnEarlierRelease(t *testing.T) {
 }
 
 func TestReleaseRollbackRefusesAReleaseWhoseChecksumChanged(t *testing.T) {
+	t.Parallel()
 	f := newReleaseFake(t)
 	f.mustRun(0, "prod", "laravel", f.app, "--id", "r1", "--confirm", "prod")
 	f.mustRun(0, "prod", "laravel", f.app, "--id", "r2", "--confirm", "prod")
@@ -159,6 +164,7 @@ func TestReleaseRollbackRefusesAReleaseWhoseChecksumChanged(t *testing.T) {
 }
 
 func TestAFailedDeployRestoresTheRecord(t *testing.T) {
+	t.Parallel()
 	f := newReleaseFake(t)
 	f.mustRun(0, "prod", "laravel", f.app, "--id", "r1", "--confirm", "prod")
 	before := f.record()
@@ -174,6 +180,7 @@ func TestAFailedDeployRestoresTheRecord(t *testing.T) {
 }
 
 func TestReleaseNoDeployRecordsWithoutDeploying(t *testing.T) {
+	t.Parallel()
 	f := newReleaseFake(t)
 	out := f.mustRun(0, "prod", "laravel", f.app, "--id", "r1", "--confirm", "prod", "--no-deploy")
 	for _, c := range f.calls() {
@@ -188,6 +195,7 @@ func TestReleaseNoDeployRecordsWithoutDeploying(t *testing.T) {
 }
 
 func TestReleaseRefusesATierWithoutAReleaseBucket(t *testing.T) {
+	t.Parallel()
 	f := newReleaseFake(t)
 	f.setState("outputs", "ServiceURL\thttps://api.example.com\n")
 	out, code := f.run("prod", "laravel", f.app, "--confirm", "prod")
@@ -197,6 +205,7 @@ func TestReleaseRefusesATierWithoutAReleaseBucket(t *testing.T) {
 }
 
 func TestReleaseStopsAtAFailedUploadWithoutRecording(t *testing.T) {
+	t.Parallel()
 	f := newReleaseFake(t)
 	f.setState("fail", `s3 cp .*\.tar\.gz`)
 	out, code := f.run("prod", "laravel", f.app, "--confirm", "prod")
@@ -206,6 +215,7 @@ func TestReleaseStopsAtAFailedUploadWithoutRecording(t *testing.T) {
 }
 
 func TestReleaseRefusesBadInputBeforeAnyCall(t *testing.T) {
+	t.Parallel()
 	f := newReleaseFake(t)
 	notArchive := filepath.Join(t.TempDir(), "app.zip")
 	f.write(notArchive, "PK", 0o644)
@@ -234,6 +244,7 @@ func TestReleaseRefusesBadInputBeforeAnyCall(t *testing.T) {
 }
 
 func TestReleaseRefusesAnIDAlreadyRecorded(t *testing.T) {
+	t.Parallel()
 	f := newReleaseFake(t)
 	f.mustRun(0, "prod", "laravel", f.app, "--id", "r1", "--confirm", "prod")
 	f.setState("calls.log", "")
