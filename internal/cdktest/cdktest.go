@@ -190,6 +190,50 @@ type Template struct {
 	assertions.Template
 	// Outdir is where the template's app was synthesized (see Findings).
 	Outdir string
+	// copy is the template's JSON, fetched from jsii once: ToJSON and
+	// Resources read it in Go, a round trip less each (and safe for
+	// parallel tests once loaded; Shared loads it).
+	copy struct {
+		once      sync.Once
+		json      []byte
+		resources map[string]json.RawMessage
+		types     map[string]string
+	}
+}
+
+// load fetches the template's JSON from jsii, once.
+func (t *Template) load() {
+	t.copy.once.Do(func() {
+		b, err := json.Marshal(t.Template.ToJSON())
+		if err != nil {
+			panic(fmt.Sprintf("encoding the template: %v", err))
+		}
+		var doc struct {
+			Resources map[string]json.RawMessage
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			panic(fmt.Sprintf("reading the template: %v", err))
+		}
+		t.copy.json, t.copy.resources, t.copy.types = b, doc.Resources, map[string]string{}
+		for id, r := range doc.Resources {
+			var head struct{ Type string }
+			if err := json.Unmarshal(r, &head); err != nil {
+				panic(fmt.Sprintf("reading resource %s: %v", id, err))
+			}
+			t.copy.types[id] = head.Type
+		}
+	})
+}
+
+// ToJSON returns the whole template, decoded afresh from the Go copy: the
+// caller may change it.
+func (t *Template) ToJSON() *map[string]any {
+	t.load()
+	var doc map[string]any
+	if err := json.Unmarshal(t.copy.json, &doc); err != nil {
+		panic(fmt.Sprintf("reading the template: %v", err))
+	}
+	return &doc
 }
 
 // HasResourceProperties checks that a resource of type typ has props.
@@ -211,11 +255,20 @@ func (t *Template) ResourceCountIs(tb testing.TB, typ string, n int) {
 	Check(tb, func() { t.Template.ResourceCountIs(jsii.String(typ), jsii.Number(n)) })
 }
 
-// Resources returns the template's resources of type typ by logical ID.
+// Resources returns the template's resources of type typ by logical ID,
+// decoded afresh: the caller may change them.
 func (t *Template) Resources(typ string) map[string]map[string]any {
+	t.load()
 	out := map[string]map[string]any{}
-	for id, r := range *t.FindResources(jsii.String(typ), nil) {
-		out[id] = *r
+	for id, r := range t.copy.resources {
+		if t.copy.types[id] != typ {
+			continue
+		}
+		var res map[string]any
+		if err := json.Unmarshal(r, &res); err != nil {
+			panic(fmt.Sprintf("reading resource %s: %v", id, err))
+		}
+		out[id] = res
 	}
 	return out
 }
@@ -290,7 +343,8 @@ func Shared(build func(tb testing.TB) awscdk.Stack) func(testing.TB) *Template {
 		once.Do(func() {
 			defer func() { fail = recover() }()
 			stack := build(Lasting(tb))
-			tpl = &Template{assertions.Template_FromStack(stack, nil), *awscdk.Stage_Of(stack).Outdir()}
+			tpl = &Template{Template: assertions.Template_FromStack(stack, nil), Outdir: *awscdk.Stage_Of(stack).Outdir()}
+			tpl.load()
 		})
 		if fail != nil {
 			tb.Fatalf("synthesizing the shared template: %v", fail)
