@@ -15,12 +15,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/fleet"
+	"github.com/tierkit/tierkit/constructs/fleet/fleettest"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
@@ -30,79 +30,33 @@ var (
 	groupScript, fixedScript *boot.Script
 )
 
-// groupTemplate is the default fleet (an Auto Scaling group) with a step added
-// after New, a database group that admits it and a target group for it,
-// synthesized once in strict mode with cdk-nag.
-var groupTemplate = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stack := cdktest.NewStack(app, "Test")
-	vpc := newVpc(stack)
-	groupScript = boot.New(nil)
-	groupFleet = fleet.New(stack, "Fleet", &fleet.Props{Vpc: vpc, Image: image(), Boot: groupScript})
-	groupFleet.Boot().AddStep("late", `echo "added after fleet.New"`)
-
-	db := awsec2.NewSecurityGroup(stack, jsii.String("Database"), &awsec2.SecurityGroupProps{Vpc: vpc, Description: jsii.String("database"), AllowAllOutbound: jsii.Bool(false)})
-	db.Connections().AllowFrom(groupFleet, awsec2.Port_Tcp(jsii.Number(3306)), jsii.String("MySQL from the fleet"))
-	awselasticloadbalancingv2.NewApplicationTargetGroup(stack, jsii.String("Targets"), &awselasticloadbalancingv2.ApplicationTargetGroupProps{
-		Vpc: vpc, Port: jsii.Number(80), Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP, Targets: &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{groupFleet.Targets()[0]},
-	})
-	return stack
-})
-
-// fixedTemplate is a Fixed fleet of three servers on port 8080, tagged, with
-// a target group for them; its boot script rewrites the golden IP and carries
-// an agent configuration with a deploy-time value (a CDK token).
-var fixedTemplate = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stack := cdktest.NewStack(app, "Test")
-	vpc := newVpc(stack)
-	fixedScript = boot.New(&boot.Props{
-		GoldenIP: "10.0.0.1", IPFiles: []string{"/etc/hosts", "/etc/apache2/sites-available/api.example.com.conf"},
-		AgentConfig: `{"agent":{"region":"us-east-1"},"logs":{"logs_collected":{"files":{"collect_list":[{"file_path":"/var/log/apache2/error.log","log_group_name":"web-` + *awscdk.Aws_ACCOUNT_ID() + `"}]}}}}`,
-	})
-	fixedFleet = fleet.New(stack, "Fleet", &fleet.Props{
-		Vpc: vpc, Image: image(), Mode: fleet.Fixed, Instances: 3, Port: 8080, Boot: fixedScript,
-	})
-	awscdk.Tags_Of(fixedFleet).Add(jsii.String("team"), jsii.String("web"), nil)
-	targets := fixedFleet.Targets()
-	awselasticloadbalancingv2.NewApplicationTargetGroup(stack, jsii.String("Targets"), &awselasticloadbalancingv2.ApplicationTargetGroupProps{
-		Vpc: vpc, Port: jsii.Number(8080), Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP, TargetType: awselasticloadbalancingv2.TargetType_INSTANCE, Targets: &targets,
-	})
-	return stack
-})
-
-// singletonFleets are the Singleton variants of both modes, each with a
-// target group for all its targets, and their servers tagged release=r1;
-// the AutoScaling one has a worker group too (workerGroup, added after the
-// tag), whose servers drain through a termination hook.
+// singletonFleets are the Singleton variants of both modes (see
+// fleettest.New); workerGroup is the AutoScaling one's worker group.
 var (
-	singletonFleets = map[fleet.Mode]*fleet.Fleet{}
+	singletonFleets map[fleet.Mode]*fleet.Fleet
 	workerGroup     awsautoscaling.AutoScalingGroup
 )
 
-func singletonTemplate(mode fleet.Mode) func(testing.TB) *cdktest.Template {
-	return cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-		app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-		stack := cdktest.NewStack(app, "Test")
-		vpc := newVpc(stack)
-		props := &fleet.Props{Vpc: vpc, Image: image(), Mode: mode, Singleton: true}
-		if mode == fleet.Fixed {
-			props.Instances = 2
-		}
-		f := fleet.New(stack, "Fleet", props)
-		f.TagServers("release", "r1")
-		singletonFleets[mode] = f
-		if mode == fleet.AutoScaling {
-			workerGroup = f.AddWorkerGroup("Workers", &fleet.WorkerGroupProps{MinCapacity: 3})
-			f.AddTerminationHook("drain-workers", 2*time.Minute, workerGroup)
-		}
-		targets := f.Targets()
-		awselasticloadbalancingv2.NewApplicationTargetGroup(stack, jsii.String("Targets"), &awselasticloadbalancingv2.ApplicationTargetGroupProps{
-			Vpc: vpc, Port: jsii.Number(80), Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP, TargetType: awselasticloadbalancingv2.TargetType_INSTANCE, Targets: &targets,
-		})
-		return stack
-	})
-}
+// variant builds the fixtures' stacks (fleettest) in one app, synthesized
+// once in strict mode; internal/conformance checks the same stacks with
+// CloudFormation validation and cdk-nag.
+var variant = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
+	f := fleettest.New(cdktest.NewApp(tb, cdktest.Strict()))
+	groupFleet, fixedFleet, groupScript, fixedScript = f.GroupFleet, f.FixedFleet, f.GroupScript, f.FixedScript
+	singletonFleets, workerGroup = f.SingletonFleets, f.WorkerGroup
+	return f.Stacks
+})
+
+var (
+	// groupTemplate is the default fleet (an Auto Scaling group) with a step
+	// added after New, a database group that admits it and a target group for
+	// it.
+	groupTemplate = variant("autoscaling")
+	// fixedTemplate is a Fixed fleet of three servers on port 8080, tagged,
+	// with a target group for them; its boot script rewrites the golden IP and
+	// carries an agent configuration with a deploy-time value (a CDK token).
+	fixedTemplate = variant("fixed")
+)
 
 // rolloutTemplate is a group whose rollout is configured: a longer boot,
 // checkpoints, a bake time and two alarms watched.
@@ -123,9 +77,11 @@ var rolloutTemplate = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
 	return stack
 })
 
+// The Singleton variants of both modes (see fleettest.New), the AutoScaling
+// one with a worker group.
 var (
-	singletonGroupTemplate = singletonTemplate(fleet.AutoScaling)
-	singletonFixedTemplate = singletonTemplate(fleet.Fixed)
+	singletonGroupTemplate = variant("autoscaling singleton")
+	singletonFixedTemplate = variant("fixed singleton")
 )
 
 var templates = map[string]func(testing.TB) *cdktest.Template{
@@ -138,16 +94,6 @@ const (
 	group          = "AWS::AutoScaling::AutoScalingGroup"
 	instance       = "AWS::EC2::Instance"
 )
-
-func TestNoValidationOrNagFindings(t *testing.T) {
-	for name, tpl := range templates {
-		t.Run(name, func(t *testing.T) {
-			if findings := cdktest.Findings(t, tpl(t).Outdir); len(findings) > 0 {
-				t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
-			}
-		})
-	}
-}
 
 func TestLaunchTemplateRequiresIMDSv2WithHopLimit1(t *testing.T) {
 	for name, tpl := range templates {

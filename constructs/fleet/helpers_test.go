@@ -4,37 +4,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
-
+	"github.com/tierkit/tierkit/constructs/fleet/fleettest"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
-const ami = "ami-0123456789abcdef0"
+// The fixtures' image and network, for the tests' own stacks.
+const ami = fleettest.AMI
 
-// newVpc is the network the tiers hand the fleet: public and private
-// subnets in two Availability Zones, one NAT gateway to keep it small.
-func newVpc(stack awscdk.Stack) awsec2.Vpc {
-	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{
-		MaxAzs:      jsii.Number(2),
-		NatGateways: jsii.Number(1),
-		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
-			{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24)},
-			{Name: jsii.String("Private"), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(24)},
-		},
-	})
-	cdknag.NagSuppressions_AddResourceSuppressions(vpc, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-VPC7"),
-		Reason: jsii.String("Test scaffolding: the network block owns flow logs."),
-	}}, jsii.Bool(false))
-	return vpc
-}
-
-func image() awsec2.IMachineImage {
-	return awsec2.MachineImage_GenericLinux(&map[string]*string{"us-east-1": jsii.String(ami)}, nil)
-}
+var (
+	newVpc = fleettest.NewVpc
+	image  = fleettest.Image
+)
 
 // props returns a resource's Properties.
 func props(r map[string]any) map[string]any {

@@ -151,7 +151,7 @@ func TestAddTerminationHookRefusesAnotherFleetsGroup(t *testing.T) {
 	groupTemplate(t)
 	singletonGroupTemplate(t)
 	defer func() {
-		if r := recover(); r == nil || !strings.Contains(r.(string), "AddTerminationHook: Test/Fleet/Workers is not a group of the fleet") {
+		if r := recover(); r == nil || !strings.Contains(r.(string), "AddTerminationHook: SingletonGroup/Fleet/Workers is not a group of the fleet") {
 			t.Errorf("panic %v; want the group named as not the fleet's", r)
 		}
 	}()

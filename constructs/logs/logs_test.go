@@ -15,40 +15,31 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/logs"
+	"github.com/tierkit/tierkit/constructs/logs/logstest"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
-// template holds two shipped files and a role granted write access (the
-// second file added after the grant), plus a log group of someone else's
-// that the grant must not reach; synthesized once in strict mode
-// (validation warnings fail) with cdk-nag.
-var template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stack := cdktest.NewStack(app, "Test")
-	shipped = logs.New(stack, "Logs", nil)
-	shipped.AddFile("ApacheError", "/var/log/apache2/error.log")
-	role := awsiam.NewRole(stack, jsii.String("AppRole"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil)})
-	shipped.GrantWrite(role)
-	shipped.AddFile("ApacheAccess", "/var/log/apache2/*access.log")
-	awslogs.NewLogGroup(stack, jsii.String("Other"), &awslogs.LogGroupProps{Retention: awslogs.RetentionDays_ONE_YEAR})
-	return stack
+// variant builds the fixtures' stacks (logstest) in one app, synthesized
+// once in strict mode (validation warnings fail); internal/conformance checks
+// the same stacks with CloudFormation validation and cdk-nag.
+var variant = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
+	f := logstest.New(cdktest.NewApp(tb, cdktest.Strict()))
+	shipped = f.Shipped
+	return f.Stacks
 })
 
+var (
+	// template holds two shipped files and a role granted write access (the
+	// second file added after the grant), plus a log group of someone else's
+	// that the grant must not reach.
+	template = variant("default")
+	// keyed is the template's setup with the tier's key: a customer managed
+	// key of the same stack (rotated, retained) passed as EncryptionKey.
+	keyed = variant("keyed")
+)
+
+// shipped is template's block.
 var shipped *logs.Logs
-
-// keyed is the template's setup with the tier's key: a customer managed key
-// of the same stack (rotated, retained) passed as EncryptionKey; synthesized
-// once in strict mode with cdk-nag.
-var keyed = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stack := cdktest.NewStack(app, "Test")
-	key := awskms.NewKey(stack, jsii.String("TierKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
-	l := logs.New(stack, "Logs", &logs.Props{EncryptionKey: key})
-	l.AddFile("ApacheError", "/var/log/apache2/error.log")
-	l.GrantWrite(awsiam.NewRole(stack, jsii.String("AppRole"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil)}))
-	l.AddFile("ApacheAccess", "/var/log/apache2/*access.log")
-	return stack
-})
 
 const (
 	errorGroup  = "LogsApacheError44101E5F"
@@ -56,14 +47,6 @@ const (
 	policyType  = "AWS::IAM::Policy"
 	keyID       = "TierKey0D030C44"
 )
-
-func TestNoValidationOrNagFindings(t *testing.T) {
-	for name, tpl := range map[string]func(testing.TB) *cdktest.Template{"default": template, "with a key": keyed} {
-		if findings := cdktest.Findings(t, tpl(t).Outdir); len(findings) > 0 {
-			t.Errorf("%s: %d findings:\n%s", name, len(findings), strings.Join(findings, "\n"))
-		}
-	}
-}
 
 func TestLogGroupsKeepTheirLogicalIDsAndAreRetained(t *testing.T) {
 	groups := *template(t).FindResources(jsii.String("AWS::Logs::LogGroup"), nil)

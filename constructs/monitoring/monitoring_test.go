@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
@@ -19,87 +18,47 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/monitoring"
+	"github.com/tierkit/tierkit/constructs/monitoring/monitoringtest"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
-// slowQueryLog is a log group named by a literal, to see its slashes escaped
-// in the console link.
-const slowQueryLog = "/aws/rds/instance/tierkit/slowquery"
-
-// template is the Auto Scaling variant with default thresholds: a topic with
-// two subscriptions, an ALB, a target group, an Auto Scaling group, a
-// database, three log groups and a two-node cache watched, synthesized once
-// in strict mode with cdk-nag.
-var template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stack := cdktest.NewStack(app, "Test")
-	vpc := importedVpc(stack)
-	topic := monitoring.NewTopic(stack, "Alarms", []string{"ops@example.com", "oncall@example.com"})
-	lb, tg := newLoadBalancer(stack, vpc)
-	group := newGroup(stack, vpc, topic)
-	tg.AddTarget(group)
-	app1 := awslogs.NewLogGroup(stack, jsii.String("AppLogs"), &awslogs.LogGroupProps{Retention: awslogs.RetentionDays_ONE_YEAR})
-	boot := awslogs.NewLogGroup(stack, jsii.String("BootLogs"), &awslogs.LogGroupProps{Retention: awslogs.RetentionDays_ONE_YEAR})
-	slow := awslogs.LogGroup_FromLogGroupName(stack, jsii.String("SlowQueryLogs"), jsii.String(slowQueryLog))
-	m := monitoring.New(stack, "Monitoring", &monitoring.Props{
-		Topic:            topic,
-		LoadBalancer:     lb,
-		TargetGroup:      tg,
-		Database:         newDatabase(stack, vpc),
-		AutoScalingGroup: group,
-		LogGroups:        []awslogs.ILogGroup{app1, boot, slow},
-		BootLog:          boot,
-		SingletonGroup:   awsautoscaling.AutoScalingGroup_FromAutoScalingGroupName(stack, jsii.String("Singleton"), jsii.String(singletonGroupName)),
-	})
-	rollout, watched = m.RolloutAlarms(), m
-	m.WatchCache(jsii.String("tierkit-cache"), 2)
-	m.WatchGroup("Workers", "Queue workers", "queue worker", awsautoscaling.AutoScalingGroup_FromAutoScalingGroupName(stack, jsii.String("Workers"), jsii.String(workerGroupName)))
-	return stack
+// variant builds the fixtures' stacks (monitoringtest) in one app,
+// synthesized once in strict mode; internal/conformance checks the same
+// stacks with CloudFormation validation and cdk-nag.
+var variant = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
+	f := monitoringtest.New(cdktest.NewApp(tb, cdktest.Strict()))
+	rollout, watched = f.Rollout, f.Watched
+	return f.Stacks
 })
 
-// fixed is the fixed-servers variant: two instances registered by id, custom
-// thresholds, a topic owned elsewhere, no log groups, no cache.
-var fixed = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stack := cdktest.NewStack(app, "Fixed")
-	vpc := importedVpc(stack)
-	lb, tg := newLoadBalancer(stack, vpc)
-	for _, id := range []string{"i-0123456789abcdef0", "i-0123456789abcdef1"} {
-		tg.AddTarget(awselasticloadbalancingv2targets.NewInstanceIdTarget(jsii.String(id), jsii.Number(80)))
-	}
-	monitoring.New(stack, "Monitoring", &monitoring.Props{
-		Topic:             awssns.Topic_FromTopicArn(stack, jsii.String("Topic"), jsii.String(fixedTopicARN)),
-		LoadBalancer:      lb,
-		TargetGroup:       tg,
-		Database:          newDatabase(stack, vpc),
-		Instances:         2,
-		SingletonInstance: jsii.String("i-0123456789abcdef0"),
-		Thresholds: monitoring.Thresholds{
-			UnhealthyHosts: 2, Target5xxPerMinute: 50, LoadBalancer5xxPerMinute: 20, ResponseTimeSeconds: 1.5,
-			DatabaseCPUPercent: 70, DatabaseFreeStorageGiB: 5, DatabaseFreeMemoryMiB: 512,
-		},
-	})
-	return stack
-})
+var (
+	// template is the Auto Scaling variant with default thresholds: a topic
+	// with two subscriptions, an ALB, a target group, an Auto Scaling group,
+	// a database, three log groups and a two-node cache watched.
+	template = variant("autoscaling")
+	// fixed is the fixed-servers variant: two instances registered by id,
+	// custom thresholds, a topic owned elsewhere, no log groups, no cache.
+	fixed = variant("fixed")
+	// keyed is NewTopicWithKey with the tier's key, a customer managed key of
+	// the same stack (rotated, retained).
+	keyed = variant("keyed")
+)
 
-const fixedTopicARN = "arn:aws:sns:us-east-1:123456789012:ops"
-
-// keyed is NewTopicWithKey with the tier's key, a customer managed key of the
-// same stack (rotated, retained), synthesized once in strict mode with
-// cdk-nag.
-var keyed = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stack := cdktest.NewStack(app, "Keyed")
-	key := awskms.NewKey(stack, jsii.String("TierKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
-	monitoring.NewTopicWithKey(stack, "Alarms", []string{"ops@example.com"}, key)
-	return stack
-})
+// The fixtures' names, as the tests compare them.
+const (
+	// slowQueryLog is a log group named by a literal, to see its slashes
+	// escaped in the console link.
+	slowQueryLog = monitoringtest.SlowQueryLog
+	// fixedTopicARN is the fixed variant's topic, owned elsewhere.
+	fixedTopicARN = monitoringtest.FixedTopicARN
+	// singletonGroupName is the name of the template's singleton group.
+	singletonGroupName = monitoringtest.SingletonGroupName
+	// workerGroupName is the group template watches with WatchGroup.
+	workerGroupName = monitoringtest.WorkerGroupName
+)
 
 // tierKeyID is the logical ID of the keyed template's key.
 const tierKeyID = "TierKey0D030C44"
-
-// singletonGroupName is the name of the template's singleton group.
-const singletonGroupName = "web-singleton"
 
 // rollout is what the template's RolloutAlarms returned.
 var rollout []awscloudwatch.IAlarm
@@ -121,14 +80,6 @@ var albDimensions = assertions.Match_ArrayWith(&[]any{
 	assertions.Match_ObjectLike(&map[string]any{"Name": "LoadBalancer"}),
 	assertions.Match_ObjectLike(&map[string]any{"Name": "TargetGroup"}),
 })
-
-func TestNoValidationOrNagFindings(t *testing.T) {
-	for name, tpl := range map[string]func(testing.TB) *cdktest.Template{"Auto Scaling": template, "fixed": fixed, "topic with a key": keyed} {
-		if findings := cdktest.Findings(t, tpl(t).Outdir); len(findings) > 0 {
-			t.Errorf("%s: %d findings:\n%s", name, len(findings), strings.Join(findings, "\n"))
-		}
-	}
-}
 
 // Alarms
 

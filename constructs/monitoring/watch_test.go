@@ -8,9 +8,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// workerGroupName is the group template watches with WatchGroup.
-const workerGroupName = "api-queue-workers"
-
 func TestWatchGroupAlarmsWhenFewerWorkersThanDesiredAreInServiceFor10Minutes(t *testing.T) {
 	tpl := template(t)
 	groupMetric := func(id, name string) any {

@@ -15,51 +15,42 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/network"
+	"github.com/tierkit/tierkit/constructs/network/networktest"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
-// template is the default network (2 zones, a NAT gateway per zone) in a
-// stack with a region and no account, synthesized once in strict mode
-// (validation warnings fail) with cdk-nag. The same app holds the dual-stack
-// variant, so both are validated in one pass.
-var template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict(),
-		cdktest.WithContext(map[string]any{network.ZoneContextKey(account, region): zones}))))
-	stack := cdktest.NewStack(app, "Test")
-	defaultNetwork = network.New(stack, "Network", nil)
-
-	// A production-like variant: a stack with a concrete account and region
-	// whose app holds the zones in its context (no lookup), 3 named zones, a
-	// single NAT gateway and IPv6.
-	dualStack = awscdk.NewStack(app, jsii.String("DualStack"), &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)},
-	})
-	network.New(dualStack, "Network", &network.Props{AvailabilityZones: zones, NATGateways: 1, DualStack: true})
-	// Read now: the assembly directory goes away with the test that
-	// synthesized it.
-	dual = &cdktest.Template{Template: assertions.Template_FromStack(dualStack, nil), Outdir: *app.Outdir()}
-	return stack
+// variant builds the fixtures' stacks (networktest) in one app, whose
+// context holds the dual-stack variant's zones, synthesized once in strict
+// mode (validation warnings fail); internal/conformance checks the same
+// stacks with CloudFormation validation and cdk-nag.
+var variant = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
+	f := networktest.New(cdktest.NewApp(tb, cdktest.Strict(), cdktest.WithContext(networktest.ZoneContext())))
+	defaultNetwork, dualStack = f.Default, f.DualStack
+	return f.Stacks
 })
 
-// dualTemplate is the dual-stack variant, synthesized with template.
-func dualTemplate(tb testing.TB) *cdktest.Template {
-	tb.Helper()
-	template(tb)
-	return dual
-}
+var (
+	// template is the default network (2 zones, a NAT gateway per zone) in a
+	// stack with a region and no account.
+	template = variant("default")
+	// dualTemplate is the production-like variant: a stack with a concrete
+	// account and region whose app holds the zones in its context (no
+	// lookup), 3 named zones, a single NAT gateway and IPv6.
+	dualTemplate = variant("dual")
+)
 
 var (
 	defaultNetwork *network.Network
 	dualStack      awscdk.Stack
-	dual           *cdktest.Template
 )
 
+// The dual-stack variant's environment and zones.
 const (
-	account = "123456789012"
-	region  = "eu-west-1"
+	account = networktest.Account
+	region  = networktest.Region
 )
 
-var zones = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
+var zones = networktest.Zones
 
 // existingTemplate wraps an existing VPC. It is neither validated nor nagged:
 // it creates nothing, and CloudFormation rejects a template without
@@ -98,12 +89,6 @@ const (
 	flowLogGroup = "NetworkFlowLogs2BEC3212"
 	vpcID        = "NetworkVpc7FB7348F"
 )
-
-func TestNoValidationOrNagFindings(t *testing.T) {
-	if findings := cdktest.Findings(t, template(t).Outdir); len(findings) > 0 {
-		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
-	}
-}
 
 func TestFlowLogGroupKeepsItsLogicalIDAndIsRetained(t *testing.T) {
 	groups := template(t).Resources("AWS::Logs::LogGroup")
