@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -31,44 +30,15 @@ const (
 var created *cache.Cache
 
 // template is the default cache (Valkey) in a VPC like the network block's,
-// opened to a fleet security group and read by an instance role,
-// synthesized once in strict mode (validation warnings fail) with cdk-nag.
-var template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stack := cdktest.NewStack(app, "Test")
-	vpc := newVpc(stack)
-	created = cache.New(stack, "Cache", &cache.Props{Vpc: vpc})
-	fleet, role := fleetAndRole(stack, vpc)
-	created.AllowFrom(fleet)
-	created.GrantSecretRead(role)
-	return stack
-})
+// opened to a fleet security group and read by an instance role.
+var template = variant("defaults")
 
 // keyed is the template's setup with the tier's key: a customer managed key
-// of the same stack (rotated, retained) passed as EncryptionKey;
-// synthesized once in strict mode with cdk-nag.
-var keyed = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stack := cdktest.NewStack(app, "Test")
-	vpc := newVpc(stack)
-	key := awskms.NewKey(stack, jsii.String("TierKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
-	c := cache.New(stack, "Cache", &cache.Props{Vpc: vpc, EncryptionKey: key})
-	fleet, role := fleetAndRole(stack, vpc)
-	c.AllowFrom(fleet)
-	c.GrantSecretRead(role)
-	return stack
-})
+// of the same stack (rotated, retained) passed as EncryptionKey.
+var keyed = variant("keyed")
 
 // keyARN is the keyed template's key, as the resources reference it.
 var keyARN = map[string]any{"Fn::GetAtt": []any{"TierKey0D030C44", "Arn"}}
-
-func TestNoValidationOrNagFindings(t *testing.T) {
-	for name, tpl := range map[string]func(testing.TB) *cdktest.Template{"default": template, "with a key": keyed} {
-		if findings := cdktest.Findings(t, tpl(t).Outdir); len(findings) > 0 {
-			t.Errorf("%s: %d findings:\n%s", name, len(findings), strings.Join(findings, "\n"))
-		}
-	}
-}
 
 func TestCacheKeepsItsLogicalIDsAndIsSnapshotted(t *testing.T) {
 	tpl := template(t)

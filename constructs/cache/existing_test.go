@@ -6,23 +6,22 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/cache"
+	"github.com/tierkit/tierkit/constructs/cache/cachetest"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
 // The existing cache of the existing template: an ElastiCache replication
 // group made elsewhere, its security group, and its AUTH token in a secret
-// encrypted with a customer managed key.
+// encrypted with a customer managed key (cachetest).
 const (
-	existingSG       = "sg-0123456789abcdef0"
-	existingEndpoint = "master.legacy-cache.abc123.use1.cache.amazonaws.com"
-	existingSecret   = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/cache-auth-AbCdEf"
-	existingKey      = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+	existingSG       = cachetest.ExistingSG
+	existingEndpoint = cachetest.ExistingEndpoint
+	existingSecret   = cachetest.ExistingSecret
+	existingKey      = cachetest.ExistingKey
 )
 
 // wrapped is the cache of the existing template, for its accessors.
@@ -30,35 +29,11 @@ var wrapped *cache.Cache
 
 // existingCache returns Existing props for the existing cache, its
 // security group and secret imported into scope.
-func existingCache(scope awscdk.Stack) *cache.Existing {
-	return &cache.Existing{
-		Endpoint: existingEndpoint, Port: 6379, TLS: true, SecretKey: "auth",
-		SecurityGroup: awsec2.SecurityGroup_FromSecurityGroupId(scope, jsii.String("LegacyCacheGroup"), jsii.String(existingSG), nil),
-		Secret: awssecretsmanager.Secret_FromSecretAttributes(scope, jsii.String("LegacyCacheToken"), &awssecretsmanager.SecretAttributes{
-			SecretCompleteArn: jsii.String(existingSecret),
-			EncryptionKey:     awskms.Key_FromKeyArn(scope, jsii.String("LegacyKey"), jsii.String(existingKey)),
-		}),
-	}
-}
+var existingCache = cachetest.ExistingCache
 
 // existing wraps that cache, opened to a fleet security group and read by
-// an instance role, synthesized once in strict mode with cdk-nag.
-var existing = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stack := cdktest.NewStack(app, "Test")
-	vpc := newVpc(stack)
-	wrapped = cache.New(stack, "Cache", &cache.Props{Existing: existingCache(stack)})
-	fleet, role := fleetAndRole(stack, vpc)
-	wrapped.AllowFrom(fleet)
-	wrapped.GrantSecretRead(role)
-	return stack
-})
-
-func TestExistingCacheHasNoNagFindings(t *testing.T) {
-	if findings := cdktest.Findings(t, existing(t).Outdir); len(findings) > 0 {
-		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
-	}
-}
+// an instance role.
+var existing = variant("existing")
 
 func TestExistingCacheCreatesNothingOfItsOwn(t *testing.T) {
 	tpl := existing(t)

@@ -4,10 +4,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/tierkit/tierkit/constructs/cache/cachetest"
+	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
 // Resource types the tests read.
@@ -20,34 +20,25 @@ const (
 	policy           = "AWS::IAM::Policy"
 )
 
-// newVpc returns a VPC like the network block's: public, private and
-// "Isolated" subnets in two AZs, one NAT gateway. A test fixture, so its
-// flow logs are not this block's.
-func newVpc(stack awscdk.Stack) awsec2.Vpc {
-	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{
-		MaxAzs:      jsii.Number(2),
-		NatGateways: jsii.Number(1),
-		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
-			{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24)},
-			{Name: jsii.String("Private"), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(24)},
-			{Name: jsii.String("Isolated"), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24)},
-		},
-		// Leaves out the custom resource that restricts the default group: not under test here.
-		RestrictDefaultSecurityGroup: jsii.Bool(false),
-	})
-	cdknag.NagSuppressions_AddResourceSuppressions(vpc, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-VPC7"),
-		Reason: jsii.String("Test fixture: flow logs belong to the network block, not to the cache block under test."),
-	}}, jsii.Bool(false))
-	return vpc
-}
+// The fixtures' stand-ins for the network and fleet blocks (cachetest), for
+// the tests that build their own stacks.
+var (
+	newVpc       = cachetest.NewVpc
+	fleetAndRole = cachetest.FleetAndRole
+)
 
-// fleetAndRole stand in for the fleet block: its security group and its instance role.
-func fleetAndRole(stack awscdk.Stack, vpc awsec2.IVpc) (awsec2.SecurityGroup, awsiam.Role) {
-	fleet := awsec2.NewSecurityGroup(stack, jsii.String("Fleet"), &awsec2.SecurityGroupProps{Vpc: vpc})
-	role := awsiam.NewRole(stack, jsii.String("AppRole"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil)})
-	return fleet, role
-}
+// fixtures are the block's test stacks (cachetest), synthesized once in
+// strict mode; internal/conformance checks the same stacks with
+// CloudFormation validation and cdk-nag.
+var fixtures *cachetest.Fixtures
+
+// variant builds the fixtures' stacks in one app: one synthesis, another
+// stack of the same app costs milliseconds.
+var variant = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
+	fixtures = cachetest.New(cdktest.NewApp(tb, cdktest.Strict()))
+	created, wrapped = fixtures.Created, fixtures.Wrapped
+	return fixtures.Stacks
+})
 
 // scratch returns a stack that is never synthesized, for props that need a construct.
 func scratch(tb testing.TB) awscdk.Stack {

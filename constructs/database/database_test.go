@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/database"
+	"github.com/tierkit/tierkit/constructs/database/databasetest"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
@@ -41,16 +42,22 @@ var (
 
 // The existing database of the existing template.
 const (
-	existingSG     = "sg-0123456789abcdef0"
-	existingSecret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:tierkit/db-AbCdEf"
+	existingSG     = databasetest.ExistingSG
+	existingSecret = databasetest.ExistingSecretARN
 )
 
-// variant builds the four stacks below in one app, synthesized once in
-// strict mode (validation warnings fail) with cdk-nag: a validated synthesis
-// costs seconds, a second stack of the same app milliseconds.
+// fixtures are the block's test stacks (databasetest), synthesized once in
+// strict mode; internal/conformance checks the same stacks with
+// CloudFormation validation and cdk-nag.
+var fixtures *databasetest.Fixtures
+
+// variant builds the fixtures' stacks in one app: one synthesis, another
+// stack of the same app costs milliseconds.
 var variant = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	return map[string]awscdk.Stack{"mysql": mysqlStack(app), "others": othersStack(app), "existing": existingStack(app), "keyed": keyedStack(app), "restored": restoredStack(app)}
+	fixtures = databasetest.New(cdktest.NewApp(tb, cdktest.Strict()))
+	created, existing = fixtures.Created, fixtures.Existing
+	existingInstance, existingSecretV = fixtures.ExistingInstance, fixtures.ExistingSecret
+	return fixtures.Stacks
 })
 
 var (
@@ -75,97 +82,9 @@ var (
 // secret: the created one's (construct path Database/Secret), whose hash
 // covers the stack name too.
 const (
-	snapshotARN      = "arn:aws:rds:us-east-1:123456789012:snapshot:app-final-2026-12-01"
+	snapshotARN      = databasetest.SnapshotARN
 	restoredSecretID = "RestoredDatabaseSecret6BCB13D33fdaad7efa858a3daf9490cf0a702aeb"
 )
-
-func mysqlStack(app awscdk.App) awscdk.Stack {
-	stack := cdktest.NewStack(app, "Test")
-	vpc := importedVpc(stack)
-	created = database.New(stack, "Database", &database.Props{Vpc: vpc})
-	fleet, role := fleetAndRole(stack, vpc)
-	created.AllowFrom(fleet)
-	created.GrantSecretRead(role)
-	return stack
-}
-
-func othersStack(app awscdk.App) awscdk.Stack {
-	stack := cdktest.NewStack(app, "Others")
-	vpc := importedVpc(stack)
-	fleet, role := fleetAndRole(stack, vpc)
-	pg := database.New(stack, "Postgres", &database.Props{
-		Vpc:                        vpc,
-		Engine:                     database.Postgres,
-		InstanceType:               "m7g.large",
-		AllocatedStorageGiB:        50,
-		MaxAllocatedStorageGiB:     200,
-		BackupRetentionDays:        14,
-		LogRetention:               awslogs.RetentionDays_SIX_MONTHS,
-		DisableDeletionProtection:  true,
-		DisableEnhancedMonitoring:  true,
-		DisablePerformanceInsights: true,
-	})
-	maria := database.New(stack, "MariaDB", &database.Props{Vpc: vpc, Engine: database.MariaDB})
-	for _, db := range []*database.Database{pg, maria} {
-		db.AllowFrom(fleet)
-		db.GrantSecretRead(role)
-	}
-	return stack
-}
-
-func keyedStack(app awscdk.App) awscdk.Stack {
-	stack := cdktest.NewStack(app, "Keyed")
-	vpc := importedVpc(stack)
-	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
-	db := database.New(stack, "Database", &database.Props{Vpc: vpc, EncryptionKey: key, MonitoringInterval: 10 * time.Second})
-	fleet, role := fleetAndRole(stack, vpc)
-	db.AllowFrom(fleet)
-	db.GrantSecretRead(role)
-	return stack
-}
-
-func restoredStack(app awscdk.App) awscdk.Stack {
-	stack := cdktest.NewStack(app, "Restored")
-	vpc := importedVpc(stack)
-	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
-	db := database.New(stack, "Database", &database.Props{
-		Vpc: vpc, SnapshotIdentifier: snapshotARN, Username: "admin", DatabaseName: "laravel", EncryptionKey: key,
-	})
-	fleet, role := fleetAndRole(stack, vpc)
-	db.AllowFrom(fleet)
-	db.GrantSecretRead(role)
-	return stack
-}
-
-func existingStack(app awscdk.App) awscdk.Stack {
-	stack := cdktest.NewStack(app, "Existing")
-	vpc := importedVpc(stack)
-	existingInstance = awsrds.DatabaseInstance_FromDatabaseInstanceAttributes(stack, jsii.String("AppDB"), &awsrds.DatabaseInstanceAttributes{
-		InstanceIdentifier:      jsii.String("app-db"),
-		InstanceEndpointAddress: jsii.String("app-db.abcdefghijkl.us-east-1.rds.amazonaws.com"),
-		Port:                    jsii.Number(3307),
-		SecurityGroups:          &[]awsec2.ISecurityGroup{awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("AppDBSG"), jsii.String(existingSG), nil)},
-	})
-	existingSecretV = awssecretsmanager.Secret_FromSecretCompleteArn(stack, jsii.String("AppDBSecret"), jsii.String(existingSecret))
-	existing = database.New(stack, "Database", &database.Props{
-		Existing: &database.Existing{Instance: existingInstance, Secret: existingSecretV, Engine: database.MariaDB},
-	})
-	fleet, role := fleetAndRole(stack, vpc)
-	existing.AllowFrom(fleet)
-	existing.GrantSecretRead(role)
-	return stack
-}
-
-func TestNoValidationOrNagFindings(t *testing.T) {
-	// The templates share one app, and so one validation report.
-	template(t)
-	others(t)
-	keyed(t)
-	restored(t)
-	if findings := cdktest.Findings(t, existingTemplate(t).Outdir); len(findings) > 0 {
-		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
-	}
-}
 
 func TestDatabaseKeepsItsLogicalIDsAndIsSnapshotted(t *testing.T) {
 	tpl := template(t)

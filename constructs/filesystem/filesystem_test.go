@@ -5,43 +5,26 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsbackup"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
-	"github.com/aws/jsii-runtime-go"
 
-	"github.com/tierkit/tierkit/constructs/backup"
 	"github.com/tierkit/tierkit/constructs/filesystem"
+	"github.com/tierkit/tierkit/constructs/filesystem/filesystemtest"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
 // created is the file system of the default template, for its accessors.
 var created *filesystem.FileSystem
 
-// stacks: "Test", the default file system opened to a fleet security group,
-// mounted by an instance role and in a backup plan; "Keyed", the same with
-// a customer managed key. One app, synthesized once in strict mode with
-// cdk-nag.
+// fixtures are the block's test stacks (filesystemtest): "Test", the
+// default file system opened to a fleet security group, mounted by an
+// instance role and in a backup plan; "Keyed", the same with a customer
+// managed key. One app, synthesized once in strict mode; internal/conformance
+// checks the same stacks with CloudFormation validation and cdk-nag.
+var fixtures *filesystemtest.Fixtures
+
 var variants = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	out := map[string]awscdk.Stack{}
-	for _, name := range []string{"Test", "Keyed"} {
-		stack := cdktest.NewStack(app, name)
-		vpc := newVpc(stack)
-		p := &filesystem.Props{Vpc: vpc}
-		if name == "Keyed" {
-			p.EncryptionKey = awskms.NewKey(stack, jsii.String("TierKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
-		}
-		fs := filesystem.New(stack, "Files", p)
-		fleet, role := fleetAndRole(stack, vpc)
-		fs.AllowFrom(fleet)
-		fs.GrantMount(role)
-		backup.New(stack, "Backup", &backup.Props{Resources: []awsbackup.BackupResource{fs.BackupResource()}})
-		if name == "Test" {
-			created = fs
-		}
-		out[name] = stack
-	}
-	return out
+	fixtures = filesystemtest.New(cdktest.NewApp(tb, cdktest.Strict()))
+	created = fixtures.Created
+	return fixtures.Stacks
 })
 
 var (
@@ -52,12 +35,6 @@ var (
 // fsID is the file system's logical ID: part of the contract, since
 // renaming a construct replaces the file system.
 const fsID = "FilesFileSystemCB06EB6B"
-
-func TestNoValidationOrNagFindings(t *testing.T) {
-	if findings := cdktest.Findings(t, template(t).Outdir); len(findings) > 0 {
-		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
-	}
-}
 
 func TestFileSystemKeepsItsLogicalIDAndIsRetained(t *testing.T) {
 	for name, tpl := range map[string]*cdktest.Template{"default": template(t), "with a key": keyed(t)} {
