@@ -12,34 +12,17 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/firewall"
+	"github.com/tierkit/tierkit/constructs/firewall/firewalltest"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
-// The default firewall (stack "Test") in front of an internet-facing ALB and
-// its variants live in one app, synthesized once in strict mode (validation
-// warnings fail) with cdk-nag. The default firewall is also tagged and
-// depended on, as a tier does with its blocks.
+// variants are the block's test stacks (firewalltest: the default firewall
+// in stack "Test", tagged and depended on as a tier does with its blocks,
+// and its variants), built in one app and synthesized once in strict mode
+// (validation warnings fail); internal/conformance checks the same stacks
+// with CloudFormation validation and cdk-nag.
 var variants = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stacks := map[string]awscdk.Stack{}
-	for id, props := range map[string]firewall.Props{
-		"Test": {},
-		// strict: a lower rate limit and every managed rule blocking (an
-		// empty, non-nil CountOnlyRules).
-		"Strict": {RateLimit: 500, CountOnlyRules: []string{}, LogRetention: awslogs.RetentionDays_TWO_YEARS},
-		// scoped: rules scoped away from two sets of paths.
-		"Scoped": {ScopedRules: scopedRules},
-	} {
-		stack := cdktest.NewStack(app, id)
-		props.LoadBalancer = newLoadBalancer(stack)
-		fw := firewall.New(stack, "Firewall", &props)
-		if id == "Test" {
-			awscdk.Tags_Of(fw).Add(jsii.String("tierkit:block"), jsii.String("firewall"), nil)
-			awscdk.NewCfnWaitConditionHandle(stack, jsii.String("AfterFirewall"), nil).Node().AddDependency(fw)
-		}
-		stacks[id] = stack
-	}
-	return stacks
+	return firewalltest.New(cdktest.NewApp(tb, cdktest.Strict())).Stacks
 })
 
 var (
@@ -108,14 +91,6 @@ func overrides(t *testing.T, r map[string]any) []string {
 		names = append(names, o["Name"].(string))
 	}
 	return names
-}
-
-func TestNoValidationOrNagFindings(t *testing.T) {
-	for name, tpl := range map[string]func(testing.TB) *cdktest.Template{"default": template, "strict": strictTemplate, "scoped": scopedTemplate} {
-		if findings := cdktest.Findings(t, tpl(t).Outdir); len(findings) > 0 {
-			t.Errorf("%s: %d findings:\n%s", name, len(findings), strings.Join(findings, "\n"))
-		}
-	}
 }
 
 func TestWebACLIsRegionalAndAllowsByDefault(t *testing.T) {

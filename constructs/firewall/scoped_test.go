@@ -8,22 +8,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
 	"github.com/tierkit/tierkit/constructs/firewall"
+	"github.com/tierkit/tierkit/constructs/firewall/firewalltest"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
-// scopedRules are the scoped variant's exceptions: a sync protocol under two
-// prefixes with rules of every group, and a webhook path (one prefix).
-var scopedRules = []firewall.ScopedRules{
-	{
-		Name: "Sync",
-		Rules: []string{
-			"RestrictedExtensions_URIPATH", "SizeRestrictions_URIPATH", "CrossSiteScripting_BODY",
-			"Log4JRCE_BODY", "SQLi_BODY", "PHPHighRiskMethodsVariables_BODY",
-		},
-		ExceptPathPrefixes: []string{"/dav/", "/webdav/"},
-	},
-	{Name: "Hooks", Rules: []string{"GenericRFI_BODY"}, ExceptPathPrefixes: []string{"/hooks/"}},
-}
+// scopedRules are the scoped variant's exceptions (firewalltest.ScopedRules):
+// a sync protocol under two prefixes with rules of every group, and a
+// webhook path (one prefix).
+var scopedRules = firewalltest.ScopedRules
 
 // evaluate sends req through the scoped variant's web ACL.
 func evaluate(t *testing.T, tpl *cdktest.Template, req cdktest.WAFRequest) cdktest.WAFDecision {

@@ -14,81 +14,45 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/frontend"
+	"github.com/tierkit/tierkit/constructs/frontend/frontendtest"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
-// built is the Site of the default template, for the accessor tests.
-var built *frontend.Site
-
-// template is the site in a us-east-1 stack with RedirectWWW and a new
-// certificate, synthesized once in strict mode (validation warnings fail)
-// with cdk-nag.
-var template = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	stack := cdktest.NewStack(app, "Test")
-	built = frontend.New(stack, "Site", &frontend.Props{DomainName: "example.com", Zone: cdktest.Zone(stack), RedirectWWW: true})
-	return stack
-})
-
-// certStack and siteStack are the stacks of the cross-region app.
+// Built by variant: the Site of the default template, for the accessor
+// tests, and the stacks of the cross-region pair.
 var (
+	built     *frontend.Site
 	certStack *frontend.CertificateStack
 	siteStack awscdk.Stack
 )
 
-// crossRegion is the site stack of the other app: a CertificateStack in
-// us-east-1 and the site in eu-west-1 using its certificate, as an app in
-// another region deploys it; synthesized once in strict mode with cdk-nag.
-var crossRegion = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	certStack = frontend.NewCertificateStack(app, "FrontendCertificate", &frontend.CertificateStackProps{
-		Account:                 account,
-		DomainName:              "example.com",
-		SubjectAlternativeNames: []string{"www.example.com"},
-		HostedZoneID:            zoneID,
-		HostedZoneName:          zoneName,
-	})
-	stack := awscdk.NewStack(app, jsii.String("Frontend"), &awscdk.StackProps{
-		Env:                   &awscdk.Environment{Account: jsii.String(account), Region: jsii.String("eu-west-1")},
-		CrossRegionReferences: jsii.Bool(true),
-	})
-	frontend.New(stack, "Site", &frontend.Props{
-		DomainName: "example.com", Zone: cdktest.Zone(stack), RedirectWWW: true, Certificate: certStack.Certificate(),
-	})
-	siteStack = stack
-	return stack
+// variant builds the block's test stacks (frontendtest) in one app,
+// synthesized once in strict mode (validation warnings fail);
+// internal/conformance checks the same stacks with CloudFormation
+// validation and cdk-nag.
+var variant = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
+	f := frontendtest.New(cdktest.NewApp(tb, cdktest.Strict()))
+	built, certStack, siteStack = f.Site, f.CertStack, f.SiteStack
+	return f.Stacks
 })
 
-// certTemplate is the certificate stack's template, from the same synthesis
-// as crossRegion.
-func certTemplate(t *testing.T) *cdktest.Template {
-	t.Helper()
-	crossRegion(t)
-	var tpl *cdktest.Template
-	cdktest.Check(t, func() { tpl = synthesized(certStack) })
-	if tpl == nil {
-		t.FailNow()
-	}
-	return tpl
-}
+var (
+	// template is the site in a us-east-1 stack with RedirectWWW and a new
+	// certificate.
+	template = variant("Test")
+	// crossRegion is the site stack of the cross-region pair: a
+	// CertificateStack in us-east-1 and the site in eu-west-1 using its
+	// certificate, as an app in another region deploys it.
+	crossRegion = variant("Frontend")
+	// certTemplate is the certificate stack's template.
+	certTemplate = variant("FrontendCertificate")
+)
 
 const (
 	siteBucket   = "SiteBucket978D4AEB"
 	logBucket    = "SiteLogsBCCC85C3"
 	distribution = "SiteDistribution390DED28"
 )
-
-func TestNoValidationOrNagFindings(t *testing.T) {
-	if findings := cdktest.Findings(t, template(t).Outdir); len(findings) > 0 {
-		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
-	}
-}
-
-func TestCrossRegionAppHasNoValidationOrNagFindings(t *testing.T) {
-	if findings := cdktest.Findings(t, crossRegion(t).Outdir); len(findings) > 0 {
-		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
-	}
-}
 
 func TestStatefulResourcesKeepTheirLogicalIDs(t *testing.T) {
 	for name, tpl := range map[string]*cdktest.Template{"us-east-1": template(t), "cross-region": crossRegion(t)} {

@@ -6,21 +6,25 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 
+	"github.com/tierkit/tierkit/constructs/frontend/frontendtest"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
+// The fixtures' hosted zone and account.
 const (
-	zoneID   = "Z0123456789ABCDEFGHIJ"
-	zoneName = "example.com"
-	account  = "123456789012"
+	zoneID   = frontendtest.ZoneID
+	zoneName = frontendtest.ZoneName
+	account  = frontendtest.Account
+)
 
+const (
 	bucketType       = "AWS::S3::Bucket"
 	distributionType = "AWS::CloudFront::Distribution"
 	recordType       = "AWS::Route53::RecordSet"
 )
 
-// synthesized is a stack of an app synthesized once (with validation and
-// cdk-nag), as a template whose checks fail the test instead of panicking.
+// synthesized is a stack of a synthesized app, as a template whose checks
+// fail the test instead of panicking.
 func synthesized(stack awscdk.Stack) *cdktest.Template {
 	return &cdktest.Template{
 		Template: assertions.Template_FromStack(stack, nil),

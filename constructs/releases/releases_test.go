@@ -8,20 +8,19 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/releases"
-	"github.com/tierkit/tierkit/constructs/storage"
+	"github.com/tierkit/tierkit/constructs/releases/releasestest"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
-// variant builds the stacks below in one app, synthesized once in strict
-// mode with cdk-nag.
+// variant builds the block's test stacks (releasestest) in one app,
+// synthesized once in strict mode (validation warnings fail);
+// internal/conformance checks the same stacks with CloudFormation
+// validation and cdk-nag.
 var variant = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	return map[string]awscdk.Stack{"default": newStack(app, "Test", false), "keyed": newStack(app, "Keyed", true)}
+	return releasestest.New(cdktest.NewApp(tb, cdktest.Strict())).Stacks
 })
 
 var (
@@ -31,29 +30,10 @@ var (
 	keyed = variant("keyed")
 )
 
-func newStack(app awscdk.App, id string, withKey bool) awscdk.Stack {
-	stack := cdktest.NewStack(app, id)
-	p := &releases.Props{AccessLogBucket: storage.NewLogBucket(stack, "AccessLogs", nil)}
-	if withKey {
-		p.EncryptionKey = awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
-	}
-	r := releases.New(stack, "Releases", p)
-	role := awsiam.NewRole(stack, jsii.String("AppRole"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil)})
-	r.GrantRead(role)
-	return stack
-}
-
 const (
 	bucket   = "AWS::S3::Bucket"
 	bucketID = "ReleasesBucketEA8ED4CA"
 )
-
-func TestNoValidationOrNagFindings(t *testing.T) {
-	template(t)
-	if findings := cdktest.Findings(t, keyed(t).Outdir); len(findings) > 0 {
-		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
-	}
-}
 
 func TestTheBucketKeepsItsLogicalIDAndIsRetained(t *testing.T) {
 	b, ok := (*template(t).FindResources(jsii.String(bucket), nil))[bucketID]

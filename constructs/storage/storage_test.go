@@ -8,21 +8,23 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/storage"
+	"github.com/tierkit/tierkit/constructs/storage/storagetest"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
-// variant builds the stacks below in one app, synthesized once in strict
-// mode (validation warnings fail) with cdk-nag: a validated synthesis costs
-// seconds, another stack of the same app milliseconds.
+// variant builds the block's test stacks (storagetest) in one app,
+// synthesized once in strict mode (validation warnings fail);
+// internal/conformance checks the same stacks with CloudFormation
+// validation and cdk-nag.
 var variant = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
-	app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-	return map[string]awscdk.Stack{"default": defaultStack(app), "keyed": keyedStack(app), "replicated": replicatedStack(app), "existing": existingStack(app)}
+	f := storagetest.New(cdktest.NewApp(tb, cdktest.Strict()))
+	keyedUploads = f.Keyed
+	return f.Stacks
 })
 
 var (
@@ -37,67 +39,18 @@ var (
 	existing = variant("existing")
 )
 
-const existingBucket = "team-uploads"
-
-// Destination of the replicas.
+// The team's bucket of existing, and the destination of the replicas.
 const (
-	replicaARN     = "arn:aws:s3:::example-uploads-replica"
-	replicaAccount = "111111111111"
-	replicaKeyARN  = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	existingBucket = storagetest.ExistingBucket
+	replicaARN     = storagetest.ReplicaARN
+	replicaAccount = storagetest.ReplicaAccount
+	replicaKeyARN  = storagetest.ReplicaKeyARN
 )
 
 // keyedUploads is the keyed variant's construct, for its accessors.
 var keyedUploads *storage.Uploads
 
-func withRole(stack awscdk.Stack, uploads *storage.Uploads) {
-	role := awsiam.NewRole(stack, jsii.String("AppRole"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil)})
-	uploads.GrantObjectAccess(role)
-}
-
-func defaultStack(app awscdk.App) awscdk.Stack {
-	stack := cdktest.NewStack(app, "Test")
-	withRole(stack, storage.New(stack, "Uploads", &storage.Props{CORSOrigins: []string{"https://example.com"}}))
-	return stack
-}
-
-func keyedStack(app awscdk.App) awscdk.Stack {
-	stack := cdktest.NewStack(app, "Keyed")
-	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
-	keyedUploads = storage.New(stack, "Uploads", &storage.Props{
-		EncryptionKey: key,
-		ReplicateTo:   &storage.Replication{BucketARN: replicaARN, Account: replicaAccount, KMSKeyARN: replicaKeyARN},
-	})
-	withRole(stack, keyedUploads)
-	return stack
-}
-
-func replicatedStack(app awscdk.App) awscdk.Stack {
-	stack := cdktest.NewStack(app, "Replicated")
-	withRole(stack, storage.New(stack, "Uploads", &storage.Props{ReplicateTo: &storage.Replication{BucketARN: replicaARN}}))
-	return stack
-}
-
-func existingStack(app awscdk.App) awscdk.Stack {
-	stack := cdktest.NewStack(app, "Existing")
-	uploads := storage.New(stack, "Uploads", &storage.Props{ExistingBucket: awss3.Bucket_FromBucketName(stack, jsii.String("Team"), jsii.String(existingBucket))})
-	withRole(stack, uploads)
-	if !uploads.Existing() || uploads.AccessLogBucket() != nil || *uploads.Bucket().BucketName() != existingBucket {
-		panic("an existing bucket's accessors must say so")
-	}
-	return stack
-}
-
 const bucket = "AWS::S3::Bucket"
-
-func TestNoValidationOrNagFindings(t *testing.T) {
-	// The variants share one app, and so one validation report.
-	template(t)
-	keyed(t)
-	existing(t)
-	if findings := cdktest.Findings(t, replicated(t).Outdir); len(findings) > 0 {
-		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
-	}
-}
 
 func TestBucketsKeepTheirLogicalIDsAndAreRetained(t *testing.T) {
 	buckets := *template(t).FindResources(jsii.String(bucket), nil)

@@ -27,13 +27,6 @@ func rhelProps(stack awscdk.Stack) *webtier.Props {
 	return p
 }
 
-// virtualminLogs are article 000's Virtualmin logs of its domain, shipped by
-// the keyed tier.
-var virtualminLogs = []webtier.LogFile{
-	{ID: "SiteAccess", Path: "/var/log/virtualmin/example.com_access_log"},
-	{ID: "SiteError", Path: "/var/log/virtualmin/example.com_error_log"},
-}
-
 // rhelTier is built with fixed's app; rhel is its template.
 var (
 	rhelTier *webtier.Tier[*testApp]

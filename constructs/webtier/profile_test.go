@@ -76,7 +76,7 @@ var (
 		offStack := cdktest.NewStack(app, "Off")
 		p = props(offStack)
 		p.CronFiles = []string{"/etc/cron.d/app-schedule", "/var/spool/cron/crontabs/www-data"}
-		offTier = webtier.New(offStack, "Tier", p, &testApp{job: webtier.JobOff})
+		offTier = webtier.New(offStack, "Tier", p, &testApp{Job: webtier.JobOff})
 		rhelStack := cdktest.NewStack(app, "RHEL")
 		rhelTier = webtier.New(rhelStack, "Tier", rhelProps(rhelStack), &testApp{})
 		return stack
@@ -362,7 +362,7 @@ func TestAFixedFleetsSingletonIsWatched(t *testing.T) {
 func TestAnImportersExtraStepsFitAtWorstCase(t *testing.T) {
 	app := cdktest.NewApp(t)
 	stack := cdktest.NewStack(app, "Importer")
-	tier := webtier.New(stack, "Tier", variantProps(stack), &testApp{job: webtier.JobEveryNode})
+	tier := webtier.New(stack, "Tier", variantProps(stack), &testApp{Job: webtier.JobEveryNode})
 	values := []string{}
 	for i := range 20 {
 		values = append(values, boot.Quote(*awscdk.Fn_ImportValue(jsii.String(fmt.Sprintf("importer-value-%02d", i)))))

@@ -7,33 +7,26 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tierkit/tierkit/constructs/releases"
 	"github.com/tierkit/tierkit/constructs/webtier"
+	"github.com/tierkit/tierkit/constructs/webtier/webtiertest"
 	"github.com/tierkit/tierkit/internal/cdktest"
 )
 
 var (
-	releasedStack awscdk.Stack
-	releasedTier  *webtier.Tier[*testApp]
+	// releasedTier is the tier of released.
+	releasedTier *webtier.Tier[*testApp]
 	// released is the tier with its own key and releases on, running
 	// currentRelease; in the same app as template.
-	released = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-		template(tb)
-		return releasedStack
-	})
-	currentRelease = releases.Release{ID: "20261203-1612-a1b2c3d", SHA256: strings.Repeat("5e", 32)}
+	released = tiers("Released")
+	// currentRelease is the release of released.
+	currentRelease = webtiertest.CurrentRelease
+	// releasedProps are props with the tier's own key and releases on,
+	// running currentRelease.
+	releasedProps = webtiertest.ReleasedProps
 )
-
-func releasedProps(stack awscdk.Stack) *webtier.Props {
-	p := props(stack)
-	p.CustomerManagedKey, p.Releases = true, true
-	r := currentRelease
-	p.Release = &r
-	return p
-}
 
 // releaseBucketID is the release bucket's logical ID: renaming the
 // construct replaces the bucket and its releases.
@@ -129,10 +122,10 @@ func TestReleaseSettingsAreValidated(t *testing.T) {
 		app  *testApp
 		want string
 	}{
-		{"release without releases", func(p *webtier.Props) { p.Releases = false }, &testApp{appPath: "/var/www/app"}, "Release: set without Releases"},
+		{"release without releases", func(p *webtier.Props) { p.Releases = false }, &testApp{AppPath: "/var/www/app"}, "Release: set without Releases"},
 		{"no app path", func(*webtier.Props) {}, &testApp{}, "Releases: set, but the application testapp names no AppPath"},
-		{"bad id", func(p *webtier.Props) { p.Release = &releases.Release{ID: "../x", SHA256: currentRelease.SHA256} }, &testApp{appPath: "/var/www/app"}, `Release.ID: "../x" is not a release id`},
-		{"bad sha", func(p *webtier.Props) { p.Release = &releases.Release{ID: "r1", SHA256: "x"} }, &testApp{appPath: "/var/www/app"}, `Release.SHA256: "x" is not a SHA-256`},
+		{"bad id", func(p *webtier.Props) { p.Release = &releases.Release{ID: "../x", SHA256: currentRelease.SHA256} }, &testApp{AppPath: "/var/www/app"}, `Release.ID: "../x" is not a release id`},
+		{"bad sha", func(p *webtier.Props) { p.Release = &releases.Release{ID: "r1", SHA256: "x"} }, &testApp{AppPath: "/var/www/app"}, `Release.SHA256: "x" is not a SHA-256`},
 	} {
 		p := *base
 		c.edit(&p)

@@ -6,144 +6,59 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/tierkit/tierkit/constructs/boot"
 	"github.com/tierkit/tierkit/constructs/fleet"
 	"github.com/tierkit/tierkit/constructs/webtier"
+	"github.com/tierkit/tierkit/constructs/webtier/webtiertest"
 	"github.com/tierkit/tierkit/internal/cdktest"
-	"github.com/tierkit/tierkit/internal/fakeaws"
 )
 
-func props(stack awscdk.Stack) *webtier.Props {
-	return &webtier.Props{
-		DomainName: "app.example.com",
-		Zone: awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
-			HostedZoneId: jsii.String("Z0123456789ABCDEFGHIJ"), ZoneName: jsii.String("example.com"),
-		}),
-		Image:           awsec2.MachineImage_GenericLinux(&map[string]*string{"us-east-1": jsii.String("ami-0123456789abcdef0")}, nil),
-		HealthCheckPath: "/up",
-	}
-}
+// props are the tests' tier props in a stack (webtiertest.Props).
+var props = webtiertest.Props
 
 // testApp is the profile of the tests: an application in /var/www/app with
-// a log file, a boot step and a job on one server (Mode from job).
-type testApp struct {
-	appPath  string
-	job      string
-	cors     []string
-	attached webtier.Parts
-}
+// a log file, a boot step and a job on one server (Mode from Job).
+type testApp = webtiertest.App
 
-func (a *testApp) Profile() webtier.Profile {
-	return webtier.Profile{
-		Name:            "testapp",
-		HealthCheckPath: "/health",
-		CORSOrigins:     a.cors,
-		AppPath:         a.appPath,
-		Shared:          []string{"settings"},
-		LogFiles:        []webtier.LogFile{{ID: "App", Path: "/var/www/app/storage/logs/*.log"}},
-		CronFiles:       []string{"/etc/cron.d/app"},
-		Job: &webtier.Job{
-			Setting: "Jobs", Mode: a.job, Step: "app-job", Description: "the app's job", CronFile: "/etc/cron.d/tierkit-app",
-			Schedule: "* * * * *", Command: "cd /var/www/app && php job.php", Requires: "/var/www/app/job.php", RequiresWhy: "not the app's root",
-		},
-	}
-}
+// variantProps takes the other branches (webtiertest.VariantProps): a fixed
+// fleet of one, nginx with PHP-FPM, no health path of the caller's (the
+// profile's), another web user, the shortest wait for the health path.
+var variantProps = webtiertest.VariantProps
 
-func (a *testApp) Validate(webtier.Props) error { return nil }
+// vhost is the golden server's vhost.
+const vhost = webtiertest.Vhost
 
-func (a *testApp) Attach(t webtier.Parts) []webtier.Step {
-	a.attached = t
-	return []webtier.Step{{Name: "app-settings", Body: "echo app settings >\"$ROOT/var/www/app/settings\""}}
-}
+// tiers builds the package's test stacks (webtiertest) in one app,
+// synthesized once in strict mode (validation warnings fail);
+// internal/conformance checks the same stacks with CloudFormation
+// validation and cdk-nag.
+var tiers = cdktest.Variants(func(tb testing.TB) map[string]awscdk.Stack {
+	f := webtiertest.New(cdktest.NewApp(tb, cdktest.Strict()))
+	broughtWarnings, releasedTier = f.BroughtWarnings, f.Released
+	return f.Stacks
+})
 
-// variantProps takes the other branches: a fixed fleet of one, nginx with
-// PHP-FPM, no health path of the caller's (the profile's), another web user,
-// the shortest wait for the health path.
-func variantProps(stack awscdk.Stack) *webtier.Props {
-	p := props(stack)
-	p.HealthCheckPath, p.WebServer, p.PHPFPMUnit, p.WebUser = "", "nginx", "php8.3-fpm", "nginx"
-	p.Fleet = fleet.Props{Mode: fleet.Fixed, Instances: 1}
-	p.Boot = boot.Props{GoldenIP: fakeaws.GoldenIP, IPFiles: []string{"/etc/hosts", vhost}, HealthCheckWait: 2 * time.Second}
-	return p
-}
-
-const vhost = "/etc/apache2/sites-available/app.example.com.conf"
-
-// template is a tier with defaults and the test profile, variant the
-// variant with the job on every server; strict validation and cdk-nag.
 var (
-	variantStack awscdk.Stack
-	template     = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-		app := cdktest.Validated(cdktest.Nagged(cdktest.NewApp(tb, cdktest.Strict())))
-		stack := cdktest.NewStack(app, "Test")
-		p := props(stack)
-		p.Boot = boot.Props{GoldenIP: fakeaws.GoldenIP, IPFiles: []string{"/etc/hosts", vhost}}
-		webtier.New(stack, "Tier", p, &testApp{})
-		variantStack = cdktest.NewStack(app, "Variant")
-		webtier.New(variantStack, "Tier", variantProps(variantStack), &testApp{job: webtier.JobEveryNode})
-		keyedStack = cdktest.NewStack(app, "Keyed")
-		kp := props(keyedStack)
-		kp.CustomerManagedKey = true
-		kp.LogFiles = virtualminLogs
-		webtier.New(keyedStack, "Tier", kp, &testApp{})
-		broughtStack = cdktest.NewStack(app, "Brought")
-		bp := props(broughtStack)
-		bp.CustomerManagedKey = true
-		bp.Uploads.ExistingBucket = awss3.Bucket_FromBucketName(broughtStack, jsii.String("TeamUploads"), jsii.String(teamBucket))
-		bp.Database.SnapshotIdentifier, bp.Database.Username = "app-final", "admin"
-		tier := webtier.New(broughtStack, "Tier", bp, &testApp{cors: []string{"https://example.com"}})
-		// Recorded, then acknowledged as a team does once its bucket
-		// allows the origins: unacknowledged warnings fail validation.
-		for _, m := range *tier.Uploads().Node().Metadata() {
-			if *m.Type == "aws:cdk:warning" {
-				broughtWarnings = append(broughtWarnings, fmt.Sprint(m.Data))
-			}
-		}
-		awscdk.Annotations_Of(tier.Uploads()).AcknowledgeWarning(jsii.String("tierkit-webtier:uploadsCors"), nil)
-		releasedStack = cdktest.NewStack(app, "Released")
-		releasedTier = webtier.New(releasedStack, "Tier", releasedProps(releasedStack), &testApp{appPath: "/var/www/app"})
-		return stack
-	})
-	broughtStack awscdk.Stack
-	// broughtWarnings are the warnings on the brought tier's uploads block.
-	broughtWarnings []string
+	// template is a tier with defaults and the test profile.
+	template = tiers("Test")
+	// variant is the tier of variantProps with the job on every server.
+	variant = tiers("Variant")
+	// keyed is the tier with its own customer-managed key.
+	keyed = tiers("Keyed")
 	// brought is the tier with its own key, the team's uploads bucket and a
 	// database restored from their snapshot, with an application that adds
-	// a CORS origin; in the same app.
-	brought = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-		template(tb)
-		return broughtStack
-	})
-	keyedStack awscdk.Stack
-	// keyed is the tier with its own customer-managed key, in the same app.
-	keyed = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-		template(tb)
-		return keyedStack
-	})
-	variant = cdktest.Shared(func(tb testing.TB) awscdk.Stack {
-		template(tb)
-		return variantStack
-	})
+	// a CORS origin.
+	brought = tiers("Brought")
+	// broughtWarnings are the warnings on the brought tier's uploads block.
+	broughtWarnings []string
 )
 
-func TestNoValidationOrNagFindings(t *testing.T) {
-	variant(t) // the stacks are in the same assembly
-	if findings := cdktest.Findings(t, template(t).Outdir); len(findings) > 0 {
-		t.Errorf("%d findings:\n%s", len(findings), strings.Join(findings, "\n"))
-	}
-}
-
-const teamBucket = "team-uploads"
+const teamBucket = webtiertest.TeamBucket
 
 func TestAnExistingBucketIsNotCreatedNorGivenTheTiersKey(t *testing.T) {
 	tpl := brought(t)
@@ -388,7 +303,7 @@ func TestTierWorksAsAScopeAndCanBeTaggedAndDependedOn(t *testing.T) {
 		"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "team", "Value": "api"}}),
 	})
 	tpl.HasResource(t, "AWS::CloudFormation::WaitConditionHandle", map[string]any{"DependsOn": assertions.Match_ArrayWith(&[]any{"TierFleetRole87C45DF5"})})
-	if tier.App().attached == nil || tier.App().attached.Props().HealthCheckPath != "/up" {
+	if tier.App().Attached == nil || tier.App().Attached.Props().HealthCheckPath != "/up" {
 		t.Errorf("the profile was not attached to the tier with its resolved props")
 	}
 	if tier.LoadBalancer() == nil || tier.Database() == nil || tier.Uploads() == nil || tier.Logs() == nil || tier.Edge() == nil ||
@@ -512,7 +427,7 @@ func TestJobModes(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := *valid
 			p.Fleet = c.fleet
-			err := webtier.Validate(&p, &testApp{job: c.mode})
+			err := webtier.Validate(&p, &testApp{Job: c.mode})
 			if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
 				t.Errorf("got %v, want %q", err, c.want)
 			}
@@ -521,7 +436,7 @@ func TestJobModes(t *testing.T) {
 }
 
 func TestValidateReportsEveryProblem(t *testing.T) {
-	err := webtier.Validate(&webtier.Props{WebServer: "caddy", CronFiles: []string{"x"}}, &testApp{job: "all"})
+	err := webtier.Validate(&webtier.Props{WebServer: "caddy", CronFiles: []string{"x"}}, &testApp{Job: "all"})
 	for _, field := range []string{"DomainName: ", "; Zone: ", "; Image: ", "; WebServer: ", "; CronFiles[0]: ", "; Jobs: "} {
 		if err == nil || !strings.Contains(err.Error(), field) {
 			t.Errorf("got %v, want a problem with %s", err, strings.Trim(field, "; "))
