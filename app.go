@@ -67,7 +67,7 @@ func run(stdout, stderr io.Writer) (status int) {
 		fmt.Fprintf(stderr, "tierkit: %v\n", err)
 		return 1
 	}
-	nag, err := contextFlag(app, nagKey)
+	nag, err := nagEnabled(app)
 	if err != nil {
 		fmt.Fprintf(stderr, "tierkit: %v\n", err)
 		return 1
@@ -86,11 +86,20 @@ func run(stdout, stderr io.Writer) (status int) {
 	return 0
 }
 
-// nagKey, true in the context ("-c nag=true", as scripts/review passes it),
-// checks every stack against cdk-nag's AwsSolutions rules. Off by default:
-// loading cdk-nag adds about 45 MiB to the synth's peak, which would take
-// scripts/synth over its 1 GiB budget; CI reviews every change with it.
+// nagKey, false in the context ("-c nag=false"), skips cdk-nag's AwsSolutions
+// checks, which every synth (and so every deploy) runs by default: an
+// unsuppressed finding fails the synth, and scripts/synth then keeps cdk.out as
+// it was. The opt-out is for reading the template a finding is about; CI's
+// scripts/review passes "-c nag=true", which wins over cdk.json's context.
 const nagKey = "nag"
+
+// nagEnabled reads nagKey: true when the context does not set it.
+func nagEnabled(app awscdk.App) (bool, error) {
+	if app.Node().TryGetContext(jsii.String(nagKey)) == nil {
+		return true, nil
+	}
+	return contextFlag(app, nagKey)
+}
 
 // holdToAwsSolutions checks every stack of app against cdk-nag's AwsSolutions
 // rules: an unsuppressed error fails the synth (the CLI lists it with the

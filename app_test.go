@@ -149,6 +149,28 @@ func TestNagErrorsFailTheSynth(t *testing.T) {
 	app.Synth(nil)
 }
 
+// TestNagRunsUnlessTheContextTurnsItOff: cdk-nag is on in every synth (the
+// deploy's included) unless "-c nag=false" says otherwise; other values are refused.
+func TestNagRunsUnlessTheContextTurnsItOff(t *testing.T) {
+	for _, c := range []struct {
+		value any
+		want  bool
+	}{{nil, true}, {"true", true}, {true, true}, {"false", false}, {false, false}} {
+		ctx := map[string]any{}
+		if c.value != nil {
+			ctx[nagKey] = c.value
+		}
+		got, err := nagEnabled(cdktest.NewApp(t, cdktest.WithContext(ctx)))
+		if err != nil || got != c.want {
+			t.Errorf("nag=%v: got %v, %v; want %v", c.value, got, err, c.want)
+		}
+	}
+	_, err := nagEnabled(cdktest.NewApp(t, cdktest.WithContext(map[string]any{nagKey: "yes"})))
+	if err == nil || !strings.Contains(err.Error(), "nag: must be true or false, got yes") {
+		t.Errorf("nag=yes: got %v, want an error naming the key and the allowed values", err)
+	}
+}
+
 // twoEnvironments share an account and a region but not their zones.
 const twoEnvironments = `{
   "dev": {"account": "123456789012", "region": "eu-west-1", "availabilityZones": ["eu-west-1a", "eu-west-1b"],
@@ -308,6 +330,10 @@ func TestSynthPrintsOnlyTheSummaryAndExitsZero(t *testing.T) {
 	want := regexp.MustCompile(fmt.Sprintf(`(?m)^  example-laravel +%d resources  cdk.out/example-laravel.template.json$`, len(tpl.Resources)))
 	if !want.MatchString(stdout) {
 		t.Errorf("summary does not match %s:\n%s", want, stdout)
+	}
+	// cdk-nag ran without being asked for: its report on the stack is there.
+	if reports, _ := filepath.Glob(filepath.Join(outdir, "AwsSolutions-*example-laravel-NagReport.csv")); len(reports) != 1 {
+		t.Errorf("no cdk-nag report on example-laravel in the assembly: nag did not run by default")
 	}
 }
 
