@@ -132,7 +132,6 @@ func (f *databaseDrill) wantReboots(out string, n int) {
 var databaseErrors = regexp.MustCompile(`errors: +about ([\d.]+) s \(([1-9]\d*) failed answer\(s\) x 0\.1 s\), first at \d\d:\d\d:\d\d, last at \d\d:\d\d:\d\d`)
 
 func TestDrillDatabaseFailsOverAndMeasuresTheErrors(t *testing.T) {
-	t.Parallel()
 	f := newDatabaseDrill(t)
 	out := f.mustRun(0, "prod", "laravel", "--confirm", "prod")
 	f.wantReboots(out, 1)
@@ -177,7 +176,6 @@ func TestDrillDatabaseFailsOverAndMeasuresTheErrors(t *testing.T) {
 }
 
 func TestDrillDatabaseSaysWhenTheServiceNeverFailed(t *testing.T) {
-	t.Parallel()
 	f := newDatabaseDrill(t)
 	f.unset("curl-fails-while-rebooting")
 	out := f.mustRun(0, "prod", "laravel", "--confirm", "prod", "--url", "https://api.example.org/orders")
@@ -194,7 +192,6 @@ func TestDrillDatabaseSaysWhenTheServiceNeverFailed(t *testing.T) {
 }
 
 func TestDrillDatabaseTimeoutNamesWhatItWaitedFor(t *testing.T) {
-	t.Parallel()
 	for name, tc := range map[string]struct {
 		flag, timeout string
 		want          []string
@@ -229,7 +226,6 @@ func TestDrillDatabaseTimeoutNamesWhatItWaitedFor(t *testing.T) {
 }
 
 func TestDrillDatabaseInterruptedSaysTheFailoverGoesOnAndStopsItsPoller(t *testing.T) {
-	t.Parallel()
 	f := newDatabaseDrill(t)
 	f.set("no-failover")
 	cmd, buf := f.command("prod", "laravel", "--confirm", "prod")
@@ -270,7 +266,6 @@ func TestDrillDatabaseRefusesWithoutTheEnvironmentsName(t *testing.T) {
 }
 
 func TestDrillDatabaseAsksOnTheTerminal(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct {
 		answer  string
 		code    int

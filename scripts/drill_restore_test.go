@@ -648,7 +648,6 @@ func TestDrillRestoreAndTheCheckItSendsPassShellcheck(t *testing.T) {
 }
 
 func TestDrillRestoreTimeoutNamesWhatItWaitedForAndDeletesTheCopy(t *testing.T) {
-	t.Parallel()
 	for name, tc := range map[string]struct {
 		setup func(f *restoreDrill)
 		want  string
@@ -684,7 +683,6 @@ func TestDrillRestoreTimeoutNamesWhatItWaitedForAndDeletesTheCopy(t *testing.T) 
 }
 
 func TestDrillRestoreInterruptedWaitsForTheCopyToExistAndDeletesIt(t *testing.T) {
-	t.Parallel()
 	f := newRestoreDrill(t, nil)
 	// The restore job never ends; the copy appears late, and RDS refuses
 	// to delete it while it is being created, once.
@@ -709,7 +707,6 @@ func TestDrillRestoreInterruptedWaitsForTheCopyToExistAndDeletesIt(t *testing.T)
 }
 
 func TestDrillRestoreKeepsTheCopyForALookThenCtrlCDeletesIt(t *testing.T) {
-	t.Parallel()
 	// sleep logs its calls: the keep is the one of 60 s.
 	sleep := `for d in /bin /usr/bin; do [[ ! -x $d/sleep ]] || exec "$d/sleep" "$@"; done
 exit 127

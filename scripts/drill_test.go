@@ -173,7 +173,6 @@ func drillOfTheMainGroup(processes string) []string {
 }
 
 func TestDrillStopsAndRestartsANonSingletonServerOfAnAutoScalingGroup(t *testing.T) {
-	t.Parallel()
 	f := newAutoScalingDrill(t)
 	out := f.mustRun(0, "prod", "laravel", "--confirm", "prod")
 	f.wantChanges(out, drillOfTheMainGroup(drillProcesses)...)
@@ -212,7 +211,6 @@ func TestDrillStopsAndRestartsANonSingletonServerOfAnAutoScalingGroup(t *testing
 }
 
 func TestDrillInFixedModeSparesServer1(t *testing.T) {
-	t.Parallel()
 	// Server1 lists first; Server12 must not be taken for it.
 	f := newDrillFake(t, []string{
 		"AWS::EC2::Instance TierFleetServer186A166D2 i-01",
@@ -235,7 +233,6 @@ func TestDrillInFixedModeSparesServer1(t *testing.T) {
 }
 
 func TestDrillPicksTheSingletonOnlyWhenNoOtherServerIsHealthy(t *testing.T) {
-	t.Parallel()
 	f := newDrillFake(t, []string{
 		"AWS::EC2::Instance TierFleetServer186A166D2 i-01",
 		"AWS::EC2::Instance TierFleetServer270CED946 i-02",
@@ -251,7 +248,6 @@ func TestDrillPicksTheSingletonOnlyWhenNoOtherServerIsHealthy(t *testing.T) {
 }
 
 func TestDrillTimeoutNamesWhatItWaitedForAndRestoresEverything(t *testing.T) {
-	t.Parallel()
 	f := newAutoScalingDrill(t)
 	f.set("ignore-stop")
 	start := time.Now()
@@ -268,7 +264,6 @@ func TestDrillTimeoutNamesWhatItWaitedForAndRestoresEverything(t *testing.T) {
 }
 
 func TestDrillFailsWhenTheServiceStopsAnswering(t *testing.T) {
-	t.Parallel()
 	f := newAutoScalingDrill(t)
 	f.set("curl-fails-while-stopped")
 	out := f.mustRun(1, "prod", "laravel", "--confirm", "prod")
@@ -284,7 +279,6 @@ func TestDrillFailsWhenTheServiceStopsAnswering(t *testing.T) {
 }
 
 func TestDrillFailsWhenNoOtherTargetStaysHealthy(t *testing.T) {
-	t.Parallel()
 	f := newAutoScalingDrill(t)
 	// The singleton's target turns unhealthy after the first poll.
 	f.setState("target/i-0000000000000000a", "healthy\nhealthy\nunhealthy\n")
@@ -296,7 +290,6 @@ func TestDrillFailsWhenNoOtherTargetStaysHealthy(t *testing.T) {
 }
 
 func TestDrillInterruptedStartsTheServerAndResumesTheProcesses(t *testing.T) {
-	t.Parallel()
 	f := newAutoScalingDrill(t)
 	f.set("ignore-stop")
 	cmd, buf := f.command("prod", "laravel", "--confirm", "prod")
@@ -310,7 +303,6 @@ func TestDrillInterruptedStartsTheServerAndResumesTheProcesses(t *testing.T) {
 }
 
 func TestDrillLeavesProcessesSuspendedBeforeItSuspended(t *testing.T) {
-	t.Parallel()
 	f := newAutoScalingDrill(t)
 	f.setState("suspended/"+drillMainGroup, "AZRebalance\tLaunch\n")
 	out := f.mustRun(0, "prod", "laravel", "--confirm", "prod")
@@ -318,7 +310,6 @@ func TestDrillLeavesProcessesSuspendedBeforeItSuspended(t *testing.T) {
 }
 
 func TestDrillFindsTheResourcesOfAStackOfOverAHundred(t *testing.T) {
-	t.Parallel()
 	// describe-stack-resources stops at 100; the fleet is listed after them.
 	var rows []string
 	for i := range 100 {
@@ -336,7 +327,6 @@ func TestDrillFindsTheResourcesOfAStackOfOverAHundred(t *testing.T) {
 }
 
 func TestDrillRefusesWithoutEnvironmentAndTier(t *testing.T) {
-	t.Parallel()
 	for _, args := range [][]string{nil, {"prod"}, {"prod", "laravel", "extra"}, {"prod", "laravel", "--confirm"}, {"prod", "laravel", "--timeout", "0"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			f := newAutoScalingDrill(t)
@@ -347,7 +337,6 @@ func TestDrillRefusesWithoutEnvironmentAndTier(t *testing.T) {
 }
 
 func TestDrillRefusesAConfirmationOfAnotherEnvironment(t *testing.T) {
-	t.Parallel()
 	f := newAutoScalingDrill(t)
 	out, code := f.run("prod", "laravel", "--confirm", "staging")
 	// Not even a read: the confirmation comes before any call.
@@ -355,14 +344,12 @@ func TestDrillRefusesAConfirmationOfAnotherEnvironment(t *testing.T) {
 }
 
 func TestDrillRefusesWithoutATerminalOrConfirm(t *testing.T) {
-	t.Parallel()
 	f := newAutoScalingDrill(t)
 	out, code := f.run("prod", "laravel")
 	f.wantRefused(out, code, 1, "no terminal to confirm on: pass --confirm prod")
 }
 
 func TestDrillAsksOnTheTerminal(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct {
 		answer  string
 		code    int
@@ -383,7 +370,6 @@ func TestDrillAsksOnTheTerminal(t *testing.T) {
 }
 
 func TestDrillRefusesBeforeAnyChangeWhenTheStackIsMissingOrHasOneHealthyServer(t *testing.T) {
-	t.Parallel()
 	missing := newAutoScalingDrill(t)
 	missing.set("fail-stack")
 	one := newAutoScalingDrill(t)
@@ -411,7 +397,6 @@ func TestDrillRefusesBeforeAnyChangeWhenTheStackIsMissingOrHasOneHealthyServer(t
 }
 
 func TestDrillSaysWhichReleaseEveryHealthyServerRuns(t *testing.T) {
-	t.Parallel()
 	f := newAutoScalingDrill(t)
 	f.setState("release/i-0000000000000000a", "20261203-1612-a1b2c3d")
 	f.setState("release/i-0000000000000000c", "20261203-1612-a1b2c3d")
@@ -422,7 +407,6 @@ func TestDrillSaysWhichReleaseEveryHealthyServerRuns(t *testing.T) {
 }
 
 func TestDrillRefusesWhileTwoReleasesServe(t *testing.T) {
-	t.Parallel()
 	f := newAutoScalingDrill(t)
 	f.setState("release/i-0000000000000000a", "r1")
 	f.setState("release/i-0000000000000000c", "r2")
@@ -434,7 +418,6 @@ func TestDrillRefusesWhileTwoReleasesServe(t *testing.T) {
 }
 
 func TestDrillOfATierWithoutReleasesNamesNone(t *testing.T) {
-	t.Parallel()
 	f := newAutoScalingDrill(t)
 	out, code := f.run("prod", "laravel", "--confirm", "prod")
 	if code != 0 || strings.Contains(out, "release") {

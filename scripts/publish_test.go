@@ -261,7 +261,6 @@ func brokenPages(t *testing.T, events []string) []string {
 var publishTimestamp = regexp.MustCompile(`(?m)^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] `)
 
 func TestPublishUploadsFilesThenPagesThenInvalidatesAndDeletesTheOldFilesLast(t *testing.T) {
-	t.Parallel()
 	f := newPublishFake(t)
 	out := f.mustRun(0, "prod", f.site, "--confirm", "prod")
 	// The old files go only once CloudFront no longer serves the old pages
@@ -340,7 +339,6 @@ func TestPublishUploadsFilesThenPagesThenInvalidatesAndDeletesTheOldFilesLast(t 
 }
 
 func TestPublishWithNoWaitDoesNotWaitForTheInvalidation(t *testing.T) {
-	t.Parallel()
 	f := newPublishFake(t)
 	out := f.mustRun(0, "prod", f.site, "--confirm", "prod", "--no-wait")
 	f.wantSteps(out, "describe-stacks", "sync", "sync", "sync", "create-invalidation", "sync --delete", "sync --delete")
@@ -352,7 +350,6 @@ func TestPublishWithNoWaitDoesNotWaitForTheInvalidation(t *testing.T) {
 }
 
 func TestPublishDryRunPassesDryrunAndDoesNotInvalidate(t *testing.T) {
-	t.Parallel()
 	f := newPublishFake(t)
 	out := f.mustRun(0, "prod", f.site, "--confirm", "prod", "--dry-run")
 	f.wantSteps(out, "describe-stacks", "sync", "sync", "sync", "sync --delete", "sync --delete")
@@ -373,7 +370,6 @@ func TestPublishDryRunPassesDryrunAndDoesNotInvalidate(t *testing.T) {
 }
 
 func TestPublishStopsAtTheFailedStepAndNamesIt(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct {
 		name, fail, want string
 		invalidates      bool
@@ -412,7 +408,6 @@ func TestPublishStopsAtTheFailedStepAndNamesIt(t *testing.T) {
 }
 
 func TestPublishRefusesWithoutEnvironmentAndDir(t *testing.T) {
-	t.Parallel()
 	for _, args := range [][]string{nil, {"prod"}, {"prod", "SITE", "extra"}, {"prod", "SITE", "--confirm"}, {"prod", "SITE", "--dryrun"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			f := newPublishFake(t)
@@ -428,7 +423,6 @@ func TestPublishRefusesWithoutEnvironmentAndDir(t *testing.T) {
 }
 
 func TestPublishRefusesADirWithoutIndexHTML(t *testing.T) {
-	t.Parallel()
 	f := newPublishFake(t)
 	empty, output := t.TempDir(), t.TempDir()
 	f.write(filepath.Join(output, "public", "index.html"), "<html>", 0o644)
@@ -450,7 +444,6 @@ func TestPublishRefusesADirWithoutIndexHTML(t *testing.T) {
 }
 
 func TestPublishRefusesAConfirmationOfAnotherEnvironment(t *testing.T) {
-	t.Parallel()
 	f := newPublishFake(t)
 	out, code := f.run("prod", f.site, "--confirm", "staging")
 	// Not even a read: a typo must not look at the wrong account.
@@ -458,7 +451,6 @@ func TestPublishRefusesAConfirmationOfAnotherEnvironment(t *testing.T) {
 }
 
 func TestPublishRefusesWithoutATerminalOrConfirm(t *testing.T) {
-	t.Parallel()
 	for _, args := range [][]string{nil, {"--dry-run"}} {
 		f := newPublishFake(t)
 		out, code := f.run(append([]string{"prod", f.site}, args...)...)
@@ -473,7 +465,6 @@ func TestPublishRefusesWithoutATerminalOrConfirm(t *testing.T) {
 }
 
 func TestPublishRefusesAStackWithoutTheOutputs(t *testing.T) {
-	t.Parallel()
 	f := newPublishFake(t)
 	f.setState("outputs", "SiteURL\t"+publishURL+"\nBucketName\t"+publishBucket+"\n")
 	out, code := f.run("prod", f.site, "--confirm", "prod")
@@ -485,7 +476,6 @@ func TestPublishRefusesAStackWithoutTheOutputs(t *testing.T) {
 }
 
 func TestPublishAsksOnTheTerminalNamingTheSite(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct {
 		answer string
 		code   int

@@ -80,7 +80,6 @@ func (f *releaseFake) object(key string) []byte {
 }
 
 func TestReleaseUploadsTheArchiveAndItsChecksumRecordsItAndDeploys(t *testing.T) {
-	t.Parallel()
 	f := newReleaseFake(t)
 	out := f.mustRun(0, "prod", "laravel", f.app, "--id", "r2", "--confirm", "prod")
 	archive := f.object("releases/r2.tar.gz")
@@ -107,7 +106,6 @@ func TestReleaseUploadsTheArchiveAndItsChecksumRecordsItAndDeploys(t *testing.T)
 }
 
 func TestReleaseTakesATarballAsIs(t *testing.T) {
-	t.Parallel()
 	f := newReleaseFake(t)
 	tarball := filepath.Join(t.TempDir(), "app.tar.gz")
 	if out, err := exec.Command("tar", "-czf", tarball, "-C", f.app, ".").CombinedOutput(); err != nil {
@@ -121,7 +119,6 @@ func TestReleaseTakesATarballAsIs(t *testing.T) {
 }
 
 func TestReleaseRollbackMakesThePreviousReleaseCurrent(t *testing.T) {
-	t.Parallel()
 	f := newReleaseFake(t)
 	f.mustRun(0, "prod", "laravel", f.app, "--id", "r1", "--confirm", "prod")
 	f.write(filepath.Join(f.app, "public/index.php"), "<?php echo 'v3';", 0o644)
@@ -139,7 +136,6 @@ func TestReleaseRollbackMakesThePreviousReleaseCurrent(t *testing.T) {
 }
 
 func TestReleaseRollbackRefusesWithoutAnEarlierRelease(t *testing.T) {
-	t.Parallel()
 	f := newReleaseFake(t)
 	out, code := f.run("--rollback", "prod", "laravel", "--confirm", "prod")
 	f.wantRefused(out, code, 1, "records no release of prod-laravel: nothing to roll back to")
@@ -151,7 +147,6 @@ func TestReleaseRollbackRefusesWithoutAnEarlierRelease(t *testing.T) {
 }
 
 func TestReleaseRollbackRefusesAReleaseWhoseChecksumChanged(t *testing.T) {
-	t.Parallel()
 	f := newReleaseFake(t)
 	f.mustRun(0, "prod", "laravel", f.app, "--id", "r1", "--confirm", "prod")
 	f.mustRun(0, "prod", "laravel", f.app, "--id", "r2", "--confirm", "prod")
@@ -164,7 +159,6 @@ func TestReleaseRollbackRefusesAReleaseWhoseChecksumChanged(t *testing.T) {
 }
 
 func TestAFailedDeployRestoresTheRecord(t *testing.T) {
-	t.Parallel()
 	f := newReleaseFake(t)
 	f.mustRun(0, "prod", "laravel", f.app, "--id", "r1", "--confirm", "prod")
 	before := f.record()
@@ -180,7 +174,6 @@ func TestAFailedDeployRestoresTheRecord(t *testing.T) {
 }
 
 func TestReleaseNoDeployRecordsWithoutDeploying(t *testing.T) {
-	t.Parallel()
 	f := newReleaseFake(t)
 	out := f.mustRun(0, "prod", "laravel", f.app, "--id", "r1", "--confirm", "prod", "--no-deploy")
 	for _, c := range f.calls() {
@@ -195,7 +188,6 @@ func TestReleaseNoDeployRecordsWithoutDeploying(t *testing.T) {
 }
 
 func TestReleaseRefusesATierWithoutAReleaseBucket(t *testing.T) {
-	t.Parallel()
 	f := newReleaseFake(t)
 	f.setState("outputs", "ServiceURL\thttps://api.example.com\n")
 	out, code := f.run("prod", "laravel", f.app, "--confirm", "prod")
@@ -205,7 +197,6 @@ func TestReleaseRefusesATierWithoutAReleaseBucket(t *testing.T) {
 }
 
 func TestReleaseStopsAtAFailedUploadWithoutRecording(t *testing.T) {
-	t.Parallel()
 	f := newReleaseFake(t)
 	f.setState("fail", `s3 cp .*\.tar\.gz`)
 	out, code := f.run("prod", "laravel", f.app, "--confirm", "prod")
@@ -215,7 +206,6 @@ func TestReleaseStopsAtAFailedUploadWithoutRecording(t *testing.T) {
 }
 
 func TestReleaseRefusesBadInputBeforeAnyCall(t *testing.T) {
-	t.Parallel()
 	f := newReleaseFake(t)
 	notArchive := filepath.Join(t.TempDir(), "app.zip")
 	f.write(notArchive, "PK", 0o644)
@@ -244,7 +234,6 @@ func TestReleaseRefusesBadInputBeforeAnyCall(t *testing.T) {
 }
 
 func TestReleaseRefusesAnIDAlreadyRecorded(t *testing.T) {
-	t.Parallel()
 	f := newReleaseFake(t)
 	f.mustRun(0, "prod", "laravel", f.app, "--id", "r1", "--confirm", "prod")
 	f.setState("calls.log", "")

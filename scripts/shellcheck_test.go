@@ -9,6 +9,5 @@ import (
 // TestScriptsPassShellcheck checks every script, following what they source.
 // The tests run in scripts/; CI's script is beside it.
 func TestScriptsPassShellcheck(t *testing.T) {
-	t.Parallel()
 	shellcheck.Check(t, "../.ci/run", "lib/env.sh", "app", "bench", "cdk", "drill", "drill-database", "drill-restore", "e2e", "publish", "release", "review", "synth", "test")
 }
