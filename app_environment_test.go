@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -134,5 +135,23 @@ func TestContextReaderPrefersTheCLIsEnvironmentsWithTheirNulls(t *testing.T) {
 	}
 	if got := read("env"); got != nil {
 		t.Errorf("env: got %v, want the app's context (nil)", got)
+	}
+}
+
+// TestBenchsBiggestEnvironmentIsAValidConfiguration: scripts/bench synthesizes
+// internal/yardstick/biggest.json; a key the configuration no longer accepts
+// fails here, not in the bench.
+func TestBenchsBiggestEnvironmentIsAValidConfiguration(t *testing.T) {
+	b, err := os.ReadFile("internal/yardstick/biggest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := cdktest.NewApp(t, withEnvironments(t, string(b)), cdktest.WithContext(map[string]any{config.EnvKey: "biggest"}))
+	env, err := selectEnvironment(app)
+	if err != nil {
+		t.Fatalf("internal/yardstick/biggest.json: %v", err)
+	}
+	if len(env.Tiers) != 2 {
+		t.Errorf("%d tiers, want both", len(env.Tiers))
 	}
 }
