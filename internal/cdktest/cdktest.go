@@ -190,9 +190,8 @@ type Template struct {
 	assertions.Template
 	// Outdir is where the template's app was synthesized (see Findings).
 	Outdir string
-	// copy is the template's JSON, fetched from jsii once: ToJSON and
-	// Resources read it in Go, a round trip less each (and safe for
-	// parallel tests once loaded; Shared loads it).
+	// copy is the template's JSON, fetched from jsii once, on first use:
+	// ToJSON and Resources read it in Go, a round trip less each.
 	copy struct {
 		once      sync.Once
 		json      []byte
@@ -344,7 +343,6 @@ func Shared(build func(tb testing.TB) awscdk.Stack) func(testing.TB) *Template {
 			defer func() { fail = recover() }()
 			stack := build(Lasting(tb))
 			tpl = &Template{Template: assertions.Template_FromStack(stack, nil), Outdir: *awscdk.Stage_Of(stack).Outdir()}
-			tpl.load()
 		})
 		if fail != nil {
 			tb.Fatalf("synthesizing the shared template: %v", fail)
