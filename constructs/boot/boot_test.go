@@ -852,6 +852,43 @@ secret_field arn:db missing >/dev/null || echo "missing field fails" >>"$TIERKIT
 	}
 }
 
+// TestRoleKeysAreReadOncePerProcessForTwoMinutes: the loader and the boot
+// script each read the role's keys from IMDS once, however many requests
+// their steps make (here three, each from a $(...) subshell); keys 2 minutes
+// old are read again, as EC2 only promises 5 minutes of life to served keys.
+func TestRoleKeysAreReadOncePerProcessForTwoMinutes(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name string
+		// jump is run between the second and the third request.
+		jump string
+		want int
+	}{
+		{"within 2 minutes", ":", 2},
+		{"2 minutes later", "SECONDS=$((SECONDS + 120))", 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := newMachine(t)
+			m.aws.putSecret("arn:db", map[string]string{"username": "app", "password": "pw-3xAmple"})
+			s := boot.New(nil)
+			s.AddStep("read", `secret_field arn:db password >/dev/null
+secret_field arn:db username >/dev/null
+`+c.jump+`
+secret_field arn:db password >/dev/null`)
+			mustBoot(t, m.boot(t, s, fleetLoc))
+			reads := 0
+			for _, r := range m.imds.Requests() {
+				if r.Path == "/latest/meta-data/iam/security-credentials/role" {
+					reads++
+				}
+			}
+			if reads != c.want {
+				t.Errorf("the role's keys were read %d times, want %d (once by the loader, once by the boot script, again after 2 minutes)", reads, c.want)
+			}
+		})
+	}
+}
+
 func TestSecretFieldFailsTheStepWhenTheSecretIsRefused(t *testing.T) {
 	t.Parallel()
 	m := newMachine(t) // no such secret: Secrets Manager answers 400
