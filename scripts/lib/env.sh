@@ -25,6 +25,13 @@ export CDK_DISABLE_VERSION_CHECK=1
 # jsii: measured 1000-1016 -> 945 MiB peak for scripts/synth, no time lost
 # (6.5-7.0 s either way). Your own NODE_OPTIONS come after and win.
 export NODE_OPTIONS="--max-semi-space-size=4${NODE_OPTIONS:+ $NODE_OPTIONS}"
+# Every go command builds with -trimpath: the compiled packages no longer
+# depend on where the project sits, so a fresh clone, a worktree or the
+# review test's scratch copy reuses what another copy of the same code
+# already compiled (measured: vet and linking every test binary in a new
+# clone, 63 -> 32 s of CPU; the review test 23.5 -> 19 s). The first build
+# with it compiles aws-cdk-go again, once. Your own GOFLAGS come after.
+export GOFLAGS="-trimpath${GOFLAGS:+ $GOFLAGS}"
 
 cd "$root"
 
