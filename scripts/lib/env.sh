@@ -24,15 +24,16 @@ export CDK_DISABLE_VERSION_CHECK=1
 # A 4 MB young generation (V8's default grows to 16 MB or more) for the CLI and
 # jsii: measured 1000-1016 -> 945 MiB peak for scripts/synth, no time lost
 # (6.5-7.0 s either way). Your own NODE_OPTIONS come after and win.
-export NODE_OPTIONS="--max-semi-space-size=4${NODE_OPTIONS:+ $NODE_OPTIONS}"
+# This flag and GOFLAGS' below are added once: a script run by another (a
+# test running scripts/synth) sources this file again and must see the same
+# environment (scripts/app builds again when the Go environment changed).
+[[ " ${NODE_OPTIONS:-} " == *" --max-semi-space-size=4 "* ]] || export NODE_OPTIONS="--max-semi-space-size=4${NODE_OPTIONS:+ $NODE_OPTIONS}"
 # Every go command builds with -trimpath: the compiled packages no longer
 # depend on where the project sits, so a fresh clone, a worktree or the
 # review test's scratch copy reuses what another copy of the same code
 # already compiled (measured: vet and linking every test binary in a new
 # clone, 63 -> 32 s of CPU; the review test 23.5 -> 19 s). The first build
 # with it compiles aws-cdk-go again, once. Your own GOFLAGS come after.
-# Added once: a script run by another (a test running scripts/synth) must see
-# the same Go environment, or scripts/app would build again every time.
 [[ " ${GOFLAGS:-} " == *" -trimpath "* ]] || export GOFLAGS="-trimpath${GOFLAGS:+ $GOFLAGS}"
 
 cd "$root"
