@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -11,6 +12,19 @@ import (
 )
 
 // Helpers of the drills' tests (waiting for a call, Ctrl-C, processes left), beside the harness's.
+
+// A test binary started in the background by a shell without job control
+// (scripts/test & in a script, nohup in CI) inherits SIGINT ignored, and so
+// would every drill it starts: bash can neither trap nor reset a signal
+// ignored on entry, so Ctrl-C could not be tested and those tests would wait
+// out their two minutes. Handling SIGINT here makes the drills start with
+// the default disposition (handled signals are reset at exec); a binary that
+// did not ignore it keeps Ctrl-C as it was.
+func init() {
+	if signal.Ignored(syscall.SIGINT) {
+		signal.Notify(make(chan os.Signal, 1), syscall.SIGINT)
+	}
+}
 
 // startAndWaitForCall starts cmd and waits until a fake logged a call
 // containing call, for at most 10 seconds.
